@@ -1,0 +1,3 @@
+"""triagebook: runbooks as code for incident response."""
+
+__version__ = "0.1.0"

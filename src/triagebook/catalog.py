@@ -1,0 +1,151 @@
+"""All runbooks of a project, indexed by id, failure class, service, route and tag."""
+
+from __future__ import annotations
+
+import fnmatch
+import gc
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cache import ParseCache
+from .config import Config
+from .errors import Problem, ProblemsError, UnknownRunbook, UsageError
+from .model import Runbook
+from .parse import Parsed, content_hash, parse_bytes, parse_file
+
+SKIP_NAMES = frozenset({"README.md", "index.md"})
+
+
+def runbook_files(folder: Path) -> list[Path]:
+    """Every runbook file under ``folder``, sorted; hidden and `_`-prefixed names skipped."""
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        for name in filenames:
+            if name.endswith(".md") and name not in SKIP_NAMES and not name.startswith((".", "_")):
+                out.append(Path(dirpath) / name)
+    out.sort()
+    return out
+
+
+def _require_folder(cfg: Config) -> None:
+    if not cfg.runbooks_dir.is_dir():
+        raise UsageError(f"runbooks folder not found: {cfg.display(cfg.runbooks_dir)}; create "
+                         f"it (inv runbook.new NAME) or set triagebook.runbooks_dir in "
+                         f"invoke.yaml")
+
+
+@dataclass
+class Catalog:
+    config: Config
+    runbooks: dict[str, Runbook] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    def get(self, name: str) -> Runbook:
+        rb = self.runbooks.get(name)
+        if rb is None:
+            raise UnknownRunbook(name, self.runbooks)
+        return rb
+
+    def sorted(self) -> list[Runbook]:
+        order = {"SEV1": 0, "SEV2": 1, "SEV3": 2, "SEV4": 3}
+        return sorted(self.runbooks.values(), key=lambda r: (order[r.severity], r.id))
+
+    def for_class(self, code: str) -> list[tuple[Runbook, str, bool]]:
+        """Runbooks claiming ``code``: (runbook, the pattern, exact?) — exact ones first."""
+        exact, globbed = [], []
+        low = code.lower()
+        for rb in self.runbooks.values():
+            for pat in rb.failure_classes:
+                if "*" in pat:
+                    if fnmatch.fnmatchcase(low, pat.lower()):
+                        globbed.append((rb, pat, False))
+                elif pat.lower() == low:
+                    exact.append((rb, pat, True))
+        return exact + globbed
+
+    def classes(self) -> list[tuple[str, Runbook]]:
+        return sorted(((c, rb) for rb in self.runbooks.values() for c in rb.failure_classes),
+                      key=lambda x: (x[0].lower(), x[1].id))
+
+    def index(self, attr: str) -> dict[str, list[Runbook]]:
+        """services / route / owner / tags / severity → runbooks, keys sorted."""
+        out: dict[str, list[Runbook]] = {}
+        for rb in self.sorted():
+            value = getattr(rb, attr)
+            for key in (value if isinstance(value, tuple) else (value,)):
+                if key:
+                    out.setdefault(key, []).append(rb)
+        return dict(sorted(out.items(), key=lambda kv: kv[0].lower()))
+
+
+def load_catalog(cfg: Config, use_cache: bool = True) -> Catalog:
+    """Parse every runbook (unchanged files from the cache); never raises for bad runbooks."""
+    _require_folder(cfg)
+    # Thousands of retained, acyclic objects: the cyclic GC would rescan them again and
+    # again for nothing (~10% of a cold load).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(cfg, use_cache)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _load(cfg: Config, use_cache: bool) -> Catalog:
+    cache = ParseCache(cfg.cache_dir / "parse.json" if use_cache else None, salt="").load()
+    cat = Catalog(cfg)
+    seen: dict[str, str] = {}
+    for path in runbook_files(cfg.runbooks_dir):
+        shown = cfg.display(path)
+        cat.files += 1
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            cat.problems.append(Problem(shown, None, "unreadable",
+                                        f"cannot read the file: {exc.strerror or exc}"))
+            continue
+        digest = content_hash(raw)
+        parsed = cache.get(shown, digest)
+        if parsed is None:
+            parsed = parse_bytes(raw, shown, path.stem)
+            cache.put(shown, digest, parsed)
+        _add(cat, parsed, path.stem, shown, seen)
+    cache.save()
+    return cat
+
+
+def _add(cat: Catalog, parsed: Parsed, rid: str, shown: str, seen: dict[str, str]) -> None:
+    cat.problems.extend(parsed.problems)
+    if rid in seen:
+        cat.problems.append(Problem(shown, 1, "duplicate-id",
+                                    f"id '{rid}' is already used by {seen[rid]}; runbook ids "
+                                    f"are file names and must be unique: rename one"))
+        return
+    seen[rid] = shown
+    if parsed.runbook is not None:
+        cat.runbooks[rid] = parsed.runbook
+
+
+def load_one(cfg: Config, name: str) -> Runbook:
+    """One runbook by id without parsing the others (the runner's fast path)."""
+    _require_folder(cfg)
+    files = runbook_files(cfg.runbooks_dir)
+    matches = [p for p in files if p.stem == name]
+    if not matches:
+        raise UnknownRunbook(name, (p.stem for p in files))
+    if len(matches) > 1:
+        raise UsageError(f"id '{name}' is used by {len(matches)} files ("
+                         f"{', '.join(cfg.display(p) for p in matches)}); rename one")
+    parsed = parse_file(matches[0], cfg.display(matches[0]))
+    errors = [p for p in parsed.problems if p.level == "error"]
+    if parsed.runbook is None or errors:
+        raise ProblemsError(errors or parsed.problems)
+    return parsed.runbook

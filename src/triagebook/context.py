@@ -1,0 +1,52 @@
+"""Incident context values: parsed from `k=v` pairs, checked against the runbook."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from .errors import UsageError, suggest
+from .model import BUILTINS, Runbook
+
+
+def parse_pairs(pairs: Iterable[str], flag: str = "--context") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise UsageError(f"{flag} {pair!r}: expected NAME=VALUE, e.g. "
+                             f"{flag} correlation_id=7f3c2a10")
+        out[name] = value
+    return out
+
+
+def check_values(rb: Runbook, values: Mapping[str, str], require: bool) -> dict[str, str]:
+    """Reject unknown names and values that miss their pattern; fill defaults.
+
+    With ``require`` a missing required value is an error naming it.
+    """
+    known = {v.name for v in rb.context}
+    out: dict[str, str] = {}
+    for name, value in values.items():
+        if name not in known and name not in BUILTINS:
+            hint = suggest(name, known, 1)
+            extra = f"; did you mean '{hint[0]}'?" if hint else (
+                f" (declared: {', '.join(sorted(known))})" if known else
+                " (this runbook declares no context)")
+            raise UsageError(f"{rb.id}: context '{name}' is not declared by the runbook{extra}")
+        var = rb.var(name)
+        if var is not None and var.pattern and not re.search(var.pattern, value):
+            shown = "the given value" if var.secret else repr(value)
+            raise UsageError(f"{rb.id}: context {name}: expected a value matching "
+                             f"{var.pattern!r} but received {shown}")
+        out[name] = value
+    for var in rb.context:
+        if var.name not in out and var.default is not None:
+            out[var.name] = var.default
+        if require and var.required and var.name not in out:
+            ex = f" (e.g. {var.example})" if var.example and not var.secret else ""
+            raise UsageError(f"{rb.id}: required context '{var.name}' is missing: "
+                             f"{var.description or 'no description'}; pass --context "
+                             f"{var.name}=VALUE{ex}")
+    return out

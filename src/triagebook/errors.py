@@ -1,0 +1,93 @@
+"""One exception base and the problem record every check reports.
+
+A user error is always one line: file, line, key, what was expected and what
+arrived.  Problems are collected, never raised one at a time, so one bad runbook
+never hides the others.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding about one place in one file."""
+
+    path: str
+    line: int | None
+    code: str
+    message: str
+    level: Level = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        prefix = "warning: " if self.level == "warning" else ""
+        return f"{where}: {self.code}: {prefix}{self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "code": self.code,
+            "level": self.level,
+            "message": self.message,
+        }
+
+
+class TriagebookError(Exception):
+    """Base of every error a user can act on; ``str()`` is the one-line message."""
+
+    def __str__(self) -> str:  # pragma: no cover - subclasses override
+        return self.__class__.__name__
+
+
+class UsageError(TriagebookError):
+    """A bad argument or value given on the command line."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ProblemsError(TriagebookError):
+    """Several problems found while loading something (config, a runbook)."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class UnknownRunbook(TriagebookError):
+    """A runbook id that is not in the catalog, with the closest ids."""
+
+    def __init__(self, name: str, known: Iterable[str]) -> None:
+        self.name = name
+        self.suggestions = suggest(name, known)
+        super().__init__(name)
+
+    def __str__(self) -> str:
+        hint = ""
+        if self.suggestions:
+            hint = "; did you mean " + " or ".join(f"'{s}'" for s in self.suggestions) + "?"
+        return f"no runbook named '{self.name}'{hint} (inv runbook.list shows them all)"
+
+
+def suggest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """The closest names to ``name``: prefix matches first, then fuzzy ones."""
+    known = sorted(set(known))
+    out = [k for k in known if k.startswith(name) or name in k][:n]
+    for k in difflib.get_close_matches(name, known, n=n, cutoff=0.6):
+        if k not in out:
+            out.append(k)
+    return out[:n]

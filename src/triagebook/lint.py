@@ -1,0 +1,72 @@
+"""Cross-runbook checks on top of what parsing found, and the report formats."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date
+
+from .catalog import Catalog
+from .errors import Problem, suggest
+
+
+def lint(cat: Catalog, today: date) -> list[Problem]:
+    """Every problem in the catalog, sorted by file and line."""
+    problems = list(cat.problems)
+    window = cat.config.policy.review_window_days
+    claims: dict[str, list[str]] = defaultdict(list)
+    for rb in cat.runbooks.values():
+        for rel in rb.related:
+            if rel not in cat.runbooks:
+                hint = suggest(rel, cat.runbooks, 1)
+                extra = f"; did you mean '{hint[0]}'?" if hint else ""
+                problems.append(Problem(rb.path, rb.lines.get(f"related:{rel}", 1),
+                                        "unknown-related",
+                                        f"related: no runbook with id '{rel}'{extra}"))
+        for code in rb.failure_classes:
+            claims[code.lower()].append(rb.id)
+        for var in rb.context:
+            if var.name not in rb.placeholders:
+                problems.append(Problem(rb.path, var.line, "unused-context",
+                                        f"context.{var.name}: declared but no step uses "
+                                        f"{{{{ {var.name} }}}}", "warning"))
+        if rb.last_reviewed is not None:
+            age = (today - rb.last_reviewed).days
+            if age > window:
+                problems.append(Problem(rb.path, rb.lines.get("last_reviewed", 1),
+                                        "stale-review",
+                                        f"last_reviewed: {rb.last_reviewed.isoformat()} is "
+                                        f"{age} days ago (review window {window} days); "
+                                        f"review the runbook and update the date",
+                                        "warning"))
+    for code, ids in claims.items():
+        if len(ids) > 1:
+            for rid in ids:
+                rb = cat.runbooks[rid]
+                orig = next(c for c in rb.failure_classes if c.lower() == code)
+                others = ", ".join(i for i in ids if i != rid)
+                problems.append(Problem(rb.path, rb.lines.get(f"failure_class:{orig}", 1),
+                                        "class-overlap",
+                                        f"failure_class: '{orig}' is also claimed by "
+                                        f"{others}; routing becomes ambiguous", "warning"))
+    problems.sort(key=lambda p: (p.path, p.line or 0, p.code))
+    return problems
+
+
+def summary(cat: Catalog, problems: list[Problem]) -> str:
+    errors = sum(p.level == "error" for p in problems)
+    warnings = len(problems) - errors
+    files = len({p.path for p in problems})
+    tail = f" in {files} file{'s' * (files != 1)}" if problems else ""
+    return (f"lint: {cat.files} runbook file{'s' * (cat.files != 1)}, "
+            f"{errors} error{'s' * (errors != 1)}, "
+            f"{warnings} warning{'s' * (warnings != 1)}{tail}")
+
+
+def as_json(cat: Catalog, problems: list[Problem]) -> str:
+    return json.dumps({
+        "files": cat.files,
+        "errors": sum(p.level == "error" for p in problems),
+        "warnings": sum(p.level == "warning" for p in problems),
+        "problems": [p.as_dict() for p in problems],
+    }, indent=2)

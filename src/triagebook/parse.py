@@ -1,0 +1,246 @@
+"""Runbook files → `Runbook`, through markdown-it-py tokens (never regular expressions).
+
+Every problem found is returned with its line; parsing never raises for bad
+input, so one bad file cannot hide the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from . import yamlsrc
+from .errors import Problem
+from .model import BUILTINS, CodeBlock, Runbook, Step
+from .render import analyse
+from .schema import FIELDS, ID_RE, Checker
+
+
+@lru_cache(maxsize=1)
+def markdown() -> MarkdownIt:
+    # The core reads block structure only (headings, lists, fences and their line maps);
+    # heading text comes from the inline token's `content`, which block parsing fills.
+    # Tokenizing inline children (emphasis, links) would be ~45% of the parse, unused.
+    return MarkdownIt("commonmark").use(front_matter_plugin).disable("inline")
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    runbook: Runbook | None
+    problems: tuple[Problem, ...]
+
+
+def runbook_id(path: Path) -> str:
+    return path.stem
+
+
+def parse_file(path: Path, display: str | None = None) -> Parsed:
+    shown = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return Parsed(None, (Problem(shown, None, "unreadable",
+                                     f"cannot read the file: {exc.strerror or exc}"),))
+    return parse_bytes(raw, shown, runbook_id(path))
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def parse_bytes(raw: bytes, path: str, rid: str) -> Parsed:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return Parsed(None, (Problem(path, line, "not-utf8",
+                                     f"expected UTF-8 text but byte 0x{raw[exc.start]:02x} "
+                                     f"at offset {exc.start} is not; save the file as UTF-8"),))
+    return parse_text(text, path, rid, content_hash(raw))
+
+
+def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
+    problems: list[Problem] = []
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        return Parsed(None, (Problem(path, 1, "empty-file",
+                                     "the file is empty; start from `inv runbook.new NAME`"),))
+    if not ID_RE.match(rid):
+        problems.append(Problem(path, 1, "bad-id",
+                                f"id '{rid}' (the file name): expected letters, digits, '-' "
+                                f"and '_' only; rename the file"))
+    tokens = markdown().parse(text)
+    lines = text.split("\n")
+    if not tokens or tokens[0].type != "front_matter":
+        if lines[0].rstrip() == "---":
+            problems.append(Problem(path, 1, "unclosed-front-matter",
+                                    "front-matter opened with '---' is never closed; add a "
+                                    "line '---' after the last field"))
+        else:
+            problems.append(Problem(path, 1, "no-front-matter",
+                                    "expected YAML front-matter between '---' lines at the "
+                                    "top of the file (title, severity, failure_class, route, "
+                                    "trigger)"))
+        return Parsed(None, tuple(problems))
+    fm = tokens[0]
+    try:
+        doc = yamlsrc.load(fm.content, first_line=2)
+    except yamlsrc.YamlSyntaxError as exc:
+        problems.append(Problem(path, exc.line or 1, "yaml-syntax",
+                                f"front-matter is not valid YAML: {exc.message}"))
+        return Parsed(None, tuple(problems))
+    if not isinstance(doc.data, dict):
+        got = "nothing" if doc.data is None else type(doc.data).__name__
+        problems.append(Problem(path, 2, "front-matter-not-mapping",
+                                f"front-matter: expected a mapping of fields (title: ...) "
+                                f"but received {got}"))
+        return Parsed(None, tuple(problems))
+    checker = Checker(doc, path)
+    meta = checker.check(doc.data)
+    problems.extend(checker.problems)
+
+    intro, steps = _steps(tokens, lines)
+    if not steps:
+        problems.append(Problem(path, fm.map[1] + 1 if fm.map else 1, "no-steps",
+                                "no steps: add a '## Steps' section with '### Step title' "
+                                "headings or an ordered list"))
+    declared = {v.name for v in meta.get("context", ())} | set(BUILTINS)
+    used: dict[str, None] = {}
+    for step in steps:
+        found = analyse(step.title + "\n" + step.body)
+        for issue in found.issues:
+            problems.append(Problem(path, step.line + issue.line - 1, issue.code,
+                                    f"step {step.number} '{step.title}': {issue.message}"))
+        for name, line in found.names:
+            used[name] = None
+            if name not in declared:
+                problems.append(Problem(path, step.line + line - 1, "undeclared-placeholder",
+                                        f"step {step.number}: placeholder '{name}' is not "
+                                        f"declared under context: (built-ins: "
+                                        f"{', '.join(BUILTINS)})"))
+    if any(p.code == "bad-id" for p in problems) or not REQUIRED <= meta.keys():
+        return Parsed(None, tuple(problems))
+    key_lines = {k[0]: v for k, v in doc.lines.items() if len(k) == 1 and isinstance(k[0], str)}
+    for i, code in enumerate(meta["failure_class"]):
+        key_lines[f"failure_class:{code}"] = doc.line("failure_class", i) or 1
+    for i, rel in enumerate(meta.get("related", ())):
+        key_lines[f"related:{rel}"] = doc.line("related", i) or 1
+    rb = Runbook(
+        id=rid, path=path, steps=tuple(steps), intro=intro, placeholders=tuple(used),
+        content_hash=digest, lines=key_lines, **_fields(meta),
+    )
+    return Parsed(rb, tuple(problems))
+
+
+REQUIRED = frozenset(f.name for f in FIELDS if f.required)
+
+
+def _fields(meta: dict[str, Any]) -> dict[str, Any]:
+    out = dict(meta)
+    out["failure_classes"] = out.pop("failure_class")
+    for key in ("services", "tags", "related"):
+        if key in out:
+            out[key] = tuple(out[key])
+    return out
+
+
+def _heading_text(tokens: list[Token], i: int) -> str:
+    inline = tokens[i + 1]
+    return inline.content.strip() if inline.type == "inline" else ""
+
+
+def _steps(tokens: list[Token], lines: list[str]) -> tuple[str, list[Step]]:
+    """Find the `## Steps` section and cut it into steps."""
+    start = end = None
+    intro_start = 1
+    for i, tok in enumerate(tokens):
+        if tok.type != "heading_open" or tok.level != 0:
+            continue
+        if tok.tag == "h1" and start is None and tok.map:
+            intro_start = tok.map[1]
+        if start is None and tok.tag == "h2" and _heading_text(tokens, i).lower() == "steps":
+            start = i
+        elif start is not None and tok.tag in ("h1", "h2"):
+            end = i
+            break
+    if start is None:
+        return "", []
+    if end is None:
+        end = len(tokens)
+    fm_end = tokens[0].map[1] if tokens[0].map else 0
+    steps_line = tokens[start].map[0] if tokens[start].map else fm_end
+    intro = "\n".join(lines[max(intro_start, fm_end):steps_line]).strip()
+    section = tokens[start + 3:end]  # skip heading_open, inline, heading_close
+    stop_line = tokens[end].map[0] if end < len(tokens) and tokens[end].map else len(lines)
+    heads = [i for i, t in enumerate(section)
+             if t.type == "heading_open" and t.tag == "h3" and t.level == 0]
+    if heads:
+        return intro, _heading_steps(section, heads, lines, stop_line)
+    for i, t in enumerate(section):
+        if t.type == "ordered_list_open" and t.level == 0:
+            return intro, _list_steps(section, i, lines)
+    return intro, []
+
+
+def _heading_steps(section: list[Token], heads: list[int], lines: list[str],
+                   stop_line: int) -> list[Step]:
+    steps = []
+    for n, hi in enumerate(heads):
+        nxt = heads[n + 1] if n + 1 < len(heads) else len(section)
+        head = section[hi]
+        assert head.map is not None
+        body_end = section[nxt].map[0] if nxt < len(section) and section[nxt].map else stop_line
+        body = "\n".join(lines[head.map[1]:body_end]).strip("\n")
+        steps.append(Step(
+            number=n + 1, title=_heading_text(section, hi), line=head.map[0] + 1,
+            body=body, code=_code(section[hi + 3:nxt]),
+        ))
+    return steps
+
+
+def _list_steps(section: list[Token], start: int, lines: list[str]) -> list[Step]:
+    steps: list[Step] = []
+    item_start = None
+    for i in range(start + 1, len(section)):
+        tok = section[i]
+        if tok.type == "ordered_list_close" and tok.level == 0:
+            break
+        if tok.type == "list_item_open" and tok.level == 1:
+            item_start = i
+        elif tok.type == "list_item_close" and tok.level == 1 and item_start is not None:
+            steps.append(_item_step(section[item_start:i + 1], len(steps) + 1, lines))
+            item_start = None
+    return steps
+
+
+def _item_step(item: list[Token], number: int, lines: list[str]) -> Step:
+    head = item[0]
+    assert head.map is not None
+    first, last = head.map
+    src = lines[first:last]
+    marker = (head.info or "") + (head.markup or ".")
+    first_line = src[0].lstrip()
+    if first_line.startswith(marker):
+        first_line = first_line[len(marker):].strip()
+    rest = textwrap.dedent("\n".join(src[1:])).strip("\n")
+    return Step(number=number, title=first_line, line=first + 1, body=rest,
+                code=_code(item[1:]))
+
+
+def _code(tokens: list[Token]) -> tuple[CodeBlock, ...]:
+    out = []
+    for tok in tokens:
+        if tok.type in ("fence", "code_block") and tok.map:
+            info = tok.info.strip() if tok.type == "fence" else ""
+            lang = info.split()[0].lower() if info else ""
+            out.append(CodeBlock(lang=lang, info=info, source=tok.content, line=tok.map[0] + 1))
+    return tuple(out)

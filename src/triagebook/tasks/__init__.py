@@ -1,0 +1,14 @@
+"""Invoke collections; the project's tasks.py adds them (see `namespace()`)."""
+
+from __future__ import annotations
+
+from invoke import Collection
+
+
+def namespace() -> Collection:
+    from . import bench, runbook
+
+    ns = Collection()
+    ns.add_collection(runbook.ns)
+    ns.add_collection(bench.ns)
+    return ns

@@ -1,0 +1,47 @@
+"""What every task adapter shares: the project config and error → Exit mapping."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from typing import Any, Callable, TypeVar
+
+from invoke.exceptions import Exit
+
+from ..config import Config, load_config
+from ..errors import TriagebookError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def project() -> Config:
+    return load_config()
+
+
+def user_errors(fn: F) -> F:
+    """Turn a domain error into one line on stderr and exit 1 — never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except TriagebookError as exc:
+            raise Exit(str(exc), code=1) from None
+        except KeyboardInterrupt:
+            raise Exit("interrupted", code=130) from None
+        except BrokenPipeError:
+            # `inv runbook.list | head`: the reader left; that is not an error.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise Exit(code=0) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        from ..errors import UsageError
+
+        raise UsageError(f"--{name}: expected one of {', '.join(allowed)} but received "
+                         f"{value!r}")
+    return value

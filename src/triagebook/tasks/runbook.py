@@ -1,0 +1,150 @@
+"""`inv runbook.*`: catalog, lint, show, match, new, schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+from invoke import Collection, task
+from invoke.exceptions import Exit
+
+from ..catalog import load_catalog, load_one
+from ..context import parse_pairs
+from ..errors import UsageError
+from ..lint import as_json, lint as run_lint, summary
+from ..match import match as run_match
+from ..model import SEVERITIES
+from ..scaffold import new_runbook
+from ..schema import json_schema
+from ..show import render_runbook
+from ._common import choice, project, user_errors
+
+FORMATS = ("table", "json")
+
+
+def _warn_broken(cat: object) -> None:
+    errors = getattr(cat, "errors")
+    if errors:
+        files = len({p.path for p in errors})
+        print(f"note: {files} runbook file{'s' * (files != 1)} with errors left out; "
+              f"see inv runbook.lint", file=sys.stderr)
+
+
+@task(help={
+    "severity": "only this severity (SEV1..SEV4)",
+    "route": "only runbooks owned by this route",
+    "service": "only runbooks touching this service",
+    "format_": "table (default) or json",
+})
+@user_errors
+def list_(c, severity="", route="", service="", format_="table"):
+    """List the runbook catalog, optionally filtered."""
+    choice("format", format_, FORMATS)
+    if severity:
+        choice("severity", severity, SEVERITIES)
+    cat = load_catalog(project())
+    books = [rb for rb in cat.sorted()
+             if (not severity or rb.severity == severity)
+             and (not route or rb.route == route)
+             and (not service or service in rb.services)]
+    if format_ == "json":
+        print(json.dumps([{
+            "id": rb.id, "title": rb.title, "severity": rb.severity,
+            "failure_class": list(rb.failure_classes), "route": rb.route,
+            "services": list(rb.services), "escalation": rb.escalation, "path": rb.path,
+        } for rb in books], indent=2))
+    else:
+        rows = [(rb.id, rb.severity, rb.route, ", ".join(rb.failure_classes), rb.title)
+                for rb in books]
+        head = ("ID", "SEV", "ROUTE", "FAILURE CLASSES", "TITLE")
+        widths = [min(max(len(r[i]) for r in [head, *rows]), 40) for i in range(4)]
+        for r in [head, *rows]:
+            cells = [r[i][:40].ljust(widths[i]) for i in range(4)]
+            print("  ".join(cells) + "  " + r[4])
+        print(f"{len(books)} runbook{'s' * (len(books) != 1)}")
+    _warn_broken(cat)
+
+
+@task(help={
+    "strict": "fail on warnings too (stale review, shared failure class, unused context)",
+    "format_": "text (default) or json",
+    "no_cache": "re-parse every file instead of reusing unchanged ones",
+})
+@user_errors
+def lint(c, strict=False, format_="text", no_cache=False):
+    """Validate every runbook; report each problem as path:line: code: message."""
+    choice("format", format_, ("text", "json"))
+    cat = load_catalog(project(), use_cache=not no_cache)
+    problems = run_lint(cat, date.today())
+    if format_ == "json":
+        print(as_json(cat, problems))
+    else:
+        for p in problems:
+            print(p)
+        print(summary(cat, problems))
+    failing = [p for p in problems if p.level == "error" or strict]
+    if failing:
+        raise Exit(code=1)
+
+
+@task(iterable=["context"], help={
+    "name": "runbook id (its file name without .md)",
+    "context": "NAME=VALUE for a placeholder; repeat for several",
+})
+@user_errors
+def show(c, name, context=None):
+    """Print a runbook with its placeholders filled (or visibly marked)."""
+    values = parse_pairs(context or [])
+    rb = load_one(project(), name)
+    from ..context import check_values
+
+    checked = check_values(rb, values, require=False) if values else {}
+    print(render_runbook(rb, checked), end="")
+
+
+@task(help={
+    "text": "an error code, a whole log line, a JSON error body or a symptom",
+    "format_": "text (default) or json: [{id, score, reason}]",
+    "limit": "how many results at most (default 10)",
+})
+@user_errors
+def match(c, text, format_="text", limit=10):
+    """Rank the runbooks for an error code, log line or symptom, saying why."""
+    choice("format", format_, ("text", "json"))
+    if not text.strip():
+        raise UsageError("runbook.match: give an error code, log line or symptom to match")
+    cat = load_catalog(project())
+    found = run_match(cat, text, limit=limit)
+    if format_ == "json":
+        print(json.dumps([m.as_dict() for m in found], indent=2))
+    elif not found:
+        print("no runbook matches; try a symptom in words, or inv runbook.list")
+    else:
+        width = max(len(m.id) for m in found)
+        for i, m in enumerate(found, 1):
+            print(f"{i:>2}. {m.id.ljust(width)}  {m.score:7.1f}  {m.reason}")
+        print(f"next: inv runbook.run {found[0].id}")
+    _warn_broken(cat)
+
+
+@task(help={"name": "the new runbook's id; becomes runbooks/NAME.md"})
+@user_errors
+def new(c, name):
+    """Scaffold a runbook that passes lint, ready to edit."""
+    cfg = project()
+    path = new_runbook(cfg.runbooks_dir, name, date.today())
+    print(f"created {cfg.display(path)}; edit it, then run inv runbook.lint")
+
+
+@task
+@user_errors
+def schema(c):
+    """Print the front-matter JSON Schema (for editor validation)."""
+    print(json.dumps(json_schema(), indent=2))
+
+
+ns = Collection("runbook")
+ns.add_task(list_, name="list")
+for t in (lint, show, match, new, schema):
+    ns.add_task(t)

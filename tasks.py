@@ -1,0 +1,5 @@
+"""Invoke entry point: adds triagebook's task collections (inv --list shows them)."""
+
+from triagebook.tasks import namespace
+
+ns = namespace()
