@@ -19,7 +19,7 @@ from .errors import Problem
 from .model import CodeBlock, ContextVar, Runbook, Step
 from .parse import Parsed
 
-FORMAT = 1
+FORMAT = 2
 
 
 def _rb_to(rb: Runbook) -> dict[str, Any]:
@@ -33,7 +33,8 @@ def _rb_to(rb: Runbook) -> dict[str, Any]:
         "context": [[v.name, v.description, v.required, v.pattern, v.example, v.secret,
                      v.default, v.line] for v in rb.context],
         "steps": [[s.number, s.title, s.line, s.body,
-                   [[c.lang, c.info, c.source, c.line] for c in s.code]] for s in rb.steps],
+                   [[c.lang, c.info, c.source, c.line] for c in s.code], s.body_line]
+                  for s in rb.steps],
         "intro": rb.intro, "placeholders": rb.placeholders, "content_hash": rb.content_hash,
         "lines": rb.lines,
     }
@@ -48,8 +49,8 @@ def _rb_from(d: dict[str, Any]) -> Runbook:
         last_reviewed=date.fromisoformat(d["last_reviewed"]) if d["last_reviewed"] else None,
         related=tuple(d["related"]),
         context=tuple(ContextVar(*v) for v in d["context"]),
-        steps=tuple(Step(n, t, ln, b, tuple(CodeBlock(*c) for c in code))
-                    for n, t, ln, b, code in d["steps"]),
+        steps=tuple(Step(n, t, ln, b, tuple(CodeBlock(*c) for c in code), bl)
+                    for n, t, ln, b, code, bl in d["steps"]),
         intro=d["intro"], placeholders=tuple(d["placeholders"]),
         content_hash=d["content_hash"], lines=dict(d["lines"]),
     )

@@ -21,7 +21,10 @@ EXACT, GLOB = 1000.0, 500.0
 FIELD_WEIGHTS = {"title": 3.0, "tags": 3.0, "services": 3.0, "classes": 2.5,
                  "trigger": 2.0, "route": 1.5, "steps": 0.5}
 STOP = frozenset("""a an and are as at be by for from has have in is it its of on or that the
-this to was were will with when what not no cli error errors failed failure""".split())
+this to was were will with when what not no cli error errors failed failure
+correlation id request_id trace_id span_id level msg message ts timestamp time info warn
+warning debug json""".split())
+CUTOFF = 0.05  # results scoring under 5% of the best one are noise, not candidates
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,4 +100,7 @@ def match(cat: Catalog, text: str, limit: int = 10) -> list[Match]:
         if score > 0:
             results.append(Match(rb.id, score, "; ".join(reasons)))
     results.sort(key=lambda m: (-m.score, m.id))
+    if results:
+        floor = results[0].score * CUTOFF
+        results = [m for m in results if m.score >= floor]
     return results[:limit]

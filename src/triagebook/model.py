@@ -34,6 +34,13 @@ class Step:
     line: int
     body: str
     code: tuple[CodeBlock, ...] = ()
+    body_line: int = 0  # file line of the body's first line (0: right after the title)
+
+    @property
+    def template(self) -> str:
+        """Title and body as one template whose line 1 is the step's title line."""
+        gap = max(self.body_line - self.line, 1)
+        return self.title + "\n" * gap + self.body
 
     @property
     def shell_blocks(self) -> tuple[CodeBlock, ...]:

@@ -116,7 +116,7 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
     declared = {v.name for v in meta.get("context", ())} | set(BUILTINS)
     used: dict[str, None] = {}
     for step in steps:
-        found = analyse(step.title + "\n" + step.body)
+        found = analyse(step.template)
         for issue in found.issues:
             problems.append(Problem(path, step.line + issue.line - 1, issue.code,
                                     f"step {step.number} '{step.title}': {issue.message}"))
@@ -199,10 +199,10 @@ def _heading_steps(section: list[Token], heads: list[int], lines: list[str],
         head = section[hi]
         assert head.map is not None
         body_end = section[nxt].map[0] if nxt < len(section) and section[nxt].map else stop_line
-        body = "\n".join(lines[head.map[1]:body_end]).strip("\n")
+        body, body_line = _trim(lines[head.map[1]:body_end], head.map[1] + 1)
         steps.append(Step(
             number=n + 1, title=_heading_text(section, hi), line=head.map[0] + 1,
-            body=body, code=_code(section[hi + 3:nxt]),
+            body=body, code=_code(section[hi + 3:nxt]), body_line=body_line,
         ))
     return steps
 
@@ -231,9 +231,20 @@ def _item_step(item: list[Token], number: int, lines: list[str]) -> Step:
     first_line = src[0].lstrip()
     if first_line.startswith(marker):
         first_line = first_line[len(marker):].strip()
-    rest = textwrap.dedent("\n".join(src[1:])).strip("\n")
+    rest, body_line = _trim(textwrap.dedent("\n".join(src[1:])).split("\n"), first + 2)
     return Step(number=number, title=first_line, line=first + 1, body=rest,
-                code=_code(item[1:]))
+                code=_code(item[1:]), body_line=body_line)
+
+
+def _trim(body: list[str], first_line: int) -> tuple[str, int]:
+    """Drop blank lines around a body, keeping the file line of what remains."""
+    start = 0
+    while start < len(body) and not body[start].strip():
+        start += 1
+    end = len(body)
+    while end > start and not body[end - 1].strip():
+        end -= 1
+    return "\n".join(body[start:end]), first_line + start
 
 
 def _code(tokens: list[Token]) -> tuple[CodeBlock, ...]:

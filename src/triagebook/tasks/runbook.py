@@ -10,7 +10,7 @@ from invoke import Collection, task
 from invoke.exceptions import Exit
 
 from ..catalog import load_catalog, load_one
-from ..context import parse_pairs
+from ..context import check_values, parse_pairs
 from ..errors import UsageError
 from ..lint import as_json, lint as run_lint, summary
 from ..match import match as run_match
@@ -97,8 +97,6 @@ def show(c, name, context=None):
     """Print a runbook with its placeholders filled (or visibly marked)."""
     values = parse_pairs(context or [])
     rb = load_one(project(), name)
-    from ..context import check_values
-
     checked = check_values(rb, values, require=False) if values else {}
     print(render_runbook(rb, checked), end="")
 

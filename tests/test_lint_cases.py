@@ -1,0 +1,131 @@
+"""Every lint case of the foundation issue: code and line, one fixture file each."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from triagebook.catalog import load_catalog
+from triagebook.config import default_config
+from triagebook.lint import lint
+
+from conftest import FIXTURES
+
+TODAY = date(2026, 11, 22)
+
+CASES = [
+    # fixture, code, line, level
+    ("empty-file.md", "empty-file", 1, "error"),
+    ("not-utf8.md", "not-utf8", 2, "error"),
+    ("unclosed-front-matter.md", "unclosed-front-matter", 1, "error"),
+    ("no-front-matter.md", "no-front-matter", 1, "error"),
+    ("front-matter-not-mapping.md", "front-matter-not-mapping", 2, "error"),
+    ("yaml-syntax.md", "yaml-syntax", 4, "error"),
+    ("missing-field.md", "missing-field", 1, "error"),
+    ("wrong-type.md", "wrong-type", 7, "error"),
+    ("bad-severity.md", "bad-value", 3, "error"),
+    ("bad-escalation.md", "bad-value", 7, "error"),
+    ("bad-pattern.md", "bad-pattern", 9, "error"),
+    ("unknown-related.md", "unknown-related", 7, "error"),
+    ("no-steps.md", "no-steps", 8, "error"),
+    ("undeclared-placeholder.md", "undeclared-placeholder", 15, "error"),
+    ("template-syntax.md", "template-syntax", 17, "error"),
+    ("sandbox-forbidden.md", "sandbox-forbidden", 15, "error"),
+    ("unknown-field.md", "unknown-field", 7, "error"),
+    ("duplicate-key.md", "duplicate-key", 7, "error"),
+    ("stale-review.md", "stale-review", 7, "warning"),
+    ("unused-context.md", "unused-context", 8, "warning"),
+]
+
+
+def run_lint(tmp_path: Path, *names: str) -> list:
+    folder = tmp_path / "runbooks"
+    folder.mkdir(exist_ok=True)
+    for name in ("good.md", *names):
+        src = FIXTURES / "lint" / name
+        dest = folder / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, dest)
+    return lint(load_catalog(default_config(tmp_path), use_cache=False), TODAY)
+
+
+@pytest.mark.parametrize("fixture,code,line,level", CASES, ids=[c[0] for c in CASES])
+def test_each_case_reports_code_and_line(tmp_path, fixture, code, line, level):
+    problems = run_lint(tmp_path, fixture)
+    mine = [p for p in problems if p.path.endswith(fixture)]
+    assert {(p.code, p.line, p.level) for p in mine if p.code == code} == {(code, line, level)}, mine
+    # The good runbook is never hidden by the bad one.
+    assert not [p for p in problems if p.path.endswith("good.md")]
+
+
+def test_message_names_key_expected_and_received(tmp_path):
+    (p,) = [p for p in run_lint(tmp_path, "bad-severity.md") if p.code == "bad-value"]
+    assert str(p) == ("runbooks/bad-severity.md:3: bad-value: severity: expected one of "
+                      "SEV1, SEV2, SEV3, SEV4 but received 'SEV9'")
+
+
+def test_unknown_field_suggests_the_right_name(tmp_path):
+    (p,) = [p for p in run_lint(tmp_path, "unknown-field.md") if p.code == "unknown-field"]
+    assert "did you mean 'severity'" in p.message
+
+
+def test_sandbox_case_names_the_attribute(tmp_path):
+    found = [p for p in run_lint(tmp_path, "sandbox-forbidden.md") if p.code == "sandbox-forbidden"]
+    assert any("__class__" in p.message for p in found)
+    assert any("__subclasses__" in p.message for p in found)
+
+
+def test_duplicate_ids_across_folders(tmp_path):
+    problems = run_lint(tmp_path, "dup1/twin.md", "dup2/twin.md")
+    (p,) = [p for p in problems if p.code == "duplicate-id"]
+    assert p.path == "runbooks/dup2/twin.md" and p.line == 1
+    assert "runbooks/dup1/twin.md" in p.message
+
+
+def test_class_overlap_is_a_warning_on_both(tmp_path):
+    problems = run_lint(tmp_path, "class-overlap-a.md", "class-overlap-b.md")
+    found = sorted((p.path, p.line) for p in problems if p.code == "class-overlap")
+    assert found == [("runbooks/class-overlap-a.md", 4), ("runbooks/class-overlap-b.md", 4)]
+    assert all(p.level == "warning" for p in problems if p.code == "class-overlap")
+
+
+def test_unreadable_file(tmp_path):
+    folder = tmp_path / "runbooks"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "lint" / "good.md", folder / "good.md")
+    (folder / "gone.md").symlink_to(tmp_path / "missing-target.md")
+    problems = lint(load_catalog(default_config(tmp_path), use_cache=False), TODAY)
+    assert [(p.path, p.code) for p in problems] == [("runbooks/gone.md", "unreadable")]
+
+
+def test_all_bad_fixtures_together_hide_nothing(tmp_path):
+    names = [c[0] for c in CASES]
+    problems = run_lint(tmp_path, *names)
+    for fixture, code, line, _ in CASES:
+        assert any(p.path.endswith(fixture) and p.code == code and p.line == line
+                   for p in problems), fixture
+    cat = load_catalog(default_config(tmp_path), use_cache=False)
+    assert "good" in cat.runbooks
+
+
+def test_cache_gives_identical_results_and_notices_edits(tmp_path):
+    names = [c[0] for c in CASES]
+    cold = run_lint(tmp_path, *names)
+    cfg = default_config(tmp_path)
+    load_catalog(cfg, use_cache=True)
+    warm = lint(load_catalog(cfg, use_cache=True), TODAY)
+    assert warm == cold
+    (tmp_path / "runbooks" / "good.md").write_text("", encoding="utf-8")
+    edited = lint(load_catalog(cfg, use_cache=True), TODAY)
+    assert any(p.path == "runbooks/good.md" and p.code == "empty-file" for p in edited)
+
+
+def test_corrupt_cache_is_ignored(tmp_path):
+    run_lint(tmp_path)
+    cfg = default_config(tmp_path)
+    load_catalog(cfg, use_cache=True)
+    (cfg.cache_dir / "parse.json").write_text("{not json", encoding="utf-8")
+    assert "good" in load_catalog(cfg, use_cache=True).runbooks
