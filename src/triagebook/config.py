@@ -151,7 +151,7 @@ def load_config(root: Path | None = None) -> Config:
     v = _Validator(doc, shown)
     out = v.build(cfg, section)
     if v.problems:
-        raise ProblemsError(v.problems)
+        raise ProblemsError(sorted(v.problems, key=lambda p: p.line or 0))
     return replace(out, source=path)
 
 
