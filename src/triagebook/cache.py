@@ -7,6 +7,7 @@ file in a working tree must not be able to run code.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -20,6 +21,19 @@ from .model import CodeBlock, ContextVar, Runbook, Step
 from .parse import Parsed
 
 FORMAT = 2
+# Anything that shapes a parse result invalidates the cache when its code changes.
+_SHAPERS = ("parse.py", "schema.py", "render.py", "model.py", "yamlsrc.py", "cache.py")
+
+
+def _code_digest() -> str:
+    h = hashlib.blake2b(digest_size=8)
+    here = Path(__file__).resolve().parent
+    for name in _SHAPERS:
+        try:
+            h.update((here / name).read_bytes())
+        except OSError:
+            h.update(name.encode())
+    return h.hexdigest()
 
 
 def _rb_to(rb: Runbook) -> dict[str, Any]:
@@ -65,7 +79,7 @@ class ParseCache:
 
     def __init__(self, path: Path | None, salt: str) -> None:
         self.path = path
-        self.key = f"{FORMAT}:{__version__}:{salt}"
+        self.key = f"{FORMAT}:{__version__}:{_code_digest()}:{salt}"
         self.entries: dict[str, tuple[str, Any]] = {}
         self.fresh: dict[str, tuple[str, Any]] = {}
         self.dirty = False

@@ -130,6 +130,9 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
     if any(p.code == "bad-id" for p in problems) or not REQUIRED <= meta.keys():
         return Parsed(None, tuple(problems))
     key_lines = {k[0]: v for k, v in doc.lines.items() if len(k) == 1 and isinstance(k[0], str)}
+    key_lines["__body__"] = (fm.map[1] if fm.map else 0) + 1
+    if any(t.type == "heading_open" and t.tag == "h1" for t in tokens):
+        key_lines["__h1__"] = 1
     for i, code in enumerate(meta["failure_class"]):
         key_lines[f"failure_class:{code}"] = doc.line("failure_class", i) or 1
     for i, rel in enumerate(meta.get("related", ())):

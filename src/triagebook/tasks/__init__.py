@@ -6,9 +6,10 @@ from invoke import Collection
 
 
 def namespace() -> Collection:
-    from . import bench, runbook
+    from . import bench, runbook, site
 
     ns = Collection()
     ns.add_collection(runbook.ns)
+    ns.add_collection(site.ns)
     ns.add_collection(bench.ns)
     return ns

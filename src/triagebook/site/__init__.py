@@ -1,0 +1,1 @@
+"""The runbook site: page generation (pure) and a thin mkdocs plugin."""

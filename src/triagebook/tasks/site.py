@@ -1,0 +1,54 @@
+"""`inv site.*`: build, serve and export the runbook site."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from invoke import Collection, task
+from invoke.exceptions import Exit
+
+from ..catalog import load_catalog
+from ..site.build import mkdocs
+from ..site.pages import build_pages, export as write_pages
+from ._common import project, user_errors
+
+
+@task(help={
+    "offline": "build the file:// variant into site-offline/ (offline search, no instant "
+               "navigation)",
+    "site_dir": "where to write the site (default: site/, or site-offline/ with --offline)",
+})
+@user_errors
+def build(c, offline=False, site_dir=""):
+    """Build the runbook site (strict: any lint error or broken link fails it)."""
+    cfg = project()
+    out = Path(site_dir) if site_dir else (
+        cfg.root / "site-offline" if offline else cfg.site_dir)
+    code = mkdocs(["build", "--strict", "--clean", "-d", str(out.resolve())], cfg, offline)
+    if code:
+        raise Exit(code=code)
+    index = out / "index.html"
+    print(f"site built: {index.resolve().as_uri() if offline else out}")
+
+
+@task(help={"dev_addr": "address to serve on (default 127.0.0.1:8000)"})
+@user_errors
+def serve(c, dev_addr="127.0.0.1:8000"):
+    """Serve the site with live reload (runbooks and invoke.yaml are watched)."""
+    cfg = project()
+    raise Exit(code=mkdocs(["serve", "--dev-addr", dev_addr], cfg))
+
+
+@task(help={"folder": "where to write the generated pages as Markdown"})
+@user_errors
+def export(c, folder):
+    """Write the generated pages as Markdown files, for another site generator."""
+    cfg = project()
+    count = write_pages(build_pages(load_catalog(cfg), date.today()), Path(folder))
+    print(f"wrote {count} pages to {folder}")
+
+
+ns = Collection("site")
+for t in (build, serve, export):
+    ns.add_task(t)
