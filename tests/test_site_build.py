@@ -1,0 +1,170 @@
+"""The built site: real mkdocs builds through `inv site.build`, checked as files."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, assert_no_traceback, inv
+from sitehelp import copy_project
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    root = copy_project(tmp_path_factory.mktemp("site"))
+    res = inv(root, "site.build", timeout=300)
+    assert res.returncode == 0, res.stderr + res.stdout
+    return root / "site"
+
+
+def page(site: Path, rel: str) -> str:
+    return (site / rel / "index.html").read_text(encoding="utf-8")
+
+
+def test_runbook_page_panel(built):
+    html = page(built, "runbooks/token-failure")
+    panel = html[html.index('data-tb-panel'):html.index("</dl>", html.index("data-tb-panel"))]
+    assert 'class="tb-badge tb-sev-SEV3">SEV3</span>' in panel and "respond: 1 hour" in panel
+    for text in ("<code>token_missing</code>", "<code>token_expired</code>", "auth-session",
+                 "A CLI command exits non-zero", "gpuaas-api, auth-service",
+                 "tb-esc-YELLOW", "Customer-visible</dt><dd>yes", "identity-team",
+                 "2026-11-02", "<code>inv runbook.run token-failure</code>"):
+        assert text in panel, text
+    assert 'href="../project-context-invalid/"' in panel
+    assert "<title>[SEV3] CLI authentication failures" in html
+
+
+def test_placeholders_marked_with_description(built):
+    html = page(built, "runbooks/token-failure")
+    assert ('<span class="tb-ph" title="correlation_id: correlation_id printed on the '
+            'CLI&#x27;s stderr">{{ correlation_id }}</span>') in html
+    assert "TBPH" not in html
+
+
+def test_raw_blocks_show_literally(built):
+    html = page(built, "runbooks/project-context-invalid")
+    assert "{% raw %}" not in html and "{{.tenant_id}}" in html
+
+
+def test_list_steps_keep_code_inside_items(built):
+    html = page(built, "runbooks/incident-process")
+    steps = html[html.index('id="steps"'):]
+    assert steps.count("<li>") == 6
+    first_item = steps[steps.index("<li>"):steps.index("</li>")]
+    assert "<pre" in first_item  # superfences: the fence stayed a code block in the item
+
+
+def test_routing_table_one_row_per_class_sorted(built):
+    html = page(built, "routing")
+    rows = re.findall(r"<tr>\s*<td><code>([^<]+)</code></td>\s*<td><a href=\"([^\"]+)\"",
+                      html)
+    classes = [c for c, _ in rows]
+    assert classes == sorted(classes, key=str.lower)
+    assert len(classes) == len(set(classes))
+    assert ("allocation_*", "../runbooks/allocation-failure/") in rows
+    assert ("sku_unavailable", "../runbooks/allocation-failure/") in rows
+    assert ("token_expired", "../runbooks/token-failure/") in rows
+
+
+def test_generated_indexes_and_policy(built):
+    allrb = page(built, "runbooks")
+    assert allrb.count("<tr>") == 16  # header + 15 runbooks
+    assert "Last reviewed" in allrb
+    sev = page(built, "by-severity")
+    assert sev.index("SEV1") < sev.index("SEV2") < sev.index("SEV4")
+    assert "billing-worker" in page(built, "by-service")
+    assert "identity-team" in page(built, "by-route")
+    pol = page(built, "policy")
+    assert "next business day" in pol and "22:00–07:00" in pol
+
+
+def test_search_index_is_lean_and_tags_runbooks(built):
+    index = json.loads((built / "search" / "search_index.json").read_text(encoding="utf-8"))
+    docs = index["docs"]
+    by_loc = {}
+    for d in docs:
+        by_loc.setdefault(d["location"].split("#")[0], []).append(d)
+    # generated tables are excluded so they never outrank the runbook itself
+    assert "routing/" not in by_loc and "runbooks/" not in by_loc
+    top = by_loc["runbooks/allocation-failure/"][0]
+    assert "sku_unavailable" in top["tags"] and "scheduler" in top["tags"]
+    size = len(json.dumps(index))
+    pages = len(by_loc)
+    assert size / pages < 6000, (size, pages)
+
+
+class _Refs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("script", "img", "iframe") and a.get("src"):
+            self.loads.append(a["src"])
+        if tag == "link" and a.get("href") and a.get("rel") not in ("canonical",):
+            self.loads.append(a["href"])
+
+
+def test_no_external_resources_anywhere(built):
+    for html in built.rglob("*.html"):
+        refs = _Refs()
+        refs.feed(html.read_text(encoding="utf-8"))
+        external = [u for u in refs.loads if re.match(r"^(https?:)?//", u)]
+        assert external == [], (html, external)
+    css_js = "".join(p.read_text(encoding="utf-8", errors="replace")
+                     for p in built.rglob("*.css"))
+    assert "fonts.googleapis" not in css_js and "@import url(http" not in css_js
+
+
+def test_stale_review_warning(tmp_path):
+    root = copy_project(tmp_path)
+    p = root / "runbooks" / "auth" / "token-failure.md"
+    p.write_text(p.read_text().replace("last_reviewed: 2026-11-02", "last_reviewed: 2025-01-02"))
+    res = inv(root, "site.build", timeout=300)
+    assert res.returncode == 0, res.stderr
+    html = page(root / "site", "runbooks/token-failure")
+    assert "data-tb-stale" in html and "review window is 90 days" in html
+
+
+def test_build_fails_on_lint_error_naming_the_file(tmp_path):
+    root = copy_project(tmp_path)
+    shutil.copy(FIXTURES / "lint" / "bad-severity.md", root / "runbooks" / "bad-severity.md")
+    res = inv(root, "site.build", timeout=300)
+    assert res.returncode != 0
+    out = res.stdout + res.stderr
+    assert ("runbooks/bad-severity.md:3: bad-value: severity: expected one of SEV1, SEV2, "
+            "SEV3, SEV4 but received 'SEV9'") in out
+    assert_no_traceback(res)
+
+
+def test_build_needs_superfences(tmp_path):
+    root = copy_project(tmp_path)
+    cfg = root / "mkdocs.yml"
+    cfg.write_text(cfg.read_text().replace("  - pymdownx.superfences\n", ""))
+    res = inv(root, "site.build", timeout=300)
+    assert res.returncode != 0
+    assert "expected pymdownx.superfences" in res.stdout + res.stderr
+
+
+def test_embedded_default_without_mkdocs_yml(tmp_path):
+    root = copy_project(tmp_path)
+    (root / "mkdocs.yml").unlink()
+    shutil.rmtree(root / "docs")
+    res = inv(root, "site.build", timeout=300)
+    assert res.returncode == 0, res.stderr + res.stdout
+    assert "tb-panel" in page(root / "site", "runbooks/jobs-stuck")
+
+
+def test_export_writes_markdown_pages(tmp_path):
+    root = copy_project(tmp_path)
+    res = inv(root, "site.export", str(tmp_path / "out"))
+    assert res.returncode == 0, res.stderr
+    text = (tmp_path / "out" / "runbooks" / "token-failure.md").read_text()
+    assert text.startswith("---\n{") and '"route": "auth-session"' in text
+    assert (tmp_path / "out" / "routing.md").is_file()
