@@ -233,6 +233,27 @@ and escalation use the same values.
                 {"title": "Severity and escalation policy", "hide": ["toc"]})
 
 
+def fields_page() -> Page:
+    """The front-matter reference, generated from the schema so it never drifts."""
+    from ..schema import CONTEXT_FIELDS, FIELDS
+
+    def rows(fields: tuple[Any, ...]) -> list[list[str]]:
+        return [[code(f.name), "yes" if f.required else "",
+                 " \\| ".join(f.choices) if f.choices else f.kind, md_escape(f.doc)]
+                for f in fields]
+
+    md = ("# Runbook front-matter\n\nGenerated from triagebook's schema "
+          "(`inv runbook.schema` prints it as JSON Schema for your editor). Keys starting "
+          "with `x-` are yours; any other unknown key is a lint error.\n\n"
+          + _table(["Field", "Required", "Type", "Meaning"], rows(FIELDS))
+          + "\n## Context variables\n\nEach entry under `context:` declares one "
+          "placeholder. Built-ins, always available: "
+          + ", ".join(code(b) for b in BUILTINS) + ".\n\n"
+          + _table(["Setting", "Required", "Type", "Meaning"], rows(CONTEXT_FIELDS)))
+    return Page("reference/front-matter.md", "Runbook front-matter", md,
+                {"title": "Runbook front-matter"})
+
+
 def build_pages(cat: Catalog, today: date) -> list[Page]:
     pages = []
     for rb in cat.sorted():
@@ -248,6 +269,7 @@ def build_pages(cat: Catalog, today: date) -> list[Page]:
         by_route(cat),
         grouped(cat, "tags", "tags.md", "Tags", "Free keywords from the runbooks."),
         policy_page(cat.config.policy),
+        fields_page(),
     ]
     return pages
 
@@ -260,6 +282,7 @@ NAV = [
     ("By route and owner", "by-route.md"),
     ("Tags", "tags.md"),
     ("Severity and escalation policy", "policy.md"),
+    ("Runbook front-matter", "reference/front-matter.md"),
 ]
 
 
