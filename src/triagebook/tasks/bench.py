@@ -22,5 +22,12 @@ def lint(c, n=3000):
     c.run(f"{sys.executable} {_script('bench_lint.py')} --n {int(n)}", pty=False)
 
 
+@task(help={"sizes": "comma-separated catalog sizes (default 100,1000)"})
+def site(c, sizes="100,1000"):
+    """Benchmark the site build against plain mkdocs-material with navigation.prune."""
+    c.run(f"{sys.executable} {_script('bench_site.py')} --sizes {sizes}", pty=False)
+
+
 ns = Collection("bench")
 ns.add_task(lint)
+ns.add_task(site)
