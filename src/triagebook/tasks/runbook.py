@@ -126,6 +126,40 @@ def match(c, text, format_="text", limit=10):
     _warn_broken(cat)
 
 
+@task(iterable=["context"], help={
+    "name": "runbook id to walk",
+    "incident": "incident id to open or resume (default: a new INC-YYYYMMDD-HHMM-xxxx)",
+    "context": "NAME=VALUE for a placeholder; repeat for several",
+    "context_file": "YAML file of NAME: VALUE pairs",
+    "severity": "incident severity (default: the runbook's)",
+    "detected": "when it was detected: ISO 8601 with offset or 'YYYY-MM-DD HH:MM Zone/Name'",
+    "force": "resume even though the runbook changed since the incident started (recorded)",
+    "command_timeout": "seconds a 'run' command may take (default 300)",
+})
+@user_errors
+def run(c, name, incident="", context=None, context_file="", severity="", detected="",
+        force=False, command_timeout=300.0):
+    """Walk a runbook step by step into a durable incident ledger."""
+    import sys as _sys
+
+    from ..runner import RunRequest, start
+    from ..timeparse import parse_time
+    from ..ui import PlainUI, RichUI
+    from .postmortem_hook import on_resolved
+
+    cfg = project()
+    if incident:
+        from ..ledger import check_id
+
+        check_id(incident)
+    req = RunRequest(name=name, incident=incident, context=parse_pairs(context or []),
+                     context_file=context_file, severity=severity,
+                     detected=parse_time(detected) if detected else None, force=force,
+                     timeout=float(command_timeout))
+    ui = RichUI() if _sys.stdin.isatty() and _sys.stdout.isatty() else PlainUI()
+    start(cfg, req, ui, on_resolved=on_resolved(cfg))
+
+
 @task(help={"name": "the new runbook's id; becomes runbooks/NAME.md"})
 @user_errors
 def new(c, name):
@@ -144,5 +178,5 @@ def schema(c):
 
 ns = Collection("runbook")
 ns.add_task(list_, name="list")
-for t in (lint, show, match, new, schema):
+for t in (lint, show, match, run, new, schema):
     ns.add_task(t)

@@ -1,0 +1,230 @@
+"""The incident ledger: append-only JSON lines, fsynced per event under a lock.
+
+`incidents/ID/events.jsonl` holds one event per line (`seq`, `ts`, `type`, `runbook`,
+`step`, `actor`, `data`).  Nothing is ever rewritten: corrections are new events, and
+all state is derived by folding them (see `incident.py`).  A runner holds an exclusive
+lock for its whole session; a second one is refused with the holder's pid.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import secrets
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import TriagebookError, UsageError
+from .redact import Redactor
+
+ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+EVENTS = "events.jsonl"
+LOCK = ".lock"
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def check_id(incident_id: str) -> str:
+    if not ID_RE.match(incident_id) or incident_id in (".", ".."):
+        raise UsageError(f"incident id {incident_id!r}: expected 1-64 letters, digits, '-' "
+                         f"or '_' (no paths), e.g. INC-20261122-0214-k3fz")
+    return incident_id
+
+
+def new_id(now: datetime) -> str:
+    alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+    tail = "".join(secrets.choice(alphabet) for _ in range(4))
+    return f"INC-{now.astimezone(UTC):%Y%m%d-%H%M}-{tail}"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    seq: int
+    ts: str
+    type: str
+    runbook: str | None
+    step: int | None
+    actor: str
+    data: dict[str, Any]
+
+    @property
+    def time(self) -> datetime:
+        return parse_iso(self.ts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "ts": self.ts, "type": self.type, "runbook": self.runbook,
+                "step": self.step, "actor": self.actor, "data": self.data}
+
+
+class CorruptLedger(TriagebookError):
+    def __init__(self, path: Path, line: int, why: str) -> None:
+        self.path, self.line, self.why = path, line, why
+
+    def __str__(self) -> str:
+        return (f"{self.path}:{self.line}: corrupt-ledger: {self.why}; the ledger is "
+                f"append-only, so this line was changed by hand — restore it from backup")
+
+
+class IncidentBusy(TriagebookError):
+    def __init__(self, incident_id: str, holder: str) -> None:
+        self.incident_id, self.holder = incident_id, holder
+
+    def __str__(self) -> str:
+        return (f"incident {self.incident_id} is open in another runner ({self.holder}); "
+                f"finish or quit that session first (its events are safe)")
+
+
+class NoSuchIncident(TriagebookError):
+    def __init__(self, incident_id: str, known: list[str]) -> None:
+        self.incident_id, self.known = incident_id, known
+
+    def __str__(self) -> str:
+        from .errors import suggest
+
+        hint = suggest(self.incident_id, self.known)
+        extra = f"; did you mean {' or '.join(hint)}?" if hint else ""
+        return f"no incident '{self.incident_id}'{extra} (inv incident.list shows them)"
+
+
+def read_events(path: Path) -> list[Event]:
+    """All complete events; a torn last line (a crash mid-write) is ignored."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    lines = raw.split(b"\n")
+    complete = lines[:-1]  # text after the last newline is torn or empty
+    events = []
+    for n, line in enumerate(complete, 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            events.append(Event(d["seq"], d["ts"], d["type"], d.get("runbook"), d.get("step"),
+                                d.get("actor", ""), d.get("data") or {}))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CorruptLedger(path, n, f"not a ledger event ({exc})") from None
+    return events
+
+
+class Ledger:
+    """One incident's ledger, opened for writing (holds the lock until closed)."""
+
+    def __init__(self, folder: Path, incident_id: str, actor: str, redactor: Redactor,
+                 clock: Clock = utc_now) -> None:
+        self.id = check_id(incident_id)
+        self.dir = folder / incident_id
+        self.path = self.dir / EVENTS
+        self.actor = actor
+        self.redactor = redactor
+        self.clock = clock
+        self._lock_fd: int | None = None
+        self.events: list[Event] = []
+
+    @property
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def open(self) -> Ledger:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.dir / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "unknown pid"
+            os.close(fd)
+            raise IncidentBusy(self.id, holder) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode())
+        self._lock_fd = fd
+        self._cut_torn_tail()
+        self.events = read_events(self.path)
+        return self
+
+    def _cut_torn_tail(self) -> None:
+        # A crash mid-write leaves a line without its newline; the next append must not
+        # be glued onto it.  Only that incomplete record is dropped.
+        try:
+            with open(self.path, "rb+") as fh:
+                data = fh.read()
+                if data and not data.endswith(b"\n"):
+                    fh.truncate(data.rfind(b"\n") + 1)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+        except FileNotFoundError:
+            pass
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> Ledger:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def append(self, type_: str, data: dict[str, Any] | None = None, runbook: str | None = None,
+               step: int | None = None) -> Event:
+        if self._lock_fd is None:
+            raise RuntimeError("ledger not open")  # a programming error, not a user one
+        seq = self.events[-1].seq + 1 if self.events else 1
+        ev = Event(seq, iso(self.clock()), type_, runbook, step, self.actor,
+                   self.redactor.data(data or {}))
+        line = json.dumps(ev.as_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if len(self.events) == 0:
+            _fsync_dir(self.dir)
+        self.events.append(ev)
+        return ev
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def incident_ids(folder: Path) -> list[str]:
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if (p / EVENTS).is_file())
+
+
+def load(folder: Path, incident_id: str) -> list[Event]:
+    check_id(incident_id)
+    path = folder / incident_id / EVENTS
+    if not path.is_file():
+        raise NoSuchIncident(incident_id, incident_ids(folder))
+    return read_events(path)
+
+
+def iter_all(folder: Path) -> Iterator[tuple[str, list[Event]]]:
+    for iid in incident_ids(folder):
+        yield iid, read_events(folder / iid / EVENTS)
