@@ -49,6 +49,7 @@ class Policy:
     followup_minutes: dict[str, int] = field(default_factory=lambda: {"RED": 60, "YELLOW": 240})
     cap_per_24h: int = 3
     review_window_days: int = 90
+    postmortem_draft_days: int = 10
 
     def severity(self, name: str) -> SeverityPolicy:
         for s in self.severities:
@@ -91,6 +92,7 @@ class Config:
     site_dir: Path
     policy: Policy
     source: Path | None = None
+    postmortem_template: Path | None = None
 
     def display(self, path: Path) -> str:
         """A path as users see it: relative to the project root when inside it."""
@@ -123,10 +125,11 @@ def find_root(start: Path | None = None) -> Path:
 
 _PATH_KEYS = {"runbooks_dir": "runbooks_dir", "incidents_dir": "incidents_dir",
               "postmortems_dir": "postmortems_dir", "cache_dir": "cache_dir",
-              "site_dir": "site_dir"}
+              "site_dir": "site_dir", "postmortem_template": "postmortem_template"}
 _TOP_KEYS = (*_PATH_KEYS, "policy")
 _POLICY_KEYS = ("timezone", "quiet_hours", "yellow_promote_minutes", "followup_minutes",
-                "cap_per_24h", "review_window_days", "severities", "escalation_classes")
+                "cap_per_24h", "review_window_days", "postmortem_draft_days", "severities",
+                 "escalation_classes")
 
 
 def load_config(root: Path | None = None) -> Config:
@@ -224,7 +227,8 @@ class _Validator:
                 ch["quiet_start"], ch["quiet_end"] = start, end
             except ValueError:
                 self.bad(qk, "'HH:MM-HH:MM' such as '22:00-07:00'", q)
-        for name in ("yellow_promote_minutes", "cap_per_24h", "review_window_days"):
+        for name in ("yellow_promote_minutes", "cap_per_24h", "review_window_days",
+                     "postmortem_draft_days"):
             if name in p:
                 ch[name] = self.positive(key + (name,), p[name], getattr(base, name))
         if "followup_minutes" in p:

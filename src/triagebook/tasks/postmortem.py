@@ -1,0 +1,46 @@
+"""`inv postmortem.*`: write post-mortems from the ledger, and check them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from invoke import Collection, task
+from invoke.exceptions import Exit
+
+from ..postmortem import as_json, check as run_check, write_postmortem
+from ._common import choice, project, user_errors
+
+
+@task(help={"id_": "incident id",
+            "update": "refresh the generated parts, keeping everything people wrote"})
+@user_errors
+def new(c, id_, update=False):
+    """Write postmortems/ID.md from the incident's ledger."""
+    cfg = project()
+    path = write_postmortem(cfg, id_, update=update)
+    print(f"{'updated' if update else 'wrote'} {cfg.display(path)}")
+
+
+@task(help={"max_draft_days": "days a SEV1/SEV2 post-mortem may stay a draft "
+                              "(default: policy.postmortem_draft_days)",
+            "format_": "text (default) or json"})
+@user_errors
+def check(c, max_draft_days=0, format_="text"):
+    """List SEV1/SEV2 post-mortems missing a root cause or action items, or stale drafts."""
+    choice("format", format_, ("text", "json"))
+    cfg = project()
+    days = int(max_draft_days) or cfg.policy.postmortem_draft_days
+    found = run_check(cfg, date.today(), days)
+    if format_ == "json":
+        print(as_json(found))
+    else:
+        for f in found:
+            print(f)
+        print(f"postmortem.check: {len(found)} problem{'s' * (len(found) != 1)}")
+    if found:
+        raise Exit(code=1)
+
+
+ns = Collection("postmortem")
+ns.add_task(new)
+ns.add_task(check)
