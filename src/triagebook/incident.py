@@ -197,8 +197,24 @@ def utc(ts: datetime) -> str:
     return ts.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def to_zone(ts: datetime, tz: str) -> datetime:
+    """ts in zone tz, with the DST fold checked against the true offset.
+
+    The wall time from astimezone is always right; the fold (which of two repeated
+    hours) can be lost by datetime subclasses such as freezegun's, and with it the zone
+    name, so it is re-derived from wall time minus UTC.
+    """
+    zone = ZoneInfo(tz)
+    utc_ts = ts.astimezone(ZoneInfo("UTC"))
+    loc = utc_ts.astimezone(zone)
+    true_offset = loc.replace(tzinfo=None) - utc_ts.replace(tzinfo=None)
+    if loc.utcoffset() != true_offset:
+        loc = loc.replace(fold=1 - loc.fold)
+    return loc
+
+
 def local(ts: datetime, tz: str) -> str:
-    return ts.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M:%S %Z")
+    return to_zone(ts, tz).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def render_timeline(rows: list[Row], fmt: str, tz: str) -> str:
