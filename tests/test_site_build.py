@@ -168,3 +168,24 @@ def test_export_writes_markdown_pages(tmp_path):
     text = (tmp_path / "out" / "runbooks" / "token-failure.md").read_text()
     assert text.startswith("---\n{") and '"route": "auth-session"' in text
     assert (tmp_path / "out" / "routing.md").is_file()
+
+
+def test_postmortems_published_and_linked(tmp_path):
+    root = copy_project(tmp_path)
+    (root / "postmortems").mkdir()
+    (root / "postmortems" / "INC-20261101-0300-abcd.md").write_text(
+        "---\nincident: INC-20261101-0300-abcd\ntitle: Token outage\nseverity: SEV2\n"
+        "runbooks: [token-failure]\ndetected: 2026-11-01 03:00:00 UTC\nduration: 1 h 05 min\n"
+        "status: draft\n---\n\n# Post-mortem: Token outage\n\n## Runbook feedback\n\n"
+        "- [CLI authentication failures](../runbooks/token-failure.md)\n", encoding="utf-8")
+    res = inv(root, "site.build", timeout=300)
+    assert res.returncode == 0, res.stderr + res.stdout
+    index = page(root / "site", "postmortems")
+    row = index[index.index("INC-20261101-0300-abcd"):]
+    for cell in ("Token outage", "SEV2", "1 h 05 min", "draft"):
+        assert cell in row[:600], cell
+    assert "2026-11-01" in index
+    assert "Post-mortem: Token outage" in page(root / "site", "postmortems/INC-20261101-0300-abcd")
+    panel = page(root / "site", "runbooks/token-failure")
+    assert 'href="../../postmortems/INC-20261101-0300-abcd/"' in panel
+    assert "postmortems/INC-20261101-0300-abcd" not in page(root / "site", "runbooks/jobs-stuck")

@@ -104,7 +104,57 @@ def placeholder_html(mark: list[str]) -> str:
             f"{html.escape(expr)}</span>")
 
 
-def runbook_page(rb: Runbook, source: str, cat: Catalog, today: date) -> Page:
+@dataclass(frozen=True, slots=True)
+class PostmortemDoc:
+    id: str
+    meta: dict[str, Any]
+    body: str
+
+
+def read_postmortems(folder: Path) -> list[PostmortemDoc]:
+    """Post-mortems under `postmortems/`; unreadable front-matter still publishes the body."""
+    import yaml
+
+    out = []
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.md")):
+        if path.name == "index.md":
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        meta: dict[str, Any] = {}
+        if text.startswith("---\n") and (end := text.find("\n---\n", 4)) > 0:
+            try:
+                loaded = yaml.safe_load(text[4:end])
+                meta = loaded if isinstance(loaded, dict) else {}
+            except yaml.YAMLError:
+                meta = {}
+            text = text[end + 5:]
+        out.append(PostmortemDoc(path.stem, meta, text))
+    return out
+
+
+def postmortem_pages(docs: list[PostmortemDoc]) -> list[Page]:
+    pages = []
+    rows = []
+    for d in sorted(docs, key=lambda d: str(d.meta.get("detected", "")), reverse=True):
+        title = str(d.meta.get("title") or d.id)
+        pages.append(Page(f"postmortems/{d.id}.md", f"Post-mortem: {title}",
+                          d.body.lstrip("\n"), {"title": f"Post-mortem: {title}"}))
+        rows.append([md_escape(str(d.meta.get("detected", ""))[:10]),
+                     f"[{md_escape(d.id)}]({d.id}.md)", md_escape(title),
+                     md_escape(str(d.meta.get("severity", ""))),
+                     md_escape(str(d.meta.get("duration") or "unresolved")),
+                     md_escape(str(d.meta.get("status", "")))])
+    md = ("# Post-mortems\n\nWritten from the incident ledgers (`inv postmortem.new ID`).\n\n"
+          + (_table(["Date", "Incident", "Title", "Severity", "Duration", "Status"], rows)
+             if rows else "None yet.\n"))
+    pages.append(Page("postmortems/index.md", "Post-mortems", md, _index_meta("Post-mortems")))
+    return pages
+
+
+def runbook_page(rb: Runbook, source: str, cat: Catalog, today: date,
+                 postmortems: list[PostmortemDoc] | None = None) -> Page:
     policy = cat.config.policy
     lines = source.split("\n")
     body_from = rb.lines.get("__body__", 1) - 1
@@ -128,6 +178,8 @@ def runbook_page(rb: Runbook, source: str, cat: Catalog, today: date) -> Page:
         "context": [{"name": v.name, "description": v.description, "required": v.required,
                      "secret": v.secret} for v in rb.context],
         "placeholders": marks, "source": rb.path,
+        "postmortems": [{"id": d.id, "title": str(d.meta.get("title") or d.id)}
+                        for d in postmortems or () if rb.id in (d.meta.get("runbooks") or ())],
     }
     meta = {
         "title": rb.title,
@@ -256,9 +308,10 @@ def fields_page() -> Page:
 
 def build_pages(cat: Catalog, today: date) -> list[Page]:
     pages = []
+    pms = read_postmortems(cat.config.postmortems_dir)
     for rb in cat.sorted():
         source = (cat.config.root / rb.path).read_text(encoding="utf-8")
-        pages.append(runbook_page(rb, source, cat, today))
+        pages.append(runbook_page(rb, source, cat, today, pms))
     pages += [
         all_runbooks(cat, today),
         routing(cat),
@@ -270,6 +323,7 @@ def build_pages(cat: Catalog, today: date) -> list[Page]:
         grouped(cat, "tags", "tags.md", "Tags", "Free keywords from the runbooks."),
         policy_page(cat.config.policy),
         fields_page(),
+        *postmortem_pages(pms),
     ]
     return pages
 
@@ -282,6 +336,7 @@ NAV = [
     ("By route and owner", "by-route.md"),
     ("Tags", "tags.md"),
     ("Severity and escalation policy", "policy.md"),
+    ("Post-mortems", "postmortems/index.md"),
     ("Runbook front-matter", "reference/front-matter.md"),
 ]
 

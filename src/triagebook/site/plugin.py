@@ -106,8 +106,6 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
         if files.get_file_from_path("index.md") is not None:
             nav.append({"Home": "index.md"})
         nav += [{title: path} for title, path in NAV]
-        if files.get_file_from_path("postmortems/index.md") is not None:
-            nav.append({"Post-mortems": "postmortems/index.md"})
         if own:
             nav.append({"Using triagebook": own})
         return nav

@@ -28,6 +28,13 @@ def site(c, sizes="100,1000"):
     c.run(f"{sys.executable} {_script('bench_site.py')} --sizes {sizes}", pty=False)
 
 
+@task(help={"n": "how many synthetic runbooks in the catalog (default 1000)"})
+def runner(c, n=1000):
+    """Benchmark the runner's start-up (to the first step prompt) against inv --list."""
+    c.run(f"{sys.executable} {_script('bench_runner.py')} --n {int(n)}", pty=False)
+
+
 ns = Collection("bench")
 ns.add_task(lint)
 ns.add_task(site)
+ns.add_task(runner)
