@@ -225,3 +225,23 @@ def test_secret_reaches_no_file_and_no_output(proj):
             assert SECRET not in p.read_bytes().decode("utf-8", "replace"), p
     for cmd in ("incident.show", "incident.timeline"):
         assert SECRET not in inv(proj, cmd, "INC-S").stdout
+
+
+def test_command_timeout_and_second_runbook_in_the_same_incident(proj):
+    shutil.copy(FIXTURES / "runner" / "slow.md", proj / "runbooks" / "slow.md")
+    assert run(proj, "--incident", "INC-T", "--context", "server_id=srv-abc",
+               script="done\nq\n").returncode == 0
+    t0 = time.time()
+    res = inv(proj, "runbook.run", "slow", "--incident", "INC-T", "--context",
+              "server_id=srv-abc", "--command-timeout", "1", input="run\ny\ndone\nq\n",
+              env={"TRIAGEBOOK_OPERATOR": "bob"})
+    assert res.returncode == 0, res.stderr
+    assert time.time() - t0 < 20
+    assert "  | started" in res.stdout and "timed out after" in res.stdout
+    evs = events(proj, "INC-T")
+    cmd = [e for e in evs if e["type"] == "command"][0]
+    assert cmd["runbook"] == "slow" and cmd["data"]["timed_out"] is True
+    assert cmd["data"]["exit_code"] is None and "never" not in cmd["data"]["output"]
+    assert {e["runbook"] for e in evs if e["type"] == "runbook.attached"} == {"demo", "slow"}
+    shown = inv(proj, "incident.show", "INC-T").stdout
+    assert "runbook demo: 1 done" in shown and "runbook slow: 1 done" in shown

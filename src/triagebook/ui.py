@@ -53,8 +53,10 @@ class RichUI(PlainUI):
         self.console = Console(highlight=False)
 
     def ask(self, prompt: str) -> str | None:
-        try:
-            return self.console.input(f"[bold cyan]{prompt}[/]")
+        from rich.markup import escape
+
+        try:  # escaped: '[y/N]' would otherwise be read as a markup tag and vanish
+            return self.console.input(f"[bold cyan]{escape(prompt)}[/]")
         except EOFError:
             return None
 
