@@ -25,7 +25,8 @@ from .redact import Redactor
 
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 EVENTS = "events.jsonl"
-LOCK = ".lock"
+LOCK = ".lock"  # held by a runner for its whole session
+APPEND_LOCK = ".append.lock"  # held by any writer for one append
 Clock = Callable[[], datetime]
 
 
@@ -125,53 +126,60 @@ def read_events(path: Path) -> list[Event]:
 
 
 class Ledger:
-    """One incident's ledger, opened for writing (holds the lock until closed)."""
+    """One incident's ledger opened for writing.
+
+    `session=True` (the runner) also holds the session lock until closed, so a second
+    runner is refused; other writers (escalation, ack, tick) take only the short
+    per-append lock and can write while a runner is open.
+    """
 
     def __init__(self, folder: Path, incident_id: str, actor: str, redactor: Redactor,
-                 clock: Clock = utc_now) -> None:
+                 clock: Clock = utc_now, session: bool = True) -> None:
         self.id = check_id(incident_id)
         self.dir = folder / incident_id
         self.path = self.dir / EVENTS
         self.actor = actor
         self.redactor = redactor
         self.clock = clock
+        self.session = session
         self._lock_fd: int | None = None
-        self.events: list[Event] = []
+        self._opened = False
+        self._cache: tuple[tuple[int, int], list[Event]] | None = None
 
     @property
     def exists(self) -> bool:
         return self.path.is_file()
 
+    @property
+    def events(self) -> list[Event]:
+        """The events on disk now (others may append while a session is open)."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return []
+        key = (st.st_size, st.st_mtime_ns)
+        if self._cache is None or self._cache[0] != key:
+            self._cache = (key, read_events(self.path))
+        return self._cache[1]
+
     def open(self) -> Ledger:
         self.dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.dir / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "unknown pid"
-            os.close(fd)
-            raise IncidentBusy(self.id, holder) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode())
-        self._lock_fd = fd
-        self._cut_torn_tail()
-        self.events = read_events(self.path)
+        if self.session:
+            fd = os.open(self.dir / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "unknown pid"
+                os.close(fd)
+                raise IncidentBusy(self.id, holder) from None
+            os.ftruncate(fd, 0)
+            os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode())
+            self._lock_fd = fd
+        self._opened = True
         return self
 
-    def _cut_torn_tail(self) -> None:
-        # A crash mid-write leaves a line without its newline; the next append must not
-        # be glued onto it.  Only that incomplete record is dropped.
-        try:
-            with open(self.path, "rb+") as fh:
-                data = fh.read()
-                if data and not data.endswith(b"\n"):
-                    fh.truncate(data.rfind(b"\n") + 1)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-        except FileNotFoundError:
-            pass
-
     def close(self) -> None:
+        self._opened = False
         if self._lock_fd is not None:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)
@@ -185,22 +193,53 @@ class Ledger:
 
     def append(self, type_: str, data: dict[str, Any] | None = None, runbook: str | None = None,
                step: int | None = None) -> Event:
-        if self._lock_fd is None:
+        if not self._opened:
             raise RuntimeError("ledger not open")  # a programming error, not a user one
-        seq = self.events[-1].seq + 1 if self.events else 1
-        ev = Event(seq, iso(self.clock()), type_, runbook, step, self.actor,
-                   self.redactor.data(data or {}))
-        line = json.dumps(ev.as_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        lock = os.open(self.dir / APPEND_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            os.write(fd, line.encode("utf-8"))
-            os.fsync(fd)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            first = _cut_torn_tail(self.path)
+            events = self.events
+            seq = events[-1].seq + 1 if events else 1
+            ev = Event(seq, iso(self.clock()), type_, runbook, step, self.actor,
+                       self.redactor.data(data or {}))
+            line = json.dumps(ev.as_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line.encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if first:
+                _fsync_dir(self.dir)
         finally:
-            os.close(fd)
-        if len(self.events) == 0:
-            _fsync_dir(self.dir)
-        self.events.append(ev)
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            os.close(lock)
         return ev
+
+
+def _cut_torn_tail(path: Path) -> bool:
+    """Drop an incomplete last line (a crash mid-write); True when the file is new.
+
+    Without this the next event would be glued onto the torn one.
+    """
+    try:
+        with open(path, "rb+") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            if size == 0:
+                return True
+            fh.seek(size - 1)
+            if fh.read(1) == b"\n":
+                return False
+            fh.seek(0)
+            data = fh.read()
+            fh.truncate(data.rfind(b"\n") + 1)
+            fh.flush()
+            os.fsync(fh.fileno())
+            return False
+    except FileNotFoundError:
+        return True
 
 
 def _fsync_dir(path: Path) -> None:
