@@ -83,6 +83,35 @@ DEFAULT_CLASSES = (
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelConfig:
+    """Where one escalation channel delivers. Credentials are named env variables only."""
+
+    name: str
+    kind: str = "stdout"  # stdout | file | smtp | webhook
+    sms: bool = False  # SMS-class: body at most six lines
+    path: str = ""
+    host: str = "localhost"
+    port: int = 25
+    starttls: bool = False
+    sender: str = "triagebook@localhost"
+    to: tuple[str, ...] = ()
+    user_env: str = ""
+    password_env: str = ""
+    url_env: str = ""
+    shape: str = "slack"  # slack | discord
+
+
+DEFAULT_CHANNELS = {
+    "page": ChannelConfig("page", sms=True),
+    "chat": ChannelConfig("chat"),
+    "email": ChannelConfig("email"),
+}
+CHANNEL_KINDS = ("stdout", "file", "smtp", "webhook")
+CHANNEL_KEYS = ("kind", "sms", "path", "host", "port", "starttls", "sender", "to", "user_env",
+                "password_env", "url_env", "shape")
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     root: Path
     runbooks_dir: Path
@@ -93,6 +122,9 @@ class Config:
     policy: Policy
     source: Path | None = None
     postmortem_template: Path | None = None
+    environment: str = ""
+    ledger_url: str = ""
+    channels: dict[str, ChannelConfig] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
 
     def display(self, path: Path) -> str:
         """A path as users see it: relative to the project root when inside it."""
@@ -126,7 +158,7 @@ def find_root(start: Path | None = None) -> Path:
 _PATH_KEYS = {"runbooks_dir": "runbooks_dir", "incidents_dir": "incidents_dir",
               "postmortems_dir": "postmortems_dir", "cache_dir": "cache_dir",
               "site_dir": "site_dir", "postmortem_template": "postmortem_template"}
-_TOP_KEYS = (*_PATH_KEYS, "policy")
+_TOP_KEYS = (*_PATH_KEYS, "policy", "escalation")
 _POLICY_KEYS = ("timezone", "quiet_hours", "yellow_promote_minutes", "followup_minutes",
                 "cap_per_24h", "review_window_days", "postmortem_draft_days", "severities",
                  "escalation_classes")
@@ -205,7 +237,54 @@ class _Validator:
         policy = cfg.policy
         if "policy" in sec:
             policy = self.policy(policy, sec["policy"])
+        if "escalation" in sec:
+            changes.update(self.escalation(sec["escalation"]))
         return replace(cfg, policy=policy, **changes)
+
+    def escalation(self, value: Any) -> dict[str, Any]:
+        key = (SECTION, "escalation")
+        e = self.mapping(key, value, ("environment", "ledger_url", "channels"))
+        out: dict[str, Any] = {}
+        for name in ("environment", "ledger_url"):
+            if name in e:
+                if isinstance(e[name], str):
+                    out[name] = e[name]
+                else:
+                    self.bad(key + (name,), "a string", e[name])
+        if "channels" in e:
+            chans = dict(DEFAULT_CHANNELS)
+            ck = key + ("channels",)
+            raw = e["channels"] if isinstance(e["channels"], dict) else {}
+            if not isinstance(e["channels"], dict):
+                self.bad(ck, "a mapping of channel names", e["channels"])
+            for cname, spec in raw.items():
+                sk = ck + (cname,)
+                sp = self.mapping(sk, spec, CHANNEL_KEYS)
+                kw: dict[str, Any] = {}
+                for k, v in sp.items():
+                    if k not in CHANNEL_KEYS:
+                        continue
+                    if k == "kind" and v not in CHANNEL_KINDS:
+                        self.bad(sk + (k,), f"one of {', '.join(CHANNEL_KINDS)}", v)
+                    elif k in ("sms", "starttls") and not isinstance(v, bool):
+                        self.bad(sk + (k,), "true or false", v)
+                    elif k == "port" and not (isinstance(v, int) and 0 < v < 65536):
+                        self.bad(sk + (k,), "a port number", v)
+                    elif k == "to" and not (isinstance(v, list) and all(isinstance(x, str)
+                                                                        for x in v)):
+                        self.bad(sk + (k,), "a list of addresses", v)
+                    elif k == "shape" and v not in ("slack", "discord"):
+                        self.bad(sk + (k,), "slack or discord", v)
+                    elif k not in ("sms", "starttls", "port", "to") and not isinstance(v, str):
+                        self.bad(sk + (k,), "a string", v)
+                    else:
+                        kw[k] = tuple(v) if k == "to" else v
+                if kw.get("kind") == "webhook" and not kw.get("url_env"):
+                    self.bad(sk + ("url_env",), "the name of an environment variable holding "
+                                                "the webhook URL", kw.get("url_env"))
+                chans[str(cname)] = ChannelConfig(str(cname), **kw)
+            out["channels"] = chans
+        return out
 
     def policy(self, base: Policy, value: Any) -> Policy:
         key = (SECTION, "policy")

@@ -150,7 +150,7 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Callable[[], datetime] = 
                 ledger.append("context.set", {"values": changed}, runbook=rb.id)
         session = Session(rb=rb, ledger=ledger, ui=ui, values=plain, secrets=secrets,
                           redactor=redactor, clock=clock, cwd=cfg.root, timeout=req.timeout,
-                          on_resolved=on_resolved)
+                          on_resolved=on_resolved, config=cfg)
         st = fold(ledger.id, ledger.events)
         first = st.first_unfinished(rb.id) or len(rb.steps) + 1
         if not fresh:

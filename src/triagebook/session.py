@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from .config import Config
 from .execute import run_shell
 from .incident import IncidentState, fold
 from .ledger import Ledger, iso
@@ -30,6 +31,7 @@ HELP = """actions (first word, any case):
   next                   next step without recording anything
   ack | mitigated | resolved   record that milestone now
   severity SEVn          change the severity
+  escalate [CLASS] [diagnosis]   page a human (RED/YELLOW/GREEN; routing per policy)
   quit | q               leave; the incident stays open and resumable
   help | ?               this list"""
 
@@ -62,6 +64,7 @@ class Session:
     on_resolved: Callable[[IncidentState], str | None] | None = None
     current: int = 1
     env: dict[str, str] = field(default_factory=dict)
+    config: Config | None = None
 
     def state(self) -> IncidentState:
         return fold(self.ledger.id, self.ledger.events)
@@ -282,6 +285,23 @@ class Session:
                                 "truncated": res.truncated}, step.number)
         self.ui.say(f"{what} after {res.duration_s:.1f} s (recorded)")
 
+    def do_escalate(self, rest: str) -> None:
+        from .notify import escalate
+
+        word, _, text = rest.partition(" ")
+        cls = word.upper() if word.upper() in ("RED", "YELLOW", "GREEN") else None
+        diagnosis = text if cls else rest
+        cfg = self.config
+        if cfg is None:
+            self.ui.say("escalate: not available here")
+            return
+        out = escalate(cfg, self.ledger.id, cls, diagnosis, actor=self.ledger.actor,
+                       clock=self.clock, secrets=self.secrets)
+        d = out.decision
+        self.ui.say(out.message.text() + f"\nrouting: {d.action} — {d.reason}")
+        for f in out.failures:
+            self.ui.say(f"delivery failed (recorded; inv escalation.tick retries): {f}")
+
     def do_help(self, rest: str) -> None:
         self.ui.say(HELP)
 
@@ -297,5 +317,6 @@ ACTIONS: dict[str, Callable[[Session, str], None]] = {
     "mitigated": lambda s, r: s.do_milestone("mitigated"),
     "resolved": lambda s, r: s.do_milestone("resolved"),
     "severity": Session.do_severity,
+    "escalate": Session.do_escalate,
     "help": Session.do_help, "?": Session.do_help,
 }

@@ -6,12 +6,13 @@ from invoke import Collection
 
 
 def namespace() -> Collection:
-    from . import bench, incident, postmortem, runbook, site
+    from . import bench, escalation, incident, postmortem, runbook, site
 
     ns = Collection()
     ns.add_collection(runbook.ns)
     ns.add_collection(incident.ns)
     ns.add_collection(postmortem.ns)
+    ns.add_collection(escalation.ns)
     ns.add_collection(site.ns)
     ns.add_collection(bench.ns)
     return ns

@@ -78,7 +78,77 @@ def timeline_(c, id_, format_="md"):
     print(render_timeline(timeline(st), format_, cfg.policy.timezone), end="")
 
 
+@task(help={
+    "id_": "incident id",
+    "class_": "RED, YELLOW or GREEN (default: the runbook's escalation, else from severity "
+              "and customer visibility)",
+    "diagnosis": "what is wrong, in one line",
+    "action": "what was done / what is needed",
+    "suggested_fix": "the fix you would try",
+    "dry_run": "print the message and the routing decision; send and record nothing",
+})
+@user_errors
+def escalate(c, id_, class_="", diagnosis="", action="", suggested_fix="", dry_run=False):
+    """Compose, route and send (or defer) one escalation message for an incident."""
+    from ..notify import escalate as run_escalate
+
+    cfg = project()
+    out = run_escalate(cfg, id_, class_ or None, diagnosis, action, suggested_fix, dry_run)
+    d = out.decision
+    print(out.message.text())
+    print(f"\nrouting: {d.action}" + (f" via {', '.join(d.channels)}" if d.channels else "")
+          + f" — {d.reason}" + (f" (due {ledger.iso(d.due)})" if d.due else ""))
+    if out.meta_incident:
+        print(f"meta-incident opened: {out.meta_incident}")
+    if dry_run:
+        print("dry run: nothing sent, nothing recorded")
+    for f in out.failures:
+        print(f"delivery failed (recorded; inv escalation.tick retries): {f}")
+
+
+@task(help={
+    "id_": "incident id (optional with --from-reply: taken from 'ack <ID>')",
+    "via": "channel the acknowledgement came through (page, chat, email, phone, ...)",
+    "text": "what the responder said",
+    "from_reply": "a pasted email/chat reply containing 'ack <ID>': a file, or - for stdin",
+})
+@user_errors
+def ack(c, id_="", via="", text="", from_reply=""):
+    """Record that a human acknowledged the incident (separate from resolving it)."""
+    import sys as _sys
+    from pathlib import Path as _Path
+
+    from ..notify import ack as run_ack
+
+    cfg = project()
+    reply = None
+    if from_reply:
+        try:
+            reply = _sys.stdin.read() if from_reply == "-" else _Path(from_reply).read_text(
+                encoding="utf-8", errors="replace")
+        except OSError as exc:
+            from ..errors import UsageError
+
+            raise UsageError(f"--from-reply {from_reply}: cannot read: {exc.strerror}") from None
+    iid, new = run_ack(cfg, id_ or None, via or ("reply" if reply is not None else ""), text,
+                       reply)
+    print(f"{iid} acknowledged via {via or 'reply'}" if new
+          else f"{iid} was already acknowledged; nothing recorded")
+
+
+@task
+@user_errors
+def digest(c):
+    """The daily digest: GREEN items, deferred items, acknowledged-but-unresolved incidents."""
+    from ..notify import digest as run_digest
+
+    print(run_digest(project()))
+
+
 ns = Collection("incident")
 ns.add_task(list_, name="list")
 ns.add_task(show)
 ns.add_task(timeline_, name="timeline")
+ns.add_task(escalate)
+ns.add_task(ack)
+ns.add_task(digest)
