@@ -230,6 +230,7 @@ def ack(cfg: Config, incident_id: str | None, via: str, text: str = "",
     if reply is not None:
         incident_id = find_ack(reply, incident_id)
         text = text or reply.strip()[:500]
+        via = via or "reply"
     if not incident_id:
         raise UsageError("incident.ack: give the incident id, or --from-reply with a reply "
                          "that says 'ack <ID>'")

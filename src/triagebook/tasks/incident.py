@@ -107,13 +107,13 @@ def escalate(c, id_, class_="", diagnosis="", action="", suggested_fix="", dry_r
 
 
 @task(help={
-    "id_": "incident id (optional with --from-reply: taken from 'ack <ID>')",
+    "id_": "incident id (with --from-reply, the reply must say 'ack ID')",
     "via": "channel the acknowledgement came through (page, chat, email, phone, ...)",
     "text": "what the responder said",
     "from_reply": "a pasted email/chat reply containing 'ack <ID>': a file, or - for stdin",
 })
 @user_errors
-def ack(c, id_="", via="", text="", from_reply=""):
+def ack(c, id_, via="", text="", from_reply=""):
     """Record that a human acknowledged the incident (separate from resolving it)."""
     import sys as _sys
     from pathlib import Path as _Path
@@ -130,8 +130,7 @@ def ack(c, id_="", via="", text="", from_reply=""):
             from ..errors import UsageError
 
             raise UsageError(f"--from-reply {from_reply}: cannot read: {exc.strerror}") from None
-    iid, new = run_ack(cfg, id_ or None, via or ("reply" if reply is not None else ""), text,
-                       reply)
+    iid, new = run_ack(cfg, id_, via, text, reply)
     print(f"{iid} acknowledged via {via or 'reply'}" if new
           else f"{iid} was already acknowledged; nothing recorded")
 
