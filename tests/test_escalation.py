@@ -320,3 +320,24 @@ def test_cli_dry_run_ack_from_reply_and_digest(proj):
     assert inv(proj, "escalation.tick").stdout.strip() == "escalation.tick: 0 actions"
     shown = inv(proj, "incident.show", "INC-CLI").stdout
     assert "acknowledged" in shown and "via reply" in shown
+
+
+@pytest.mark.parametrize("night,due_utc", [
+    ("2026-03-29T01:30:00Z", "2026-03-29T05:00:00Z"),  # 03:30 CEST, just after spring forward
+    ("2026-10-25T01:30:00Z", "2026-10-25T06:00:00Z"),  # 02:30 CET, the repeated hour
+])
+def test_dst_nights_defer_yellow_to_seven_local(proj, night, due_utc):
+    cfg = load_config(proj)
+    due = datetime.fromisoformat(due_utc.replace("Z", "+00:00"))
+    with freeze_time(night) as frozen:
+        open_incident(proj, "INC-DST")
+        out = escalate(cfg, "INC-DST", "YELLOW", "backlog growing")
+        assert out.decision.action == "defer" and out.decision.due == due
+        assert escalate(cfg, "INC-DST", "RED", "now it is bad").decision.action == "send"
+        frozen.move_to(due - timedelta(seconds=1))
+        assert [r for r in tick(cfg) if r.kind == "deferred"] == []
+        frozen.move_to(due)
+        assert [r.kind for r in tick(cfg) if r.kind == "deferred"] == ["deferred"]
+    sent = [e for e in L.load(proj / "incidents", "INC-DST") if e.type == "escalation.sent"]
+    assert [e.data["class"] for e in sent] == ["RED", "YELLOW"]
+    assert sent[1].ts.startswith(due_utc[:16])
