@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 from triagebook.catalog import load_catalog
@@ -63,7 +62,8 @@ def setup(root: Path, n: int) -> tuple[Path, Path]:
     plain = root / f"plain-{n}"
     (plain / "docs").mkdir(parents=True)
     shutil.copy(REPO / "docs" / "index.md", plain / "docs" / "index.md")
-    pages = build_pages(load_catalog(default_config(project), use_cache=False), date.today())
+    cfg = default_config(project)
+    pages = build_pages(load_catalog(cfg, use_cache=False), cfg.today())
     export(pages, plain / "docs")
     (plain / "mkdocs.yml").write_text(PLAIN, encoding="utf-8")
     shutil.rmtree(project / ".triagebook-cache", ignore_errors=True)
@@ -82,7 +82,8 @@ def main() -> None:
             tp, tq = build(project), build(plain)
             (sp, pp), (sq, pq) = sizes(project / "site"), sizes(plain / "site")
             results[n] = tp
-            print(f"N={n:5d}  project {tp:6.1f} s  {sp / 1e6:7.1f} MB  {pp / 1e3:6.1f} KB/runbook page"
+            print(f"N={n:5d}  project {tp:6.1f} s  {sp / 1e6:7.1f} MB  "
+                  f"{pp / 1e3:6.1f} KB/runbook page"
                   f"   | plain+prune {tq:6.1f} s  {sq / 1e6:7.1f} MB  {pq / 1e3:6.1f} KB/page"
                   f"   | time ratio {tp / tq:.2f}x")
             if n == max(wanted):

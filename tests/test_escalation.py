@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import FIXTURES, inv
 from freezegun import freeze_time
 
 from triagebook import ledger as L
@@ -18,12 +19,9 @@ from triagebook.config import DEFAULT_CLASSES, DEFAULT_SEVERITIES, Policy, load_
 from triagebook.errors import UsageError
 from triagebook.escalation import compose, decide, find_ack, quiet_window
 from triagebook.incident import IncidentState, fold
-from triagebook.notify import ack, digest, escalate, tick
-from triagebook.redact import Redactor
+from triagebook.notify import ack, escalate, tick
 from triagebook.runner import RunRequest, start
 from triagebook.ui import PlainUI
-
-from conftest import FIXTURES, inv
 
 STOCKHOLM = Policy(DEFAULT_SEVERITIES, DEFAULT_CLASSES, timezone="Europe/Stockholm")
 

@@ -7,12 +7,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from triagebook.catalog import load_catalog
 from triagebook.config import default_config
 from triagebook.lint import lint
-
-from conftest import FIXTURES
 
 TODAY = date(2026, 11, 22)
 

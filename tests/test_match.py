@@ -1,10 +1,10 @@
 from __future__ import annotations
 
+from conftest import REPO
+
 from triagebook.catalog import load_catalog
 from triagebook.config import default_config
 from triagebook.match import match
-
-from conftest import REPO
 
 CAT = load_catalog(default_config(REPO), use_cache=False)
 

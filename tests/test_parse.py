@@ -4,12 +4,12 @@ import json
 from datetime import date
 from pathlib import Path
 
+from conftest import FIXTURES, REPO
+
 from triagebook.catalog import load_catalog
 from triagebook.config import default_config
 from triagebook.parse import parse_file
 from triagebook.schema import FIELDS, json_schema
-
-from conftest import FIXTURES, REPO
 
 
 def parsed(name: str):

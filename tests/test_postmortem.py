@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, inv
 from freezegun import freeze_time
 
 from triagebook.config import load_config
@@ -16,8 +17,6 @@ from triagebook.runner import RunRequest, start
 from triagebook.tasks.postmortem_hook import on_resolved
 from triagebook.timeparse import parse_time
 from triagebook.ui import PlainUI
-
-from conftest import FIXTURES, inv
 
 
 class SteppedInput(io.StringIO):

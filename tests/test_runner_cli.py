@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, assert_no_traceback, inv
 
 SECRET = "sk-live-9f8e7d6c5b4a39281706"

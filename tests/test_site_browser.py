@@ -8,7 +8,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-
 from conftest import inv
 from sitehelp import CHROMIUM, copy_project, have_browser, serve
 

@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, assert_no_traceback, inv
 from sitehelp import copy_project
 

@@ -9,7 +9,7 @@ file through this module.  Everything has a default, so a project with no
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -125,6 +125,10 @@ class Config:
     environment: str = ""
     ledger_url: str = ""
     channels: dict[str, ChannelConfig] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
+
+    def today(self) -> date:
+        """Today on the responder's calendar (policy.timezone)."""
+        return datetime.now(ZoneInfo(self.policy.timezone)).date()
 
     def display(self, path: Path) -> str:
         """A path as users see it: relative to the project root when inside it."""

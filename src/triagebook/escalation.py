@@ -236,8 +236,8 @@ def due_work(st: IncidentState, now: datetime, policy: Policy) -> list[Due]:
                       or (e.type == "milestone" and e.data.get("name") == "mitigated")]
             last = max(marks)
             if now - last >= timedelta(minutes=window):
-                out.append(Due("followup", "", (), f"no progress for {window} min since "
-                                                   f"{'acknowledgement' if last == marks[0] else 'the last update'}"))
+                since = "acknowledgement" if last == marks[0] else "the last update"
+                out.append(Due("followup", "", (), f"no progress for {window} min since {since}"))
     return out
 
 

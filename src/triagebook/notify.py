@@ -17,8 +17,17 @@ from . import ledger as L
 from .channels import DeliveryError, deliver
 from .config import Config
 from .errors import UsageError
-from .escalation import (Decision, Message, choose_class, compose, decide, due_work,
-                         find_ack, new_escalation_id, retry_at)
+from .escalation import (
+    Decision,
+    Message,
+    choose_class,
+    compose,
+    decide,
+    due_work,
+    find_ack,
+    new_escalation_id,
+    retry_at,
+)
 from .incident import IncidentState, fold
 from .model import Runbook
 from .parse import parse_bytes

@@ -271,7 +271,8 @@ def check(cfg: Config, today: date, max_draft_days: int) -> list[Finding]:
             out.append(Finding(shown, f"{sev}: no action items (- [ ] what — owner — due)"))
         if meta.get("status") == "draft" and meta.get("created"):
             try:
-                created = datetime.strptime(str(meta["created"]), "%Y-%m-%d %H:%M:%S UTC")
+                created = datetime.strptime(str(meta["created"]), "%Y-%m-%d %H:%M:%S UTC"
+                                            ).replace(tzinfo=UTC)
                 age = (today - created.date()).days
             except ValueError:
                 age = 0

@@ -140,7 +140,8 @@ class Checker:
         for key in data:
             if not isinstance(key, str) or (key not in FIELD_BY_NAME and not key.startswith("x-")):
                 hint = suggest(str(key), FIELD_BY_NAME, 1)
-                extra = f"; did you mean '{hint[0]}'?" if hint else " (prefix custom keys with 'x-')"
+                extra = (f"; did you mean '{hint[0]}'?" if hint
+                         else " (prefix custom keys with 'x-')")
                 self.add((key,), "unknown-field", f"{key}: not a runbook field{extra}")
         for f in FIELDS:
             if f.name not in data or data[f.name] is None:

@@ -8,7 +8,6 @@ assets, and marks placeholders in the rendered HTML.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -60,13 +59,13 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
             cat = load_catalog(cfg)
         except TriagebookError as exc:
             raise PluginError(str(exc)) from None
-        problems = lint(cat, date.today())
+        problems = lint(cat, cfg.today())
         errors = [p for p in problems if p.level == "error"]
         if errors:
             raise PluginError("\n".join(str(p) for p in errors) + "\n" + summary(cat, problems))
         self.runbooks_dir = cfg.runbooks_dir
         self.config_file = cfg.source
-        self.pages = build_pages(cat, date.today())
+        self.pages = build_pages(cat, cfg.today())
         # Our fragments sit right after the project's custom_dir: a site overrides them by
         # placing files of the same name there.
         dirs = config.theme.dirs

@@ -55,7 +55,7 @@ def show(c, id_):
             print(f"{name:13s} {utc(when)}   {local(when, tz)}   via {via}")
         else:
             print(f"{name:13s} -")
-    for rid, use in st.runbooks.items():
+    for rid in st.runbooks:
         steps = st.steps_of(rid)
         counts = {k: sum(s.status == k for s in steps) for k in ("done", "skipped", "pending")}
         print(f"\nrunbook {rid}: {counts['done']} done, {counts['skipped']} skipped, "

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from invoke import Collection, task
 from invoke.exceptions import Exit
 
-from ..postmortem import as_json, check as run_check, write_postmortem
+from ..postmortem import as_json, write_postmortem
+from ..postmortem import check as run_check
 from ._common import choice, project, user_errors
 
 
@@ -30,7 +29,7 @@ def check(c, max_draft_days=0, format_="text"):
     choice("format", format_, ("text", "json"))
     cfg = project()
     days = int(max_draft_days) or cfg.policy.postmortem_draft_days
-    found = run_check(cfg, date.today(), days)
+    found = run_check(cfg, cfg.today(), days)
     if format_ == "json":
         print(as_json(found))
     else:

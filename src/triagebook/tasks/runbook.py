@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 
 from invoke import Collection, task
 from invoke.exceptions import Exit
@@ -12,7 +11,8 @@ from invoke.exceptions import Exit
 from ..catalog import load_catalog, load_one
 from ..context import check_values, parse_pairs
 from ..errors import UsageError
-from ..lint import as_json, lint as run_lint, summary
+from ..lint import as_json, summary
+from ..lint import lint as run_lint
 from ..match import match as run_match
 from ..model import SEVERITIES
 from ..scaffold import new_runbook
@@ -24,7 +24,7 @@ FORMATS = ("table", "json")
 
 
 def _warn_broken(cat: object) -> None:
-    errors = getattr(cat, "errors")
+    errors = cat.errors
     if errors:
         files = len({p.path for p in errors})
         print(f"note: {files} runbook file{'s' * (files != 1)} with errors left out; "
@@ -76,7 +76,7 @@ def lint(c, strict=False, format_="text", no_cache=False):
     """Validate every runbook; report each problem as path:line: code: message."""
     choice("format", format_, ("text", "json"))
     cat = load_catalog(project(), use_cache=not no_cache)
-    problems = run_lint(cat, date.today())
+    problems = run_lint(cat, cat.config.today())
     if format_ == "json":
         print(as_json(cat, problems))
     else:
@@ -165,7 +165,7 @@ def run(c, name, incident="", context=None, context_file="", severity="", detect
 def new(c, name):
     """Scaffold a runbook that passes lint, ready to edit."""
     cfg = project()
-    path = new_runbook(cfg.runbooks_dir, name, date.today())
+    path = new_runbook(cfg.runbooks_dir, name, cfg.today())
     print(f"created {cfg.display(path)}; edit it, then run inv runbook.lint")
 
 

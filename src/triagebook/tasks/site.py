@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from invoke import Collection, task
@@ -10,7 +9,8 @@ from invoke.exceptions import Exit
 
 from ..catalog import load_catalog
 from ..site.build import mkdocs
-from ..site.pages import build_pages, export as write_pages
+from ..site.pages import build_pages
+from ..site.pages import export as write_pages
 from ._common import project, user_errors
 
 
@@ -45,7 +45,7 @@ def serve(c, dev_addr="127.0.0.1:8000"):
 def export(c, folder):
     """Write the generated pages as Markdown files, for another site generator."""
     cfg = project()
-    count = write_pages(build_pages(load_catalog(cfg), date.today()), Path(folder))
+    count = write_pages(build_pages(load_catalog(cfg), cfg.today()), Path(folder))
     print(f"wrote {count} pages to {folder}")
 
 
