@@ -112,9 +112,9 @@ def fold(incident_id: str, events: list[Event]) -> IncidentState:
             s.at = t
             s.reason = d.get("reason", "")
         elif ev.type == "step.reopened" and ev.runbook and ev.step:
-            s = st.steps.get((ev.runbook, ev.step))
-            if s:
-                s.status, s.at, s.reason = "pending", None, ""
+            again = st.steps.get((ev.runbook, ev.step))
+            if again:
+                again.status, again.at, again.reason = "pending", None, ""
         elif ev.type == "note" and ev.runbook and ev.step:
             s = st.steps.setdefault((ev.runbook, ev.step), StepState(ev.runbook, ev.step, ""))
             s.notes.append((t, d.get("text", "")))

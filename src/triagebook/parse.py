@@ -179,11 +179,13 @@ def _steps(tokens: list[Token], lines: list[str]) -> tuple[str, list[Step]]:
         return "", []
     if end is None:
         end = len(tokens)
-    fm_end = tokens[0].map[1] if tokens[0].map else 0
-    steps_line = tokens[start].map[0] if tokens[start].map else fm_end
+    fm_map, steps_map = tokens[0].map, tokens[start].map
+    fm_end = fm_map[1] if fm_map else 0
+    steps_line = steps_map[0] if steps_map else fm_end
     intro = "\n".join(lines[max(intro_start, fm_end):steps_line]).strip()
     section = tokens[start + 3:end]  # skip heading_open, inline, heading_close
-    stop_line = tokens[end].map[0] if end < len(tokens) and tokens[end].map else len(lines)
+    end_map = tokens[end].map if end < len(tokens) else None
+    stop_line = end_map[0] if end_map else len(lines)
     heads = [i for i, t in enumerate(section)
              if t.type == "heading_open" and t.tag == "h3" and t.level == 0]
     if heads:
@@ -201,7 +203,8 @@ def _heading_steps(section: list[Token], heads: list[int], lines: list[str],
         nxt = heads[n + 1] if n + 1 < len(heads) else len(section)
         head = section[hi]
         assert head.map is not None
-        body_end = section[nxt].map[0] if nxt < len(section) and section[nxt].map else stop_line
+        next_map = section[nxt].map if nxt < len(section) else None
+        body_end = next_map[0] if next_map else stop_line
         body, body_line = _trim(lines[head.map[1]:body_end], head.map[1] + 1)
         steps.append(Step(
             number=n + 1, title=_heading_text(section, hi), line=head.map[0] + 1,

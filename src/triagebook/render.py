@@ -141,7 +141,7 @@ def _analyse_tree(text: str) -> Analysis:
             if isinstance(arg, nodes.Const) and isinstance(arg.value, str) and (
                     arg.value.startswith("_") or arg.value in UNSAFE_ATTRS):
                 issues.append(_forbidden(node.lineno, f"item '{arg.value}'"))
-        elif node.name == "attr":
+        elif isinstance(node, nodes.Filter) and node.name == "attr":
             issues.append(_forbidden(node.lineno, "the 'attr' filter"))
     # `loop` exists inside for-loops; names set by {% set %} / {% for %} are not free.
     free = tuple((n, ln) for n, ln in loads.items() if n not in stores and n != "loop")

@@ -137,12 +137,13 @@ class Checker:
         for key, line in self.doc.duplicates:
             self.problems.append(Problem(self.path, line, "duplicate-key",
                                          f"{_dotted(key)}: given twice; YAML keeps only the last"))
-        for key in data:
-            if not isinstance(key, str) or (key not in FIELD_BY_NAME and not key.startswith("x-")):
-                hint = suggest(str(key), FIELD_BY_NAME, 1)
+        for name in data:
+            if not isinstance(name, str) or (name not in FIELD_BY_NAME
+                                             and not name.startswith("x-")):
+                hint = suggest(str(name), FIELD_BY_NAME, 1)
                 extra = (f"; did you mean '{hint[0]}'?" if hint
                          else " (prefix custom keys with 'x-')")
-                self.add((key,), "unknown-field", f"{key}: not a runbook field{extra}")
+                self.add((name,), "unknown-field", f"{name}: not a runbook field{extra}")
         for f in FIELDS:
             if f.name not in data or data[f.name] is None:
                 if f.required:

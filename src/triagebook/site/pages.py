@@ -115,7 +115,7 @@ def read_postmortems(folder: Path) -> list[PostmortemDoc]:
     """Post-mortems under `postmortems/`; unreadable front-matter still publishes the body."""
     import yaml
 
-    out = []
+    out: list[PostmortemDoc] = []
     if not folder.is_dir():
         return out
     for path in sorted(folder.glob("*.md")):

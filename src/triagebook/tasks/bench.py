@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from invoke import Collection, task
+from invoke.collection import Collection
+from invoke.tasks import task
 
 from ._common import project
 

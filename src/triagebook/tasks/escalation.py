@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from invoke import Collection, task
+from invoke.collection import Collection
+from invoke.tasks import task
 
 from ..notify import tick as run_tick
 from ._common import project, user_errors

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from invoke import Collection, task
+from invoke.collection import Collection
+from invoke.tasks import task
 
 from .. import ledger
 from ..incident import MILESTONES, fold, local, render_timeline, timeline, utc

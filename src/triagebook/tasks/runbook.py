@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import sys
 
-from invoke import Collection, task
+from invoke.collection import Collection
 from invoke.exceptions import Exit
+from invoke.tasks import task
 
-from ..catalog import load_catalog, load_one
+from ..catalog import Catalog, load_catalog, load_one
 from ..context import check_values, parse_pairs
 from ..errors import UsageError
 from ..lint import as_json, summary
@@ -23,7 +24,7 @@ from ._common import choice, project, user_errors
 FORMATS = ("table", "json")
 
 
-def _warn_broken(cat: object) -> None:
+def _warn_broken(cat: Catalog) -> None:
     errors = cat.errors
     if errors:
         files = len({p.path for p in errors})

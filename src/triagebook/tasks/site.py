@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from invoke import Collection, task
+from invoke.collection import Collection
 from invoke.exceptions import Exit
+from invoke.tasks import task
 
 from ..catalog import load_catalog
 from ..site.build import mkdocs
