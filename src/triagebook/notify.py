@@ -11,7 +11,6 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from . import ledger as L
 from .channels import DeliveryError, deliver
@@ -279,7 +278,3 @@ def digest(cfg: Config, clock: Clock = L.utc_now) -> str:
                         ("Acknowledged but not resolved", acked)):
         parts += [f"## {title}", "", *(rows or ["- none"]), ""]
     return "\n".join(parts)
-
-
-def path_of(cfg: Config, incident_id: str) -> Path:
-    return cfg.incidents_dir / incident_id

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -60,7 +60,3 @@ class Redactor:
         if isinstance(obj, (list, tuple)):
             return [self.data(v) for v in obj]
         return obj
-
-
-def redact_all(texts: Iterable[str], red: Redactor) -> list[str]:
-    return [red.text(t) for t in texts]

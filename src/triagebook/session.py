@@ -9,7 +9,7 @@ with — the value itself travels only in the command's environment.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -63,7 +63,6 @@ class Session:
     timeout: float = 300.0
     on_resolved: Callable[[IncidentState], str | None] | None = None
     current: int = 1
-    env: dict[str, str] = field(default_factory=dict)
     config: Config | None = None
 
     def state(self) -> IncidentState:
