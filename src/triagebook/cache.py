@@ -77,9 +77,9 @@ def _pr_to(p: Problem) -> list[Any]:
 class ParseCache:
     """path → (hash, Parsed); load() tolerates a missing or corrupt file."""
 
-    def __init__(self, path: Path | None, salt: str) -> None:
+    def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.key = f"{FORMAT}:{__version__}:{_code_digest()}:{salt}"
+        self.key = f"{FORMAT}:{__version__}:{_code_digest()}"
         self.entries: dict[str, tuple[str, Any]] = {}
         self.fresh: dict[str, tuple[str, Any]] = {}
         self.dirty = False

@@ -100,7 +100,7 @@ def load_catalog(cfg: Config, use_cache: bool = True) -> Catalog:
 
 
 def _load(cfg: Config, use_cache: bool) -> Catalog:
-    cache = ParseCache(cfg.cache_dir / "parse.json" if use_cache else None, salt="").load()
+    cache = ParseCache(cfg.cache_dir / "parse.json" if use_cache else None).load()
     cat = Catalog(cfg)
     seen: dict[str, str] = {}
     for path in runbook_files(cfg.runbooks_dir):

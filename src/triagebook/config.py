@@ -159,9 +159,8 @@ def find_root(start: Path | None = None) -> Path:
     return here
 
 
-_PATH_KEYS = {"runbooks_dir": "runbooks_dir", "incidents_dir": "incidents_dir",
-              "postmortems_dir": "postmortems_dir", "cache_dir": "cache_dir",
-              "site_dir": "site_dir", "postmortem_template": "postmortem_template"}
+_PATH_KEYS = ("runbooks_dir", "incidents_dir", "postmortems_dir", "cache_dir", "site_dir",
+              "postmortem_template")
 _TOP_KEYS = (*_PATH_KEYS, "policy", "escalation")
 _POLICY_KEYS = ("timezone", "quiet_hours", "yellow_promote_minutes", "followup_minutes",
                 "cap_per_24h", "review_window_days", "postmortem_draft_days", "severities",

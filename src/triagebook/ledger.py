@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import TriagebookError, UsageError
+from .errors import TriagebookError, UsageError, suggest
 from .redact import Redactor
 
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -97,8 +97,6 @@ class NoSuchIncident(TriagebookError):
         self.incident_id, self.known = incident_id, known
 
     def __str__(self) -> str:
-        from .errors import suggest
-
         hint = suggest(self.incident_id, self.known)
         extra = f"; did you mean {' or '.join(hint)}?" if hint else ""
         return f"no incident '{self.incident_id}'{extra} (inv incident.list shows them)"
@@ -208,8 +206,12 @@ class Ledger:
             try:
                 os.write(fd, line.encode("utf-8"))
                 os.fsync(fd)
+                st = os.fstat(fd)
             finally:
                 os.close(fd)
+            # Still under the lock: the file is exactly what we read plus our line, so the
+            # cache grows by one event instead of the whole file being read again.
+            self._cache = ((st.st_size, st.st_mtime_ns), [*events, ev])
             if first:
                 _fsync_dir(self.dir)
         finally:

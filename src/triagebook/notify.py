@@ -138,7 +138,8 @@ def escalate(cfg: Config, incident_id: str, cls: str | None = None, diagnosis: s
         return Outcome(incident_id, decision, msg, esc_id)
     led = _ledger(cfg, incident_id, actor or "escalation", red, clock)
     base = {"id": esc_id, "class": chosen, "channels": list(decision.channels),
-            "reason": decision.reason, "subject": msg.subject, "body": msg.text()}
+            "reason": decision.reason, "subject": msg.subject, "body": msg.text(),
+            "fields": [list(f) for f in msg.fields]}
     meta = ""
     failures: list[str] = []
     if decision.action == "send":
@@ -226,10 +227,14 @@ def tick(cfg: Config, clock: Clock = L.utc_now) -> list[TickReport]:
 
 
 def _stored(ev: L.Event) -> Message:
-    body = str(ev.data.get("body", ""))
-    lines = body.split("\n")
-    fields = tuple(tuple(line.split(": ", 1)) for line in lines[1:] if ": " in line)
-    return Message(str(ev.data.get("class", "")), lines[0], fields)  # type: ignore[arg-type]
+    """The message as first composed (already redacted), for deferred sends and retries."""
+    d = ev.data
+    if "fields" in d:
+        fields = tuple((str(k), str(v)) for k, v in d["fields"])
+    else:  # events written before fields were stored: read them back from the body
+        lines = str(d.get("body", "")).split("\n")[1:]
+        fields = tuple((k, v) for k, _, v in (ln.partition(": ") for ln in lines if ": " in ln))
+    return Message(str(d.get("class", "")), str(d.get("subject", "")), fields)
 
 
 def ack(cfg: Config, incident_id: str | None, via: str, text: str = "",

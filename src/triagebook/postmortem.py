@@ -22,6 +22,7 @@ from . import ledger
 from .config import Config
 from .errors import UsageError
 from .incident import IncidentState, fold, local, render_timeline, timeline, utc
+from .parse import markdown
 from .redact import Redactor
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent / "templates" / "postmortem.md.j2"
@@ -148,18 +149,23 @@ def _render_new(cfg: Config, gen: Generated) -> str:
     return "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---\n\n" + body
 
 
-def _split(text: str) -> tuple[dict[str, object], str]:
-    if text.startswith("---\n"):
-        end = text.find("\n---\n", 4)
-        if end > 0:
-            try:
-                meta = yaml.safe_load(text[4:end]) or {}
-            except yaml.YAMLError as exc:
-                raise UsageError(f"post-mortem front-matter is not valid YAML: "
-                                 f"{str(exc).splitlines()[0]}") from None
-            if isinstance(meta, dict):
-                return meta, text[end + 5:]
+def split_front_matter(text: str) -> tuple[dict[str, object] | None, str]:
+    """(front-matter mapping, body); None when the front-matter is not valid YAML."""
+    if text.startswith("---\n") and (end := text.find("\n---\n", 4)) > 0:
+        try:
+            meta = yaml.safe_load(text[4:end])
+        except yaml.YAMLError:
+            return None, text[end + 5:]
+        return (meta if isinstance(meta, dict) else {}), text[end + 5:]
     return {}, text
+
+
+def _split(text: str) -> tuple[dict[str, object], str]:
+    meta, body = split_front_matter(text)
+    if meta is None:
+        raise UsageError("post-mortem front-matter is not valid YAML; fix it, then run "
+                         "--update again")
+    return meta, body
 
 
 def _replace_parts(body: str, parts: dict[str, str]) -> str:
@@ -211,10 +217,7 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def _section(body: str, title: str) -> str:
     """Text of a level-2 section, without its prompt line and generated blocks."""
-    import markdown_it
-
-    md = markdown_it.MarkdownIt("commonmark")
-    tokens = md.parse(body)
+    tokens = markdown().parse(body)
     lines = body.split("\n")
     start = end = None
     for i, t in enumerate(tokens):

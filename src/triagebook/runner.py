@@ -131,7 +131,10 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Callable[[], datetime] = 
                 "detected_at": iso(detected), "timezone": cfg.policy.timezone})
         elif req.severity and req.severity != st.severity:
             ledger.append("severity.changed", {"from": st.severity, "to": req.severity})
-        titles = _titles(rb, ledger, plain, secrets, redactor, clock, cfg)
+        session = Session(rb=rb, ledger=ledger, ui=ui, values=plain, secrets=secrets,
+                          redactor=redactor, clock=clock, cwd=cfg.root, timeout=req.timeout,
+                          on_resolved=on_resolved, config=cfg)
+        titles = session.step_titles()
         if use is None:
             snap = _snapshot(cfg, rb, ledger.dir)
             ledger.append("runbook.attached", {
@@ -148,9 +151,6 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Callable[[], datetime] = 
             changed = {k: v for k, v in plain.items() if use.context.get(k) != v}
             if changed:
                 ledger.append("context.set", {"values": changed}, runbook=rb.id)
-        session = Session(rb=rb, ledger=ledger, ui=ui, values=plain, secrets=secrets,
-                          redactor=redactor, clock=clock, cwd=cfg.root, timeout=req.timeout,
-                          on_resolved=on_resolved, config=cfg)
         st = fold(ledger.id, ledger.events)
         first = st.first_unfinished(rb.id) or len(rb.steps) + 1
         if not fresh:
@@ -173,10 +173,3 @@ def _snapshot(cfg: Config, rb: Runbook, folder: Path) -> Path:
         shutil.copyfile(cfg.root / rb.path, dest)
     return dest
 
-
-def _titles(rb: Runbook, ledger: Ledger, plain: dict[str, str], secrets: dict[str, str],
-            redactor: Redactor, clock: Callable[[], datetime], cfg: Config) -> list[str]:
-    """Step titles with the incident's values filled, as the ledger records them."""
-    probe = Session(rb=rb, ledger=ledger, ui=None, values=plain,  # type: ignore[arg-type]
-                    secrets=secrets, redactor=redactor, clock=clock, cwd=cfg.root)
-    return [redactor.text(probe.render(s.title)[0]) for s in rb.steps]

@@ -73,8 +73,8 @@ class Session:
         self.ledger.append(type_, dict(data or {}), runbook=self.rb.id, step=step)
 
     # ---- rendering -------------------------------------------------------------------
-    def template_values(self) -> dict[str, object]:
-        st = self.state()
+    def template_values(self, st: IncidentState | None = None) -> dict[str, object]:
+        st = st or self.state()
         vals: dict[str, object] = {
             "incident_id": self.ledger.id,
             "severity": st.severity,
@@ -88,9 +88,9 @@ class Session:
             vals[name] = "${" + secret_env(name) + "}"
         return vals
 
-    def render(self, text: str) -> tuple[str, list[str]]:
+    def render(self, text: str, st: IncidentState | None = None) -> tuple[str, list[str]]:
         """Render with the incident's values; missing optional values shown as <name>."""
-        vals = self.template_values()
+        vals = self.template_values(st)
         missing: list[str] = []
         for _ in range(20):
             try:
@@ -101,6 +101,11 @@ class Session:
                 missing.append(exc.name)
                 vals[exc.name] = f"<{exc.name}>"
         return text, missing
+
+    def step_titles(self) -> list[str]:
+        """Step titles with the incident's values filled, as the ledger records them."""
+        st = self.state()
+        return [self.redactor.text(self.render(s.title, st)[0]) for s in self.rb.steps]
 
     def show(self, step: Step) -> None:
         st = self.state()
@@ -116,8 +121,8 @@ class Session:
         mark = f" [{status.status}]" if status and status.status != "pending" else ""
         header = (f"step {step.number}/{total}{mark} · {step.title} · {self.rb.id} · "
                   f"{self.ledger.id} · {st.severity}{elapsed}")
-        title, _ = self.render(step.title)
-        body, missing = self.render(step.body)
+        title, _ = self.render(step.title, st)
+        body, missing = self.render(step.body, st)
         header = header.replace(step.title, title)
         self.ui.step(header, self.redactor.text(body))
         for name in missing:

@@ -113,7 +113,7 @@ class PostmortemDoc:
 
 def read_postmortems(folder: Path) -> list[PostmortemDoc]:
     """Post-mortems under `postmortems/`; unreadable front-matter still publishes the body."""
-    import yaml
+    from ..postmortem import split_front_matter
 
     out: list[PostmortemDoc] = []
     if not folder.is_dir():
@@ -121,16 +121,8 @@ def read_postmortems(folder: Path) -> list[PostmortemDoc]:
     for path in sorted(folder.glob("*.md")):
         if path.name == "index.md":
             continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        meta: dict[str, Any] = {}
-        if text.startswith("---\n") and (end := text.find("\n---\n", 4)) > 0:
-            try:
-                loaded = yaml.safe_load(text[4:end])
-                meta = loaded if isinstance(loaded, dict) else {}
-            except yaml.YAMLError:
-                meta = {}
-            text = text[end + 5:]
-        out.append(PostmortemDoc(path.stem, meta, text))
+        meta, body = split_front_matter(path.read_text(encoding="utf-8", errors="replace"))
+        out.append(PostmortemDoc(path.stem, dict(meta or {}), body))
     return out
 
 

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from invoke.exceptions import Exit
 
 from ..config import Config, load_config
-from ..errors import TriagebookError
+from ..errors import TriagebookError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,8 +41,6 @@ def user_errors(fn: F) -> F:
 
 def choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
-        from ..errors import UsageError
-
         raise UsageError(f"--{name}: expected one of {', '.join(allowed)} but received "
                          f"{value!r}")
     return value

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 from invoke.collection import Collection
 from invoke.tasks import task
 
 from .. import ledger
+from ..errors import UsageError
 from ..incident import MILESTONES, fold, local, render_timeline, timeline, utc
 from ._common import choice, project, user_errors
 
@@ -116,20 +119,15 @@ def escalate(c, id_, class_="", diagnosis="", action="", suggested_fix="", dry_r
 @user_errors
 def ack(c, id_, via="", text="", from_reply=""):
     """Record that a human acknowledged the incident (separate from resolving it)."""
-    import sys as _sys
-    from pathlib import Path as _Path
-
     from ..notify import ack as run_ack
 
     cfg = project()
     reply = None
     if from_reply:
         try:
-            reply = _sys.stdin.read() if from_reply == "-" else _Path(from_reply).read_text(
+            reply = sys.stdin.read() if from_reply == "-" else Path(from_reply).read_text(
                 encoding="utf-8", errors="replace")
         except OSError as exc:
-            from ..errors import UsageError
-
             raise UsageError(f"--from-reply {from_reply}: cannot read: {exc.strerror}") from None
     iid, new = run_ack(cfg, id_, via, text, reply)
     print(f"{iid} acknowledged via {via or 'reply'}" if new

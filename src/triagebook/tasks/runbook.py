@@ -12,6 +12,7 @@ from invoke.tasks import task
 from ..catalog import Catalog, load_catalog, load_one
 from ..context import check_values, parse_pairs
 from ..errors import UsageError
+from ..ledger import check_id
 from ..lint import as_json, summary
 from ..lint import lint as run_lint
 from ..match import match as run_match
@@ -141,8 +142,6 @@ def match(c, text, format_="text", limit=10):
 def run(c, name, incident="", context=None, context_file="", severity="", detected="",
         force=False, command_timeout=300.0):
     """Walk a runbook step by step into a durable incident ledger."""
-    import sys as _sys
-
     from ..runner import RunRequest, start
     from ..timeparse import parse_time
     from ..ui import PlainUI, RichUI
@@ -150,14 +149,12 @@ def run(c, name, incident="", context=None, context_file="", severity="", detect
 
     cfg = project()
     if incident:
-        from ..ledger import check_id
-
         check_id(incident)
     req = RunRequest(name=name, incident=incident, context=parse_pairs(context or []),
                      context_file=context_file, severity=severity,
                      detected=parse_time(detected) if detected else None, force=force,
                      timeout=float(command_timeout))
-    ui = RichUI() if _sys.stdin.isatty() and _sys.stdout.isatty() else PlainUI()
+    ui = RichUI() if sys.stdin.isatty() and sys.stdout.isatty() else PlainUI()
     start(cfg, req, ui, on_resolved=on_resolved(cfg))
 
 
