@@ -17,10 +17,10 @@ import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from triagebook.catalog import load_catalog, runbook_files
+from triagebook.runbook.catalog import load_catalog, runbook_files
 from triagebook.config import default_config
-from triagebook.lint import lint
-from triagebook.synth import write_catalog
+from triagebook.runbook.lint import lint
+from synth import write_catalog
 
 
 def floor(files: list[Path]) -> float:

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from triagebook.synth import write_catalog
+from synth import write_catalog
 
 REPO = Path(__file__).resolve().parent.parent
 

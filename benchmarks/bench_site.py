@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from triagebook.catalog import load_catalog
+from triagebook.runbook.catalog import load_catalog
 from triagebook.config import default_config
 from triagebook.site.pages import build_pages, export
-from triagebook.synth import write_catalog
+from synth import write_catalog
 
 REPO = Path(__file__).resolve().parent.parent
 PLAIN = """site_name: plain

@@ -14,14 +14,14 @@ import pytest
 from conftest import FIXTURES, inv
 from freezegun import freeze_time
 
-from triagebook import ledger as L
+from triagebook.incident import ledger as L
 from triagebook.config import DEFAULT_CLASSES, DEFAULT_SEVERITIES, Policy, load_config
 from triagebook.errors import UsageError
-from triagebook.escalation import compose, decide, find_ack, quiet_window
-from triagebook.incident import IncidentState, fold
-from triagebook.notify import ack, escalate, tick
-from triagebook.runner import RunRequest, start
-from triagebook.ui import PlainUI
+from triagebook.escalation.policy import compose, decide, find_ack, quiet_window
+from triagebook.incident.state import IncidentState, fold
+from triagebook.escalation.service import ack, escalate, tick
+from triagebook.runner.start import RunRequest, start
+from triagebook.tasks.ui import PlainUI
 
 STOCKHOLM = Policy(DEFAULT_SEVERITIES, DEFAULT_CLASSES, timezone="Europe/Stockholm")
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from triagebook.catalog import load_catalog
+from triagebook.runbook.catalog import load_catalog
 from triagebook.config import default_config
-from triagebook.lint import lint
+from triagebook.runbook.lint import lint
 
 TODAY = date(2026, 11, 22)
 

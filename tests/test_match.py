@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from conftest import REPO
 
-from triagebook.catalog import load_catalog
+from triagebook.runbook.catalog import load_catalog
 from triagebook.config import default_config
-from triagebook.match import match
+from triagebook.runbook.match import match
 
 CAT = load_catalog(default_config(REPO), use_cache=False)
 

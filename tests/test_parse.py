@@ -6,10 +6,10 @@ from pathlib import Path
 
 from conftest import FIXTURES, REPO
 
-from triagebook.catalog import load_catalog
+from triagebook.runbook.catalog import load_catalog
 from triagebook.config import default_config
-from triagebook.parse import parse_file
-from triagebook.schema import FIELDS, json_schema
+from triagebook.runbook.parse import parse_file
+from triagebook.runbook.schema import FIELDS, json_schema
 
 
 def parsed(name: str):
@@ -84,7 +84,7 @@ def test_shipped_runbooks_validate_against_the_exported_schema():
 
 def test_shipped_catalog_is_clean_and_covers_the_failure_classes():
     cfg = default_config(REPO)
-    from triagebook.lint import lint
+    from triagebook.runbook.lint import lint
 
     cat = load_catalog(cfg, use_cache=False)
     assert lint(cat, date(2026, 11, 22)) == []
@@ -98,8 +98,8 @@ def test_shipped_catalog_is_clean_and_covers_the_failure_classes():
 
 
 def test_show_never_prints_secret(tmp_path: Path):
-    from triagebook.catalog import load_one
-    from triagebook.show import render_runbook
+    from triagebook.runbook.catalog import load_one
+    from triagebook.runbook.preview import render_runbook
 
     rb = load_one(default_config(REPO), "token-failure")
     out = render_runbook(rb, {"correlation_id": "abcdefgh-1234", "api_token": "s3cr3t-VALUE"})

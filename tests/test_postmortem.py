@@ -12,11 +12,11 @@ from conftest import FIXTURES, inv
 from freezegun import freeze_time
 
 from triagebook.config import load_config
-from triagebook.postmortem import check, write_postmortem
-from triagebook.runner import RunRequest, start
-from triagebook.tasks.postmortem_hook import on_resolved
-from triagebook.timeparse import parse_time
-from triagebook.ui import PlainUI
+from triagebook.postmortem.write import check, write_postmortem
+from triagebook.runner.start import RunRequest, start
+from triagebook.postmortem.hook import on_resolved
+from triagebook.timeutil import parse_time
+from triagebook.tasks.ui import PlainUI
 
 
 class SteppedInput(io.StringIO):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from triagebook.render import RenderFailure, analyse, render
+from triagebook.runbook.templates import RenderFailure, analyse, render
 
 PAYLOADS = [
     # CVE-2016-10745: str.format reaching attributes

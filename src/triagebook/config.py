@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import yamlsrc
-from .errors import Problem, ProblemsError, suggest
-from .model import ESCALATION_CLASSES, SEVERITIES
+from triagebook.runbook import frontmatter as yamlsrc
+from triagebook.errors import Problem, ProblemsError, suggest
+from triagebook.runbook.model import ESCALATION_CLASSES, SEVERITIES
 
 CONFIG_FILE = "invoke.yaml"
 SECTION = "triagebook"

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..config import Config
+from triagebook.config import Config
 
 DEFAULT = Path(__file__).resolve().parent / "default-mkdocs.yml"
 

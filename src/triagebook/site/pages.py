@@ -15,10 +15,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..catalog import Catalog
-from ..config import Policy
-from ..model import BUILTINS, Runbook
-from ..render import analyse
+from triagebook.runbook.catalog import Catalog
+from triagebook.config import Policy
+from triagebook.runbook.model import BUILTINS, Runbook
+from triagebook.runbook.templates import analyse
 
 BUILTIN_HELP = {
     "incident_id": "incident id, filled by the runner",
@@ -113,7 +113,7 @@ class PostmortemDoc:
 
 def read_postmortems(folder: Path) -> list[PostmortemDoc]:
     """Post-mortems under `postmortems/`; unreadable front-matter still publishes the body."""
-    from ..postmortem import split_front_matter
+    from triagebook.postmortem.write import split_front_matter
 
     out: list[PostmortemDoc] = []
     if not folder.is_dir():
@@ -279,7 +279,7 @@ and escalation use the same values.
 
 def fields_page() -> Page:
     """The front-matter reference, generated from the schema so it never drifts."""
-    from ..schema import CONTEXT_FIELDS, FIELDS
+    from triagebook.runbook.schema import CONTEXT_FIELDS, FIELDS
 
     def rows(fields: tuple[Any, ...]) -> list[list[str]]:
         return [[code(f.name), "yes" if f.required else "",

@@ -20,11 +20,11 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_relative_url
 
-from ..catalog import load_catalog
-from ..config import load_config
-from ..errors import TriagebookError
-from ..lint import lint, summary
-from .pages import NAV, SENTINEL, Page, build_pages, placeholder_html
+from triagebook.runbook.catalog import load_catalog
+from triagebook.config import load_config
+from triagebook.errors import TriagebookError
+from triagebook.runbook.lint import lint, summary
+from triagebook.site.pages import NAV, SENTINEL, Page, build_pages, placeholder_html
 
 HERE = Path(__file__).resolve().parent
 THEME = HERE / "theme"

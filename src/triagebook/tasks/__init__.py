@@ -6,13 +6,9 @@ from invoke.collection import Collection
 
 
 def namespace() -> Collection:
-    from . import bench, escalation, incident, postmortem, runbook, site
+    from triagebook.tasks import escalation, incident, postmortem, runbook, site
 
     ns = Collection()
-    ns.add_collection(runbook.ns)
-    ns.add_collection(incident.ns)
-    ns.add_collection(postmortem.ns)
-    ns.add_collection(escalation.ns)
-    ns.add_collection(site.ns)
-    ns.add_collection(bench.ns)
+    for sub in (runbook, incident, postmortem, escalation, site):
+        ns.add_collection(sub.ns)
     return ns

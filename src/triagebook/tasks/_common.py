@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 from invoke.exceptions import Exit
 
-from ..config import Config, load_config
-from ..errors import TriagebookError, UsageError
+from triagebook.config import Config, load_config
+from triagebook.errors import TriagebookError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 

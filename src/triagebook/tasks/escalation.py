@@ -7,8 +7,8 @@ import time
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from ..notify import tick as run_tick
-from ._common import project, user_errors
+from triagebook.escalation.service import tick as run_tick
+from triagebook.tasks._common import project, user_errors
 
 
 def _print(reports) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from .. import ledger
-from ..errors import UsageError
-from ..incident import MILESTONES, fold, local, render_timeline, timeline, utc
-from ._common import choice, project, user_errors
+from triagebook.incident import ledger
+from triagebook.errors import UsageError
+from triagebook.incident.state import MILESTONES, fold, local, render_timeline, timeline, utc
+from triagebook.tasks._common import choice, project, user_errors
 
 
 @task(help={"format_": "table (default) or json"})
@@ -94,7 +94,7 @@ def timeline_(c, id_, format_="md"):
 @user_errors
 def escalate(c, id_, class_="", diagnosis="", action="", suggested_fix="", dry_run=False):
     """Compose, route and send (or defer) one escalation message for an incident."""
-    from ..notify import escalate as run_escalate
+    from triagebook.escalation.service import escalate as run_escalate
 
     cfg = project()
     out = run_escalate(cfg, id_, class_ or None, diagnosis, action, suggested_fix, dry_run)
@@ -119,7 +119,7 @@ def escalate(c, id_, class_="", diagnosis="", action="", suggested_fix="", dry_r
 @user_errors
 def ack(c, id_, via="", text="", from_reply=""):
     """Record that a human acknowledged the incident (separate from resolving it)."""
-    from ..notify import ack as run_ack
+    from triagebook.escalation.service import ack as run_ack
 
     cfg = project()
     reply = None
@@ -138,7 +138,7 @@ def ack(c, id_, via="", text="", from_reply=""):
 @user_errors
 def digest(c):
     """The daily digest: GREEN items, deferred items, acknowledged-but-unresolved incidents."""
-    from ..notify import digest as run_digest
+    from triagebook.escalation.service import digest as run_digest
 
     print(run_digest(project()))
 

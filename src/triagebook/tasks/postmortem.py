@@ -6,9 +6,9 @@ from invoke.collection import Collection
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from ..postmortem import as_json, write_postmortem
-from ..postmortem import check as run_check
-from ._common import choice, project, user_errors
+from triagebook.postmortem.write import as_json, write_postmortem
+from triagebook.postmortem.write import check as run_check
+from triagebook.tasks._common import choice, project, user_errors
 
 
 @task(help={"id_": "incident id",

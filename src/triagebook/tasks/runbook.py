@@ -9,18 +9,18 @@ from invoke.collection import Collection
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from ..catalog import Catalog, load_catalog, load_one
-from ..context import check_values, parse_pairs
-from ..errors import UsageError
-from ..ledger import check_id
-from ..lint import as_json, summary
-from ..lint import lint as run_lint
-from ..match import match as run_match
-from ..model import SEVERITIES
-from ..scaffold import new_runbook
-from ..schema import json_schema
-from ..show import render_runbook
-from ._common import choice, project, user_errors
+from triagebook.runbook.catalog import Catalog, load_catalog, load_one
+from triagebook.runbook.values import check_values, parse_pairs
+from triagebook.errors import UsageError
+from triagebook.incident.ledger import check_id
+from triagebook.runbook.lint import as_json, summary
+from triagebook.runbook.lint import lint as run_lint
+from triagebook.runbook.match import match as run_match
+from triagebook.runbook.model import SEVERITIES
+from triagebook.runbook.scaffold import new_runbook
+from triagebook.runbook.schema import json_schema
+from triagebook.runbook.preview import render_runbook
+from triagebook.tasks._common import choice, project, user_errors
 
 FORMATS = ("table", "json")
 
@@ -142,10 +142,10 @@ def match(c, text, format_="text", limit=10):
 def run(c, name, incident="", context=None, context_file="", severity="", detected="",
         force=False, command_timeout=300.0):
     """Walk a runbook step by step into a durable incident ledger."""
-    from ..runner import RunRequest, start
-    from ..timeparse import parse_time
-    from ..ui import PlainUI, RichUI
-    from .postmortem_hook import on_resolved
+    from triagebook.runner.start import RunRequest, start
+    from triagebook.timeutil import parse_time
+    from triagebook.tasks.ui import PlainUI, RichUI
+    from triagebook.postmortem.hook import on_resolved
 
     cfg = project()
     if incident:

@@ -8,11 +8,11 @@ from invoke.collection import Collection
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from ..catalog import load_catalog
-from ..site.build import mkdocs
-from ..site.pages import build_pages
-from ..site.pages import export as write_pages
-from ._common import project, user_errors
+from triagebook.runbook.catalog import load_catalog
+from triagebook.site.build import mkdocs
+from triagebook.site.pages import build_pages
+from triagebook.site.pages import export as write_pages
+from triagebook.tasks._common import project, user_errors
 
 
 @task(help={

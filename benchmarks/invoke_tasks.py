@@ -8,13 +8,11 @@ from pathlib import Path
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from ._common import project
-
-HERE = "benchmarks"
+HERE = Path(__file__).resolve().parent
 
 
 def _script(name: str) -> str:
-    return str(Path(project().root) / HERE / name)
+    return str(HERE / name)
 
 
 @task(help={"n": "how many synthetic runbooks (default 3000)"})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..config import Config
-from ..incident import IncidentState
+from triagebook.config import Config
+from triagebook.incident.state import IncidentState
 
 
 def on_resolved(cfg: Config) -> Callable[[IncidentState], str | None]:
@@ -17,7 +17,7 @@ def on_resolved(cfg: Config) -> Callable[[IncidentState], str | None]:
         if not sev.postmortem:
             return None
         try:
-            from ..postmortem import write_postmortem
+            from triagebook.postmortem.write import write_postmortem
         except ImportError:  # pragma: no cover - the module ships with the package
             return None
         return cfg.display(write_postmortem(cfg, state.id, update=False, quiet=True))

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import yaml
 
-from .catalog import load_one
-from .config import Config
-from .context import check_values
-from .errors import UsageError
-from .incident import fold
-from .ledger import Ledger, iso, new_id, utc_now
-from .model import SEVERITIES, Runbook
-from .redact import Redactor
-from .session import UI, Session
+from triagebook.runbook.catalog import load_one
+from triagebook.config import Config
+from triagebook.runbook.values import check_values
+from triagebook.errors import UsageError
+from triagebook.incident.state import fold
+from triagebook.incident.ledger import Ledger, iso, new_id, utc_now
+from triagebook.runbook.model import SEVERITIES, Runbook
+from triagebook.incident.redaction import Redactor
+from triagebook.runner.session import UI, Session
 
 
 @dataclass

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .config import Policy
-from .errors import UsageError
-from .incident import IncidentState, to_zone
-from .ledger import Event
+from triagebook.config import Policy
+from triagebook.errors import UsageError
+from triagebook.incident.state import IncidentState, to_zone
+from triagebook.incident.ledger import Event
 
 CLASSES = ("RED", "YELLOW", "GREEN")
 SUBJECT_MAX = 80

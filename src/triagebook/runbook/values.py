@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from .errors import UsageError, suggest
-from .model import BUILTINS, Runbook
+from triagebook.errors import UsageError, suggest
+from triagebook.runbook.model import BUILTINS, Runbook
 
 
 def parse_pairs(pairs: Iterable[str], flag: str = "--context") -> dict[str, str]:

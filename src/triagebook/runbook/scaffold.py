@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from .errors import UsageError
-from .schema import ID_RE
+from triagebook.errors import UsageError
+from triagebook.runbook.schema import ID_RE
 
 TEMPLATE = """\
 ---

@@ -12,8 +12,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from .catalog import Catalog
-from .model import Runbook
+from triagebook.runbook.catalog import Catalog
+from triagebook.runbook.model import Runbook
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
 WORD_RE = re.compile(r"[a-z0-9]+")

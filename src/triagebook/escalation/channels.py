@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from email.message import EmailMessage
 
-from .config import ChannelConfig, Config
+from triagebook.config import ChannelConfig, Config
 
 TIMEOUT = 10.0
 

@@ -14,13 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from .config import Config
-from .execute import run_shell
-from .incident import IncidentState, fold
-from .ledger import Ledger, iso
-from .model import SEVERITIES, Runbook, Step
-from .redact import Redactor
-from .render import RenderFailure, render
+from triagebook.config import Config
+from triagebook.runner.shell import run_shell
+from triagebook.incident.state import IncidentState, fold
+from triagebook.incident.ledger import Ledger, iso
+from triagebook.runbook.model import SEVERITIES, Runbook, Step
+from triagebook.incident.redaction import Redactor
+from triagebook.runbook.templates import RenderFailure, render
 
 HELP = """actions (first word, any case):
   done | d               step completed
@@ -290,7 +290,7 @@ class Session:
         self.ui.say(f"{what} after {res.duration_s:.1f} s (recorded)")
 
     def do_escalate(self, rest: str) -> None:
-        from .notify import escalate
+        from triagebook.escalation.service import escalate
 
         word, _, text = rest.partition(" ")
         cls = word.upper() if word.upper() in ("RED", "YELLOW", "GREEN") else None

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .redact import Redactor
+from triagebook.incident.redaction import Redactor
 
 KEEP = 8 * 1024  # characters of output kept at each end for the ledger
 

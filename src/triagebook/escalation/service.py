@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from . import ledger as L
-from .channels import DeliveryError, deliver
-from .config import Config
-from .errors import UsageError
-from .escalation import (
+from triagebook.incident import ledger as L
+from triagebook.escalation.channels import DeliveryError, deliver
+from triagebook.config import Config
+from triagebook.errors import UsageError
+from triagebook.escalation.policy import (
     Decision,
     Message,
     choose_class,
@@ -27,10 +27,10 @@ from .escalation import (
     new_escalation_id,
     retry_at,
 )
-from .incident import IncidentState, fold
-from .model import Runbook
-from .parse import parse_bytes
-from .redact import Redactor
+from triagebook.incident.state import IncidentState, fold
+from triagebook.runbook.model import Runbook
+from triagebook.runbook.parse import parse_bytes
+from triagebook.incident.redaction import Redactor
 
 Clock = Callable[[], datetime]
 

@@ -8,11 +8,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import ParseCache
-from .config import Config
-from .errors import Problem, ProblemsError, UnknownRunbook, UsageError
-from .model import Runbook
-from .parse import Parsed, content_hash, parse_bytes, parse_file
+from triagebook.runbook.cache import ParseCache
+from triagebook.config import Config
+from triagebook.errors import Problem, ProblemsError, UnknownRunbook, UsageError
+from triagebook.runbook.model import Runbook
+from triagebook.runbook.parse import Parsed, content_hash, parse_bytes, parse_file
 
 SKIP_NAMES = frozenset({"README.md", "index.md"})
 

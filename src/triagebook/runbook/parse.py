@@ -17,11 +17,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from . import yamlsrc
-from .errors import Problem
-from .model import BUILTINS, CodeBlock, Runbook, Step
-from .render import analyse
-from .schema import FIELDS, ID_RE, Checker
+from triagebook.runbook import frontmatter as yamlsrc
+from triagebook.errors import Problem
+from triagebook.runbook.model import BUILTINS, CodeBlock, Runbook, Step
+from triagebook.runbook.templates import analyse
+from triagebook.runbook.schema import FIELDS, ID_RE, Checker
 
 
 @lru_cache(maxsize=1)

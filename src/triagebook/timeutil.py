@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import UsageError
+from triagebook.errors import UsageError
 
 
 def parse_time(text: str, flag: str = "--detected") -> datetime:

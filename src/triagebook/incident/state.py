@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .ledger import Event, parse_iso
+from triagebook.incident.ledger import Event, parse_iso
 
 MILESTONES = ("acknowledged", "mitigated", "resolved")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .errors import UsageError
-from .model import BUILTINS, Runbook, Step
-from .render import RenderFailure, marked_values, render
+from triagebook.errors import UsageError
+from triagebook.runbook.model import BUILTINS, Runbook, Step
+from triagebook.runbook.templates import RenderFailure, marked_values, render
 
 
 def render_step(rb: Runbook, step: Step, values: Mapping[str, object]) -> tuple[str, str]:

@@ -15,14 +15,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import Problem
-from .model import CodeBlock, ContextVar, Runbook, Step
-from .parse import Parsed
+from triagebook import __version__
+from triagebook.errors import Problem
+from triagebook.runbook.model import CodeBlock, ContextVar, Runbook, Step
+from triagebook.runbook.parse import Parsed
 
 FORMAT = 2
 # Anything that shapes a parse result invalidates the cache when its code changes.
-_SHAPERS = ("parse.py", "schema.py", "render.py", "model.py", "yamlsrc.py", "cache.py")
+_SHAPERS = ("parse.py", "schema.py", "templates.py", "model.py", "frontmatter.py", "cache.py")
 
 
 def _code_digest() -> str:

@@ -18,12 +18,12 @@ import yaml
 from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from . import ledger
-from .config import Config
-from .errors import UsageError
-from .incident import IncidentState, fold, local, render_timeline, timeline, utc
-from .parse import markdown
-from .redact import Redactor
+from triagebook.incident import ledger
+from triagebook.config import Config
+from triagebook.errors import UsageError
+from triagebook.incident.state import IncidentState, fold, local, render_timeline, timeline, utc
+from triagebook.runbook.parse import markdown
+from triagebook.incident.redaction import Redactor
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent / "templates" / "postmortem.md.j2"
 FACT_KEYS = ("incident", "title", "severity", "runbooks", "detected", "resolved", "duration")

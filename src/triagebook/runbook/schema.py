@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .errors import Problem, suggest
-from .model import BUILTINS, ESCALATION_CLASSES, SEVERITIES, ContextVar
-from .yamlsrc import YamlDoc
+from triagebook.errors import Problem, suggest
+from triagebook.runbook.model import BUILTINS, ESCALATION_CLASSES, SEVERITIES, ContextVar
+from triagebook.runbook.frontmatter import YamlDoc
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_.:*-]+$")
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import TriagebookError, UsageError, suggest
-from .redact import Redactor
+from triagebook.errors import TriagebookError, UsageError, suggest
+from triagebook.incident.redaction import Redactor
 
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 EVENTS = "events.jsonl"
