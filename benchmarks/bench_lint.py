@@ -16,11 +16,11 @@ from pathlib import Path
 import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
-
-from triagebook.runbook.catalog import load_catalog, runbook_files
-from triagebook.config import default_config
-from triagebook.runbook.lint import lint
 from synth import write_catalog
+
+from triagebook.config import default_config
+from triagebook.runbook.catalog import load_catalog, runbook_files
+from triagebook.runbook.lint import lint
 
 
 def floor(files: list[Path]) -> float:

@@ -18,10 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from triagebook.runbook.catalog import load_catalog
-from triagebook.config import default_config
-from triagebook.site.pages import build_pages, export
 from synth import write_catalog
+
+from triagebook.config import default_config
+from triagebook.runbook.catalog import load_catalog
+from triagebook.site.pages import build_pages, export
 
 REPO = Path(__file__).resolve().parent.parent
 PLAIN = """site_name: plain

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from triagebook.runbook.catalog import load_catalog
 from triagebook.config import default_config
+from triagebook.runbook.catalog import load_catalog
 from triagebook.runbook.lint import lint
 
 TODAY = date(2026, 11, 22)

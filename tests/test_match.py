@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from conftest import REPO
 
-from triagebook.runbook.catalog import load_catalog
 from triagebook.config import default_config
+from triagebook.runbook.catalog import load_catalog
 from triagebook.runbook.match import match
 
 CAT = load_catalog(default_config(REPO), use_cache=False)

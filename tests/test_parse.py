@@ -6,8 +6,8 @@ from pathlib import Path
 
 from conftest import FIXTURES, REPO
 
-from triagebook.runbook.catalog import load_catalog
 from triagebook.config import default_config
+from triagebook.runbook.catalog import load_catalog
 from triagebook.runbook.parse import parse_file
 from triagebook.runbook.schema import FIELDS, json_schema
 

@@ -12,11 +12,12 @@ from conftest import FIXTURES, inv
 from freezegun import freeze_time
 
 from triagebook.config import load_config
-from triagebook.postmortem.write import check, write_postmortem
+from triagebook.postmortem.check import check
+from triagebook.postmortem.write import write_postmortem
+from triagebook.runner.lifecycle import hooks_for
 from triagebook.runner.start import RunRequest, start
-from triagebook.postmortem.hook import on_resolved
-from triagebook.timeutil import parse_time
 from triagebook.tasks.ui import PlainUI
+from triagebook.timeutil import parse_time
 
 
 class SteppedInput(io.StringIO):
@@ -68,7 +69,7 @@ def scripted_incident(root: Path) -> Path:
         start(cfg, RunRequest(name="demo", incident="INC-DST", operator="alice",
                               context={"server_id": "srv-abc"},
                               detected=parse_time("2026-10-25 02:30 Europe/Stockholm")),
-              ui, on_resolved=on_resolved(cfg))
+              ui, hooks=hooks_for(cfg))
     assert "post-mortem draft: postmortems/INC-DST.md" in out.getvalue()
     return root / "postmortems" / "INC-DST.md"
 
@@ -179,7 +180,7 @@ def test_secret_never_reaches_the_postmortem(proj):
                                    (1, "resolved"), (1, "q")], frozen), io.StringIO())
         start(cfg, RunRequest(name="demo", incident="INC-SEC", operator="alice",
                               context={"server_id": "srv-abc", "api_token": secret}),
-              ui, on_resolved=on_resolved(cfg))
+              ui, hooks=hooks_for(cfg))
     write_postmortem(cfg, "INC-SEC", update=True)
     text = (proj / "postmortems" / "INC-SEC.md").read_text()
     assert "[REDACTED:api_token]" in text and secret not in text

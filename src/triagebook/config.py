@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from triagebook.runbook import frontmatter as yamlsrc
 from triagebook.errors import Problem, ProblemsError, suggest
+from triagebook.runbook import frontmatter as yamlsrc
 from triagebook.runbook.model import ESCALATION_CLASSES, SEVERITIES
 
 CONFIG_FILE = "invoke.yaml"

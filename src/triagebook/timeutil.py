@@ -1,11 +1,55 @@
-"""TIME arguments: ISO 8601 with an offset, or 'YYYY-MM-DD HH:MM Zone/Name'."""
+"""Time, in one place: UTC stored, local shown, TIME arguments parsed.
+
+Every datetime in triagebook is timezone-aware. The clock is injected (a `Clock`) so
+tests can freeze it; `utc_now` is the real one.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from triagebook.errors import UsageError
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(ts: datetime) -> str:
+    """UTC ISO 8601 with milliseconds and `Z`, as the ledger stores it."""
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def utc(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def to_zone(ts: datetime, tz: str) -> datetime:
+    """ts in zone tz, with the DST fold checked against the true offset.
+
+    The wall time from astimezone is always right; the fold (which of two repeated
+    hours) can be lost by datetime subclasses such as freezegun's, and with it the zone
+    name, so it is re-derived from wall time minus UTC.
+    """
+    zone = ZoneInfo(tz)
+    utc_ts = ts.astimezone(UTC)
+    loc = utc_ts.astimezone(zone)
+    true_offset = loc.replace(tzinfo=None) - utc_ts.replace(tzinfo=None)
+    if loc.utcoffset() != true_offset:
+        loc = loc.replace(fold=1 - loc.fold)
+    return loc
+
+
+def local(ts: datetime, tz: str) -> str:
+    return to_zone(ts, tz).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def parse_time(text: str, flag: str = "--detected") -> datetime:

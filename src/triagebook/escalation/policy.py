@@ -1,12 +1,11 @@
-"""Escalation to humans: classes, quiet hours, the cap, the message (SPEC §3, §8).
+"""Escalation policy (SPEC §3): classes, quiet hours, the cap, what is due when.
 
-Pure decisions over ledger state and a clock; delivery lives in `channels.py`, and the
-time-driven work (deferred sends, promotion, follow-ups, retries) in `tick()`.
+Pure decisions over ledger state and a clock. The message is in `message.py`, delivery
+in `channels/`, and the operations that record all of it in `service.py`.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,17 +13,13 @@ from zoneinfo import ZoneInfo
 
 from triagebook.config import Policy
 from triagebook.errors import UsageError
-from triagebook.incident.state import IncidentState, to_zone
+from triagebook.incident import events as E
 from triagebook.incident.ledger import Event
+from triagebook.incident.state import IncidentState
+from triagebook.runbook.model import ESCALATION_CLASSES as CLASSES
+from triagebook.timeutil import parse_iso, to_zone
 
-CLASSES = ("RED", "YELLOW", "GREEN")
-SUBJECT_MAX = 80
-SMS_LINES = 6
-SMS_LINE_MAX = 100
-LINE_MAX = 400
 RETRY_MINUTES = (1, 2, 4, 8, 16, 32, 60, 60)  # then the delivery is reported, not retried
-PROGRESS = frozenset({"step.done", "step.skipped", "note", "command", "severity.changed"})
-ACK_RE = re.compile(r"\back\s+([A-Za-z0-9_-]{1,64})\b", re.I)
 
 
 def new_escalation_id() -> str:
@@ -83,7 +78,7 @@ class Decision:
 def escalations_in_window(events: list[Event], now: datetime) -> list[Event]:
     since = now - timedelta(hours=24)
     return [e for e in events
-            if e.type in ("escalation.sent", "escalation.deferred") and e.time > since]
+            if e.type in (E.EscalationSent.TYPE, E.EscalationDeferred.TYPE) and e.time > since]
 
 
 def decide(cls: str, customer_visible: bool, st: IncidentState, now: datetime,
@@ -116,67 +111,6 @@ def decide(cls: str, customer_visible: bool, st: IncidentState, now: datetime,
     return Decision("send", chans, why)
 
 
-# ---- the message -----------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    cls: str
-    subject: str
-    fields: tuple[tuple[str, str], ...]
-
-    def text(self, sms: bool = False) -> str:
-        lines = [f"{k}: {v}" for k, v in self.fields]
-        if sms:
-            # six body lines: the last two fields share one line, nothing is dropped
-            if len(lines) > SMS_LINES:
-                lines = lines[:SMS_LINES - 1] + [" · ".join(lines[SMS_LINES - 1:])]
-            lines = [shorten(line, SMS_LINE_MAX) for line in lines]
-        else:
-            lines = [shorten(line, LINE_MAX) for line in lines]
-        return "\n".join([self.subject, *lines])
-
-
-def shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
-def compose(st: IncidentState, cls: str, what: str, env: str, diagnosis: str, action: str,
-            fix: str, link: str) -> Message:
-    tail = f" — {env}" if env else ""
-    head = f"[ESCALATION:{cls}] "
-    room = SUBJECT_MAX - len(head) - len(tail)
-    subject = head + shorten(what, max(room, 10)) + tail
-    detected = (st.detected_at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M UTC")
-                if st.detected_at else "unknown")
-    fields = (
-        ("Incident", st.id),
-        ("Detected", detected),
-        ("Diagnosis", diagnosis),
-        ("Action", action),
-        ("Suggested fix", fix),
-        ("Ledger", link),
-        ("Ack", f'reply "ack {st.id}"'),
-    )
-    return Message(cls, shorten(subject, SUBJECT_MAX), fields)
-
-
-def find_ack(text: str, incident_id: str | None = None) -> str:
-    """The incident id in a reply's `ack <ID>`; with incident_id, it must be that one."""
-    found = [m.group(1) for m in ACK_RE.finditer(text)]
-    if incident_id:
-        if any(f.lower() == incident_id.lower() for f in found):
-            return incident_id
-        raise UsageError(f"the reply does not say 'ack {incident_id}'"
-                         + (f" (it acknowledges {', '.join(found)})" if found else ""))
-    if not found:
-        raise UsageError("the reply has no 'ack <INCIDENT-ID>' line")
-    if len(set(found)) > 1:
-        raise UsageError(f"the reply acknowledges several incidents ({', '.join(found)}); "
-                         f"name one: inv incident.ack ID --from-reply FILE")
-    return found[0]
-
-
 # ---- time-driven work ------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -191,54 +125,61 @@ def due_work(st: IncidentState, now: datetime, policy: Policy) -> list[Due]:
     """What a tick must do for one incident now; derived from the ledger, so idempotent."""
     out: list[Due] = []
     evs = st.events
-    by_id: dict[str, list[Event]] = {}
+    by_id: dict[str, list[tuple[Event, E.Payload]]] = {}
     for e in evs:
-        if e.type.startswith("escalation.") and e.data.get("id"):
-            by_id.setdefault(e.data["id"], []).append(e)
+        p = e.payload
+        esc_id = getattr(p, "id", "") if isinstance(p, E.EscalationEvent) else ""
+        if esc_id:
+            by_id.setdefault(esc_id, []).append((e, p))
     acked = "acknowledged" in st.milestones
     resolved = "resolved" in st.milestones
     for esc_id, history in by_id.items():
-        types = [e.type for e in history]
-        first = history[0]
-        if first.type == "escalation.deferred" and "escalation.sent" not in types \
-                and not acked and not resolved:
-            due = datetime.fromisoformat(first.data["due"].replace("Z", "+00:00"))
-            if now >= due:
-                out.append(Due("deferred", esc_id, tuple(first.data["channels"]),
-                               "quiet hours over"))
-        sent = [e for e in history if e.type == "escalation.sent"]
-        if sent and sent[0].data.get("class") == "YELLOW" and not acked and not resolved \
-                and "escalation.promoted" not in types:
-            if now - sent[0].time >= timedelta(minutes=policy.yellow_promote_minutes):
-                loud = policy.escalation("RED").channels[:1]
-                out.append(Due("promote", esc_id, loud,
-                               f"not acknowledged within {policy.yellow_promote_minutes} min"))
-        last_fail: dict[str, Event] = {}
-        for e in history:
-            ch = e.data.get("channel")
-            if e.type == "escalation.failed" and ch:
-                last_fail[ch] = e
-            elif e.type == "escalation.delivered" and ch:
-                last_fail.pop(ch, None)
-        for ch, e in last_fail.items():
-            if e.data.get("final"):
-                continue
-            retry_at = datetime.fromisoformat(e.data["retry_at"].replace("Z", "+00:00"))
-            if now >= retry_at and not resolved:
-                out.append(Due("retry", esc_id, (ch,), f"attempt {e.data['attempt'] + 1}"))
+        kinds = {type(p) for _, p in history}
+        first = history[0][1]
+        if isinstance(first, E.EscalationDeferred) and E.EscalationSent not in kinds \
+                and not acked and not resolved and now >= parse_iso(first.due):
+            out.append(Due("deferred", esc_id, tuple(first.channels), "quiet hours over"))
+        sent = [(e, p) for e, p in history if isinstance(p, E.EscalationSent)]
+        if sent and sent[0][1].class_ == "YELLOW" and not acked and not resolved \
+                and E.EscalationPromoted not in kinds \
+                and now - sent[0][0].time >= timedelta(minutes=policy.yellow_promote_minutes):
+            loud = policy.escalation("RED").channels[:1]
+            out.append(Due("promote", esc_id, loud,
+                           f"not acknowledged within {policy.yellow_promote_minutes} min"))
+        last_fail: dict[str, E.EscalationFailed] = {}
+        for _, p in history:
+            if isinstance(p, E.EscalationFailed) and p.channel:
+                last_fail[p.channel] = p
+            elif isinstance(p, E.EscalationDelivered) and p.channel:
+                last_fail.pop(p.channel, None)
+        for ch, f in last_fail.items():
+            if not f.final and f.retry_at and now >= parse_iso(f.retry_at) and not resolved:
+                out.append(Due("retry", esc_id, (ch,), f"attempt {f.attempt + 1}"))
     if acked and not resolved:
-        cls = next((e.data.get("class") for e in reversed(evs)
-                    if e.type == "escalation.sent"), None)
-        window = policy.followup_minutes.get(cls or "", 0)
-        if window:
-            marks = [st.milestones["acknowledged"][0]]
-            marks += [e.time for e in evs if e.type in PROGRESS or e.type == "escalation.followup"
-                      or (e.type == "milestone" and e.data.get("name") == "mitigated")]
-            last = max(marks)
-            if now - last >= timedelta(minutes=window):
-                since = "acknowledgement" if last == marks[0] else "the last update"
-                out.append(Due("followup", "", (), f"no progress for {window} min since {since}"))
+        followup = _followup(st, now, policy)
+        if followup:
+            out.append(followup)
     return out
+
+
+def _followup(st: IncidentState, now: datetime, policy: Policy) -> Due | None:
+    """After acknowledgement: a note when nothing moved for the class's window."""
+    cls = next((p.class_ for p in (e.payload for e in reversed(st.events))
+                if isinstance(p, E.EscalationSent)), None)
+    window = policy.followup_minutes.get(cls or "", 0)
+    if not window:
+        return None
+    marks = [st.milestones["acknowledged"][0]]
+    for e in st.events:
+        p = e.payload
+        if isinstance(p, (*E.PROGRESS, E.EscalationFollowup)) or (
+                isinstance(p, E.Milestone) and p.name == "mitigated"):
+            marks.append(e.time)
+    last = max(marks)
+    if now - last < timedelta(minutes=window):
+        return None
+    since = "acknowledgement" if last == marks[0] else "the last update"
+    return Due("followup", "", (), f"no progress for {window} min since {since}")
 
 
 def retry_at(now: datetime, attempt: int) -> tuple[datetime | None, bool]:

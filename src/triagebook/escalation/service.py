@@ -8,31 +8,29 @@ time-driven work and is safe to run as often as you like.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from triagebook.incident import ledger as L
-from triagebook.escalation.channels import DeliveryError, deliver
 from triagebook.config import Config
 from triagebook.errors import UsageError
+from triagebook.escalation.channels import DeliveryError, channel_for, deliver
+from triagebook.escalation.message import Message, compose, find_ack
 from triagebook.escalation.policy import (
     Decision,
-    Message,
     choose_class,
-    compose,
     decide,
     due_work,
-    find_ack,
     new_escalation_id,
     retry_at,
 )
+from triagebook.incident import events as E
+from triagebook.incident import ledger as L
+from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
 from triagebook.runbook.model import Runbook
 from triagebook.runbook.parse import parse_bytes
-from triagebook.incident.redaction import Redactor
-
-Clock = Callable[[], datetime]
+from triagebook.timeutil import Clock, iso, utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,30 +98,29 @@ def _send(cfg: Config, led: L.Ledger, esc_id: str, msg: Message, channels: tuple
         if ch is None:
             failures.append(f"{name}: no such channel (configure triagebook.escalation."
                             f"channels.{name})")
-            led.append("escalation.failed", {"id": esc_id, "channel": name, "attempt": attempt,
-                                             "error": failures[-1], "final": True,
-                                             "summary": failures[-1]})
+            led.append(E.EscalationFailed(id=esc_id, channel=name, attempt=attempt,
+                                          error=failures[-1], final=True,
+                                          summary=failures[-1]))
             continue
         try:
-            deliver(cfg, ch, msg.subject, msg.text(sms=ch.sms))
+            deliver(channel_for(ch, cfg.root), msg.subject, msg.text(sms=ch.sms))
         except DeliveryError as exc:
             when, final = retry_at(clock(), attempt)
             failures.append(str(exc))
-            led.append("escalation.failed", {
-                "id": esc_id, "channel": name, "attempt": attempt, "error": str(exc),
-                "retry_at": L.iso(when) if when else None, "final": final,
-                "summary": f"{name} failed (attempt {attempt}): {exc}"
-                           + ("; giving up, see the digest" if final else "")})
+            led.append(E.EscalationFailed(
+                id=esc_id, channel=name, attempt=attempt, error=str(exc),
+                retry_at=iso(when) if when else None, final=final,
+                summary=f"{name} failed (attempt {attempt}): {exc}"
+                        + ("; giving up, see the digest" if final else "")))
         else:
-            led.append("escalation.delivered", {"id": esc_id, "channel": name,
-                                                "attempt": attempt,
-                                                "summary": f"delivered via {name}"})
+            led.append(E.EscalationDelivered(id=esc_id, channel=name, attempt=attempt,
+                                             summary=f"delivered via {name}"))
     return failures
 
 
 def escalate(cfg: Config, incident_id: str, cls: str | None = None, diagnosis: str = "",
              action: str = "", fix: str = "", dry_run: bool = False, actor: str = "",
-             clock: Clock = L.utc_now, secrets: dict[str, str] | None = None) -> Outcome:
+             clock: Clock = utc_now, secrets: dict[str, str] | None = None) -> Outcome:
     red = _redactor(cfg, secrets)
     events = L.load(cfg.incidents_dir, incident_id)
     st = fold(incident_id, events)
@@ -137,26 +134,25 @@ def escalate(cfg: Config, incident_id: str, cls: str | None = None, diagnosis: s
     if dry_run:
         return Outcome(incident_id, decision, msg, esc_id)
     led = _ledger(cfg, incident_id, actor or "escalation", red, clock)
-    base = {"id": esc_id, "class": chosen, "channels": list(decision.channels),
+    base: dict[str, Any] = {"id": esc_id, "class_": chosen, "channels": list(decision.channels),
             "reason": decision.reason, "subject": msg.subject, "body": msg.text(),
             "fields": [list(f) for f in msg.fields]}
     meta = ""
     failures: list[str] = []
     if decision.action == "send":
-        led.append("escalation.sent", {**base, "summary": f"{chosen} to "
-                                       f"{', '.join(decision.channels)}: {decision.reason}"})
+        led.append(E.EscalationSent(**base, summary=f"{chosen} to "
+                                    f"{', '.join(decision.channels)}: {decision.reason}"))
         failures = _send(cfg, led, esc_id, msg, decision.channels, 1, clock)
     elif decision.action == "defer":
-        led.append("escalation.deferred", {**base, "due": L.iso(decision.due or now),
-                                           "summary": decision.reason})
+        led.append(E.EscalationDeferred(**base, due=iso(decision.due or now),
+                                        summary=decision.reason))
     elif decision.action == "digest":
-        led.append("escalation.digest", {**base, "summary": decision.reason})
+        led.append(E.EscalationDigest(**base, summary=decision.reason))
     else:
         if decision.reason.startswith("cap reached"):
             meta = _meta_incident(cfg, st, now, red, clock)
-        led.append("escalation.muted", {**base, "meta_incident": meta or None,
-                                        "summary": decision.reason + (f": {meta}" if meta
-                                                                      else "")})
+        led.append(E.EscalationMuted(**base, meta_incident=meta or None,
+                                     summary=decision.reason + (f": {meta}" if meta else "")))
     return Outcome(incident_id, decision, msg, esc_id, meta, tuple(failures))
 
 
@@ -164,17 +160,17 @@ def _meta_incident(cfg: Config, st: IncidentState, now: datetime, red: Redactor,
                    clock: Clock) -> str:
     since = now - timedelta(hours=24)
     for e in st.events:  # one meta-incident per capped incident per window
-        if e.type == "escalation.muted" and e.data.get("meta_incident") and e.time > since:
-            return str(e.data["meta_incident"])
+        p = e.payload
+        if isinstance(p, E.EscalationMuted) and p.meta_incident and e.time > since:
+            return str(p.meta_incident)
     meta_id = L.new_id(now) + "-cap"
     led = L.Ledger(cfg.incidents_dir, meta_id, "escalation", red, clock, session=False).open()
-    led.append("incident.opened", {
-        "severity": "SEV2", "title": f"escalation cap hit on incident {st.id}",
-        "detected_at": L.iso(now), "meta_for": st.id,
-        "timezone": cfg.policy.timezone})
-    led.append("note", {"text": f"{cfg.policy.cap_per_24h} escalations of {st.id} in 24 h; "
-                                f"further pages are muted. Check why it keeps escalating "
-                                f"and who owns it."})
+    led.append(E.IncidentOpened(
+        severity="SEV2", title=f"escalation cap hit on incident {st.id}",
+        detected_at=iso(now), meta_for=st.id, timezone=cfg.policy.timezone))
+    led.append(E.Note(text=f"{cfg.policy.cap_per_24h} escalations of {st.id} in 24 h; "
+                           f"further pages are muted. Check why it keeps escalating and who "
+                           f"owns it."))
     return meta_id
 
 
@@ -185,7 +181,7 @@ class TickReport:
     detail: str
 
 
-def tick(cfg: Config, clock: Clock = L.utc_now) -> list[TickReport]:
+def tick(cfg: Config, clock: Clock = utc_now) -> list[TickReport]:
     """Deferred sends, YELLOW promotion, follow-up notes, delivery retries. Idempotent."""
     reports: list[TickReport] = []
     red = _redactor(cfg)
@@ -197,27 +193,26 @@ def tick(cfg: Config, clock: Clock = L.utc_now) -> list[TickReport]:
             continue
         led = _ledger(cfg, iid, "escalation.tick", red, clock)
         for item in work:
-            first = next((e for e in events if e.data.get("id") == item.esc_id), None)
             if item.kind == "followup":
-                led.append("escalation.followup", {"summary": f"follow-up: {item.detail}; "
-                                                              f"a note, not a re-page"})
+                led.append(E.EscalationFollowup(summary=f"follow-up: {item.detail}; a note, "
+                                                        f"not a re-page"))
                 reports.append(TickReport(iid, "follow-up", item.detail))
                 continue
+            first = _first_message(events, item.esc_id)
             if first is None:
                 continue
             msg = _stored(first)
             if item.kind == "deferred":
-                led.append("escalation.sent", {**first.data, "deferred": True,
-                                               "summary": f"{first.data['class']} sent after "
-                                                          f"quiet hours to "
-                                                          f"{', '.join(item.channels)}"})
+                led.append(E.EscalationSent(**{**_fields_of(first), "deferred": True,
+                                               "summary": f"{first.class_} sent after quiet "
+                                                          f"hours to "
+                                                          f"{', '.join(item.channels)}"}))
                 _send(cfg, led, item.esc_id, msg, item.channels, 1, clock)
             elif item.kind == "promote":
-                led.append("escalation.promoted", {"id": item.esc_id,
-                                                   "channels": list(item.channels),
-                                                   "summary": f"YELLOW promoted to "
-                                                              f"{', '.join(item.channels)}: "
-                                                              f"{item.detail}"})
+                led.append(E.EscalationPromoted(id=item.esc_id, channels=list(item.channels),
+                                                summary=f"YELLOW promoted to "
+                                                        f"{', '.join(item.channels)}: "
+                                                        f"{item.detail}"))
                 _send(cfg, led, item.esc_id, msg, item.channels, 1, clock)
             elif item.kind == "retry":
                 attempt = int(item.detail.split()[-1])
@@ -226,19 +221,31 @@ def tick(cfg: Config, clock: Clock = L.utc_now) -> list[TickReport]:
     return reports
 
 
-def _stored(ev: L.Event) -> Message:
+def _first_message(events: list[L.Event], esc_id: str) -> E.EscalationMessage | None:
+    for e in events:
+        p = e.payload
+        if isinstance(p, E.EscalationMessage) and p.id == esc_id:
+            return p
+    return None
+
+
+def _fields_of(p: E.EscalationMessage) -> dict[str, Any]:
+    names = ("id", "class_", "channels", "reason", "subject", "body", "fields")
+    return {n: getattr(p, n) for n in names}
+
+
+def _stored(p: E.EscalationMessage) -> Message:
     """The message as first composed (already redacted), for deferred sends and retries."""
-    d = ev.data
-    if "fields" in d:
-        fields = tuple((str(k), str(v)) for k, v in d["fields"])
+    if p.fields:
+        fields = tuple((str(k), str(v)) for k, v in p.fields)
     else:  # events written before fields were stored: read them back from the body
-        lines = str(d.get("body", "")).split("\n")[1:]
+        lines = str(p.body or "").split("\n")[1:]
         fields = tuple((k, v) for k, _, v in (ln.partition(": ") for ln in lines if ": " in ln))
-    return Message(str(d.get("class", "")), str(d.get("subject", "")), fields)
+    return Message(str(p.class_ or ""), str(p.subject or ""), fields)
 
 
 def ack(cfg: Config, incident_id: str | None, via: str, text: str = "",
-        reply: str | None = None, actor: str = "", clock: Clock = L.utc_now) -> tuple[str, bool]:
+        reply: str | None = None, actor: str = "", clock: Clock = utc_now) -> tuple[str, bool]:
     """Record acknowledgement; returns (incident id, newly acknowledged?)."""
     if reply is not None:
         incident_id = find_ack(reply, incident_id)
@@ -254,30 +261,30 @@ def ack(cfg: Config, incident_id: str | None, via: str, text: str = "",
     if "acknowledged" in st.milestones:
         return incident_id, False
     led = _ledger(cfg, incident_id, actor or via, _redactor(cfg), clock)
-    led.append("milestone", {"name": "acknowledged", "via": via, "text": text})
+    led.append(E.Milestone(name="acknowledged", via=via, text=text))
     return incident_id, True
 
 
-def digest(cfg: Config, clock: Clock = L.utc_now) -> str:
+def digest(cfg: Config, clock: Clock = utc_now) -> str:
     now = clock()
     since = now - timedelta(hours=24)
     green, deferred, failed, acked = [], [], [], []
     for iid, events in L.iter_all(cfg.incidents_dir):
         st = fold(iid, events)
-        sent_ids = {e.data.get("id") for e in events if e.type == "escalation.sent"}
+        sent_ids = {p.id for p in (e.payload for e in events) if isinstance(p, E.EscalationSent)}
         for e in events:
-            if e.type == "escalation.digest" and e.time > since:
-                green.append(f"- {iid}: {e.data.get('subject', '')}")
-            elif e.type == "escalation.deferred" and e.data.get("id") not in sent_ids:
-                deferred.append(f"- {iid}: {e.data.get('subject', '')} (due "
-                                f"{e.data.get('due')})")
-            elif e.type == "escalation.failed" and e.data.get("final"):
-                failed.append(f"- {iid}: {e.data.get('channel')}: {e.data.get('error')}")
+            p = e.payload
+            if isinstance(p, E.EscalationDigest) and e.time > since:
+                green.append(f"- {iid}: {p.subject}")
+            elif isinstance(p, E.EscalationDeferred) and p.id not in sent_ids:
+                deferred.append(f"- {iid}: {p.subject} (due {p.due})")
+            elif isinstance(p, E.EscalationFailed) and p.final:
+                failed.append(f"- {iid}: {p.channel}: {p.error}")
         if "acknowledged" in st.milestones and "resolved" not in st.milestones:
             when, via = st.milestones["acknowledged"]
-            acked.append(f"- {iid} {st.severity} {st.title}: acknowledged {L.iso(when)} via "
+            acked.append(f"- {iid} {st.severity} {st.title}: acknowledged {iso(when)} via "
                          f"{via}, not resolved ({st.status})")
-    parts = [f"# triagebook digest {L.iso(now)[:10]}", ""]
+    parts = [f"# triagebook digest {iso(now)[:10]}", ""]
     for title, rows in (("GREEN (last 24 h)", green), ("Deferred, not yet sent", deferred),
                         ("Deliveries that failed for good", failed),
                         ("Acknowledged but not resolved", acked)):

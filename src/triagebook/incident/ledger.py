@@ -14,32 +14,22 @@ import os
 import re
 import secrets
 import socket
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from triagebook.errors import TriagebookError, UsageError, suggest
+from triagebook.incident.events import Payload, decode
 from triagebook.incident.redaction import Redactor
+from triagebook.timeutil import Clock, iso, parse_iso, utc_now
 
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 EVENTS = "events.jsonl"
 LOCK = ".lock"  # held by a runner for its whole session
 APPEND_LOCK = ".append.lock"  # held by any writer for one append
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(ts: datetime) -> str:
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def check_id(incident_id: str) -> str:
@@ -57,6 +47,8 @@ def new_id(now: datetime) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    """One ledger line. `data` is the payload as stored; `payload` is it typed."""
+
     seq: int
     ts: str
     type: str
@@ -64,14 +56,24 @@ class Event:
     step: int | None
     actor: str
     data: dict[str, Any]
+    id: str = ""  # globally unique, so ledgers from several machines merge without loss
 
     @property
     def time(self) -> datetime:
         return parse_iso(self.ts)
 
+    @property
+    def payload(self) -> Payload:
+        return decode(self.type, self.data)
+
     def as_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "ts": self.ts, "type": self.type, "runbook": self.runbook,
-                "step": self.step, "actor": self.actor, "data": self.data}
+        return {"id": self.id, "seq": self.seq, "ts": self.ts, "type": self.type,
+                "runbook": self.runbook, "step": self.step, "actor": self.actor,
+                "data": self.data}
+
+
+def new_event_id() -> str:
+    return uuid.uuid4().hex
 
 
 class CorruptLedger(TriagebookError):
@@ -117,7 +119,9 @@ def read_events(path: Path) -> list[Event]:
         try:
             d = json.loads(line)
             events.append(Event(d["seq"], d["ts"], d["type"], d.get("runbook"), d.get("step"),
-                                d.get("actor", ""), d.get("data") or {}))
+                                d.get("actor", ""), d.get("data") or {},
+                                # ledgers written before ids existed: stable per line
+                                d.get("id") or f"{path.parent.name}:{d['seq']}"))
         except (ValueError, KeyError, TypeError) as exc:
             raise CorruptLedger(path, n, f"not a ledger event ({exc})") from None
     return events
@@ -189,7 +193,7 @@ class Ledger:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def append(self, type_: str, data: dict[str, Any] | None = None, runbook: str | None = None,
+    def append(self, payload: Payload, runbook: str | None = None,
                step: int | None = None) -> Event:
         if not self._opened:
             raise RuntimeError("ledger not open")  # a programming error, not a user one
@@ -199,8 +203,8 @@ class Ledger:
             first = _cut_torn_tail(self.path)
             events = self.events
             seq = events[-1].seq + 1 if events else 1
-            ev = Event(seq, iso(self.clock()), type_, runbook, step, self.actor,
-                       self.redactor.data(data or {}))
+            ev = Event(seq, iso(self.clock()), payload.TYPE, runbook, step, self.actor,
+                       self.redactor.data(payload.to_data()), new_event_id())
             line = json.dumps(ev.as_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:

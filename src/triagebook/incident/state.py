@@ -1,17 +1,20 @@
-"""Incident state, derived by folding ledger events — nothing else is stored."""
+"""Incident state, derived by folding ledger events — nothing else is stored.
+
+The fold dispatches on the typed payload (incident/events.py); an event type it does
+not know changes nothing and stays in `events`, so the timeline still shows it.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from triagebook.incident.ledger import Event, parse_iso
+from triagebook.incident import events as E
+from triagebook.incident.ledger import Event
+from triagebook.timeutil import parse_iso
 
-MILESTONES = ("acknowledged", "mitigated", "resolved")
+MILESTONES = E.MILESTONES
 
 
 @dataclass
@@ -45,6 +48,7 @@ class IncidentState:
     detected_at: datetime | None = None
     opened_at: datetime | None = None
     operator: str = ""
+    meta_for: str = ""
     runbooks: dict[str, RunbookUse] = field(default_factory=dict)
     steps: dict[tuple[str, int], StepState] = field(default_factory=dict)
     milestones: dict[str, tuple[datetime, str]] = field(default_factory=dict)
@@ -74,165 +78,118 @@ class IncidentState:
                 return s.number
         return 0
 
+    def step(self, ev: Event) -> StepState | None:
+        """The step an event is about (created on first mention), or None."""
+        if not ev.runbook or not ev.step:
+            return None
+        key = (ev.runbook, ev.step)
+        if key not in self.steps:
+            self.steps[key] = StepState(ev.runbook, ev.step, "")
+        return self.steps[key]
+
+
+Fold = Callable[[IncidentState, Event, E.Payload], None]
+
+
+def _opened(st: IncidentState, ev: Event, p: E.Payload) -> None:
+    assert isinstance(p, E.IncidentOpened)
+    t = ev.time
+    st.severity, st.title = p.severity or "", p.title or ""
+    st.detected_at = parse_iso(p.detected_at) if p.detected_at else t
+    st.opened_at = t
+    st.operator = ev.actor
+    st.meta_for = p.meta_for or ""
+    st.severities.append((t, st.severity))
+
+
+def _set_titles(st: IncidentState, rid: str, titles: list[str]) -> None:
+    for n, title in enumerate(titles, 1):
+        cur = st.steps.setdefault((rid, n), StepState(rid, n, title))
+        cur.title = title
+
+
+def _attached(st: IncidentState, ev: Event, p: E.Payload) -> None:
+    assert isinstance(p, E.RunbookAttached)
+    if not ev.runbook:
+        return
+    titles = list(p.steps or [])
+    st.runbooks[ev.runbook] = RunbookUse(ev.runbook, p.title or ev.runbook, p.hash or "",
+                                         p.snapshot or "", titles, dict(p.context or {}),
+                                         p.path or "")
+    for n, title in enumerate(titles, 1):
+        st.steps.setdefault((ev.runbook, n), StepState(ev.runbook, n, title))
+
+
+def _forced(st: IncidentState, ev: Event, p: E.Payload) -> None:
+    assert isinstance(p, E.RunbookForced)
+    use = st.runbooks.get(ev.runbook or "")
+    if use is None:
+        return
+    use.hash = p.new_hash or use.hash
+    use.step_titles = list(p.steps or use.step_titles)
+    _set_titles(st, use.id, use.step_titles)
+
+
+def _context(st: IncidentState, ev: Event, p: E.Payload) -> None:
+    assert isinstance(p, E.ContextSet)
+    use = st.runbooks.get(ev.runbook or "")
+    if use is not None:
+        use.context.update(p.values or {})
+
+
+def _finished(st: IncidentState, ev: Event, p: E.Payload) -> None:
+    s = st.step(ev)
+    if s is not None:
+        s.status = "done" if isinstance(p, E.StepDone) else "skipped"
+        s.at = ev.time
+        s.reason = (p.reason or "") if isinstance(p, E.StepSkipped) else ""
+
+
+def _note(st: IncidentState, ev: Event, p: E.Payload) -> None:
+    assert isinstance(p, E.Note)
+    s = st.step(ev)
+    if s is not None:
+        s.notes.append((ev.time, p.text or ""))
+
+
+def _command(st: IncidentState, ev: Event, p: E.Payload) -> None:
+    s = st.step(ev)
+    if s is not None:
+        s.commands.append({**ev.data, "ts": ev.ts})
+
+
+def _milestone(st: IncidentState, ev: Event, p: E.Payload) -> None:
+    assert isinstance(p, E.Milestone)
+    if p.name in MILESTONES and p.name not in st.milestones:
+        st.milestones[p.name] = (ev.time, p.via or "runner")
+
+
+def _severity(st: IncidentState, ev: Event, p: E.Payload) -> None:
+    assert isinstance(p, E.SeverityChanged)
+    st.severity = p.to or st.severity
+    st.severities.append((ev.time, st.severity))
+
+
+FOLDS: dict[type[E.Payload], Fold] = {
+    E.IncidentOpened: _opened,
+    E.RunbookAttached: _attached,
+    E.RunbookForced: _forced,
+    E.ContextSet: _context,
+    E.StepDone: _finished,
+    E.StepSkipped: _finished,
+    E.Note: _note,
+    E.Command: _command,
+    E.Milestone: _milestone,
+    E.SeverityChanged: _severity,
+}
+
 
 def fold(incident_id: str, events: list[Event]) -> IncidentState:
     st = IncidentState(incident_id, events=events)
     for ev in events:
-        t = ev.time
-        st.last_event = t
-        d = ev.data
-        if ev.type == "incident.opened":
-            st.severity = d.get("severity", "")
-            st.title = d.get("title", "")
-            st.detected_at = parse_iso(d["detected_at"]) if d.get("detected_at") else t
-            st.opened_at = t
-            st.operator = ev.actor
-            st.severities.append((t, st.severity))
-        elif ev.type == "runbook.attached" and ev.runbook:
-            titles = list(d.get("steps", []))
-            st.runbooks[ev.runbook] = RunbookUse(ev.runbook, d.get("title", ev.runbook),
-                                                 d.get("hash", ""), d.get("snapshot", ""),
-                                                 titles, dict(d.get("context", {})),
-                                                 d.get("path", ""))
-            for n, title in enumerate(titles, 1):
-                st.steps.setdefault((ev.runbook, n), StepState(ev.runbook, n, title))
-        elif ev.type == "runbook.forced" and ev.runbook in st.runbooks:
-            use = st.runbooks[ev.runbook]
-            use.hash = d.get("new_hash", use.hash)
-            titles = list(d.get("steps", use.step_titles))
-            use.step_titles = titles
-            for n, title in enumerate(titles, 1):
-                cur = st.steps.setdefault((ev.runbook, n), StepState(ev.runbook, n, title))
-                cur.title = title
-        elif ev.type == "context.set" and ev.runbook in st.runbooks:
-            st.runbooks[ev.runbook].context.update(d.get("values", {}))
-        elif ev.type in ("step.done", "step.skipped") and ev.runbook and ev.step:
-            s = st.steps.setdefault((ev.runbook, ev.step), StepState(ev.runbook, ev.step, ""))
-            s.status = "done" if ev.type == "step.done" else "skipped"
-            s.at = t
-            s.reason = d.get("reason", "")
-        elif ev.type == "step.reopened" and ev.runbook and ev.step:
-            again = st.steps.get((ev.runbook, ev.step))
-            if again:
-                again.status, again.at, again.reason = "pending", None, ""
-        elif ev.type == "note" and ev.runbook and ev.step:
-            s = st.steps.setdefault((ev.runbook, ev.step), StepState(ev.runbook, ev.step, ""))
-            s.notes.append((t, d.get("text", "")))
-        elif ev.type == "command" and ev.runbook and ev.step:
-            s = st.steps.setdefault((ev.runbook, ev.step), StepState(ev.runbook, ev.step, ""))
-            s.commands.append({**d, "ts": ev.ts})
-        elif ev.type == "milestone":
-            name = d.get("name", "")
-            if name in MILESTONES and name not in st.milestones:
-                st.milestones[name] = (t, d.get("via", "runner"))
-        elif ev.type == "severity.changed":
-            st.severity = d.get("to", st.severity)
-            st.severities.append((t, st.severity))
+        st.last_event = ev.time
+        p = ev.payload
+        handler = FOLDS.get(type(p))
+        if handler is not None:
+            handler(st, ev, p)
     return st
-
-
-# ---- the timeline -------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    ts: datetime
-    event: str
-    detail: str
-    runbook: str = ""
-    step: int | None = None
-
-
-def timeline(st: IncidentState) -> list[Row]:
-    rows: list[Row] = []
-    if st.detected_at:
-        first = st.severities[0][1] if st.severities else st.severity
-        rows.append(Row(st.detected_at, "detected", f"{first} {st.title}".strip()))
-    for ev in st.events:
-        d = ev.data
-        t = ev.time
-        if ev.type == "incident.opened":
-            rows.append(Row(t, "incident opened", f"by {ev.actor}, severity {d.get('severity')}"))
-        elif ev.type == "runbook.attached":
-            rows.append(Row(t, "runbook started", f"{ev.runbook}: {d.get('title', '')}",
-                            ev.runbook or ""))
-        elif ev.type == "runbook.forced":
-            rows.append(Row(t, "runbook changed", "resumed with --force on a changed runbook",
-                            ev.runbook or ""))
-        elif ev.type == "step.done":
-            rows.append(Row(t, "step done", _step(st, ev), ev.runbook or "", ev.step))
-        elif ev.type == "step.skipped":
-            why = d.get("reason") or "no reason given"
-            rows.append(Row(t, "step skipped", f"{_step(st, ev)} — {why}", ev.runbook or "",
-                            ev.step))
-        elif ev.type == "note":
-            rows.append(Row(t, "note", d.get("text", ""), ev.runbook or "", ev.step))
-        elif ev.type == "command":
-            what = "timed out" if d.get("timed_out") else f"exit {d.get('exit_code')}"
-            rows.append(Row(t, "command", f"`{_one_line(d.get('command', ''))}` → {what} "
-                            f"({d.get('duration_s', 0):.1f} s)", ev.runbook or "", ev.step))
-        elif ev.type == "milestone":
-            rows.append(Row(t, d.get("name", "milestone"),
-                            f"via {d.get('via', 'runner')}" + (f": {d['text']}"
-                                                               if d.get("text") else "")))
-        elif ev.type == "severity.changed":
-            rows.append(Row(t, "severity changed", f"{d.get('from')} → {d.get('to')}"))
-        elif ev.type.startswith("escalation."):
-            rows.append(Row(t, ev.type.replace(".", " "), d.get("summary", "")))
-    rows.sort(key=lambda r: r.ts)
-    return rows
-
-
-def _step(st: IncidentState, ev: Event) -> str:
-    s = st.steps.get((ev.runbook or "", ev.step or 0))
-    title = s.title if s else ""
-    return f"step {ev.step} {title}".strip()
-
-
-def _one_line(text: object) -> str:
-    s = str(text).strip().replace("\n", " ⏎ ")
-    return s if len(s) <= 120 else s[:117] + "..."
-
-
-def utc(ts: datetime) -> str:
-    return ts.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def to_zone(ts: datetime, tz: str) -> datetime:
-    """ts in zone tz, with the DST fold checked against the true offset.
-
-    The wall time from astimezone is always right; the fold (which of two repeated
-    hours) can be lost by datetime subclasses such as freezegun's, and with it the zone
-    name, so it is re-derived from wall time minus UTC.
-    """
-    zone = ZoneInfo(tz)
-    utc_ts = ts.astimezone(ZoneInfo("UTC"))
-    loc = utc_ts.astimezone(zone)
-    true_offset = loc.replace(tzinfo=None) - utc_ts.replace(tzinfo=None)
-    if loc.utcoffset() != true_offset:
-        loc = loc.replace(fold=1 - loc.fold)
-    return loc
-
-
-def local(ts: datetime, tz: str) -> str:
-    return to_zone(ts, tz).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
-def render_timeline(rows: list[Row], fmt: str, tz: str) -> str:
-    if fmt == "json":
-        return json.dumps([{"ts": r.ts.astimezone(ZoneInfo("UTC")).isoformat().replace(
-            "+00:00", "Z"), "local": local(r.ts, tz), "event": r.event, "detail": r.detail,
-            "runbook": r.runbook or None, "step": r.step} for r in rows], indent=2,
-            ensure_ascii=False)
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["utc", "local", "event", "detail", "runbook", "step"])
-        for r in rows:
-            w.writerow([utc(r.ts), local(r.ts, tz), r.event, r.detail, r.runbook,
-                        r.step or ""])
-        return buf.getvalue()
-    lines = [f"| Time (UTC) | Local ({tz}) | Event | Detail |", "|---|---|---|---|"]
-    for r in rows:
-        detail = r.detail.replace("|", "\\|")
-        lines.append(f"| {utc(r.ts)} | {local(r.ts, tz)} | {r.event} | {detail} |")
-    return "\n".join(lines) + "\n"

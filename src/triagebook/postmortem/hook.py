@@ -1,4 +1,4 @@
-"""What the runner calls when an incident is resolved: the post-mortem draft, if due."""
+"""The post-mortem policy on resolve: SEV1/SEV2 (per policy) get a draft at once."""
 
 from __future__ import annotations
 
@@ -6,20 +6,24 @@ from collections.abc import Callable
 
 from triagebook.config import Config
 from triagebook.incident.state import IncidentState
+from triagebook.postmortem.write import write_postmortem
+from triagebook.timeutil import Clock, utc_now
 
 
-def on_resolved(cfg: Config) -> Callable[[IncidentState], str | None]:
+def postmortem_due(cfg: Config, state: IncidentState) -> bool:
+    try:
+        return cfg.policy.severity(state.severity).postmortem
+    except KeyError:
+        return False
+
+
+def on_resolved(cfg: Config, clock: Clock = utc_now) -> Callable[[IncidentState], str | None]:
+    """A hook for the runner: the draft's path when policy wants one, else None."""
+
     def hook(state: IncidentState) -> str | None:
-        try:
-            sev = cfg.policy.severity(state.severity)
-        except KeyError:
+        if not postmortem_due(cfg, state):
             return None
-        if not sev.postmortem:
-            return None
-        try:
-            from triagebook.postmortem.write import write_postmortem
-        except ImportError:  # pragma: no cover - the module ships with the package
-            return None
-        return cfg.display(write_postmortem(cfg, state.id, update=False, quiet=True))
+        return cfg.display(write_postmortem(cfg, state.id, update=False, quiet=True,
+                                            now=clock()))
 
     return hook

@@ -7,27 +7,26 @@ in the other sections survives.  Output passes the same redaction as the ledger.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
 from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from triagebook.incident import ledger
 from triagebook.config import Config
 from triagebook.errors import UsageError
-from triagebook.incident.state import IncidentState, fold, local, render_timeline, timeline, utc
-from triagebook.runbook.parse import markdown
+from triagebook.incident import ledger
 from triagebook.incident.redaction import Redactor
+from triagebook.incident.state import IncidentState, fold
+from triagebook.incident.timeline import render_timeline, timeline
+from triagebook.runbook.frontmatter import split_front_matter
+from triagebook.timeutil import utc, utc_now
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent / "templates" / "postmortem.md.j2"
-FACT_KEYS = ("incident", "title", "severity", "runbooks", "detected", "resolved", "duration")
-PROMPT_PREFIX = "_"
 
 
 def duration(delta: timedelta | None) -> str:
@@ -138,29 +137,18 @@ def _template(cfg: Config) -> str:
         raise UsageError(f"postmortem template {path}: cannot read: {exc.strerror}") from None
 
 
-def _render_new(cfg: Config, gen: Generated) -> str:
+def _render_new(cfg: Config, gen: Generated, now: datetime) -> str:
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
     try:
         body = env.from_string(_template(cfg)).render(
             title=gen.facts["title"], **{k.replace("-", "_"): v for k, v in gen.parts.items()})
     except Exception as exc:  # a broken project template is a user error, one line
         raise UsageError(f"postmortem template: {type(exc).__name__}: {exc}") from None
-    front = {**gen.facts, "status": "draft", "created": utc(datetime.now(UTC))}
+    front = {**gen.facts, "status": "draft", "created": utc(now)}
     return "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---\n\n" + body
 
 
-def split_front_matter(text: str) -> tuple[dict[str, object] | None, str]:
-    """(front-matter mapping, body); None when the front-matter is not valid YAML."""
-    if text.startswith("---\n") and (end := text.find("\n---\n", 4)) > 0:
-        try:
-            meta = yaml.safe_load(text[4:end])
-        except yaml.YAMLError:
-            return None, text[end + 5:]
-        return (meta if isinstance(meta, dict) else {}), text[end + 5:]
-    return {}, text
-
-
-def _split(text: str) -> tuple[dict[str, object], str]:
+def split(text: str) -> tuple[dict[str, object], str]:
     meta, body = split_front_matter(text)
     if meta is None:
         raise UsageError("post-mortem front-matter is not valid YAML; fix it, then run "
@@ -183,7 +171,7 @@ def write_postmortem(cfg: Config, incident_id: str, update: bool, quiet: bool = 
                      now: datetime | None = None) -> Path:
     events = ledger.load(cfg.incidents_dir, incident_id)
     st = fold(incident_id, events)
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     gen = generate(cfg, st, now)
     red = Redactor()
     path = cfg.postmortems_dir / f"{incident_id}.md"
@@ -193,12 +181,12 @@ def write_postmortem(cfg: Config, incident_id: str, update: bool, quiet: bool = 
                 return path
             raise UsageError(f"{cfg.display(path)} exists; --update refreshes its generated "
                              f"parts and keeps what people wrote")
-        meta, body = _split(path.read_text(encoding="utf-8"))
+        meta, body = split(path.read_text(encoding="utf-8"))
         meta.update(gen.facts)
         text = ("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n"
                 + _replace_parts(body, gen.parts))
     else:
-        text = _render_new(cfg, gen)
+        text = _render_new(cfg, gen, now)
     _atomic_write(path, red.text(text))
     return path
 
@@ -211,82 +199,3 @@ def _atomic_write(path: Path, text: str) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-
-
-# ---- the check ------------------------------------------------------------------------
-
-def _section(body: str, title: str) -> str:
-    """Text of a level-2 section, without its prompt line and generated blocks."""
-    tokens = markdown().parse(body)
-    lines = body.split("\n")
-    start = end = None
-    for i, t in enumerate(tokens):
-        if t.type == "heading_open" and t.tag == "h2" and t.map:
-            if start is not None:
-                end = t.map[0]
-                break
-            if tokens[i + 1].content.strip().lower() == title.lower():
-                start = t.map[1]
-    if start is None:
-        return ""
-    text = "\n".join(lines[start:end])
-    kept = [ln for ln in text.split("\n")
-            if ln.strip() and not (ln.strip().startswith(PROMPT_PREFIX)
-                                   and ln.strip().endswith(PROMPT_PREFIX))]
-    return "\n".join(kept).strip()
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    path: str
-    problem: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.problem}"
-
-
-def check(cfg: Config, today: date, max_draft_days: int) -> list[Finding]:
-    out: list[Finding] = []
-    folder = cfg.postmortems_dir
-    if not folder.is_dir():
-        return out
-    for path in sorted(folder.glob("*.md")):
-        if path.name == "index.md":
-            continue
-        shown = cfg.display(path)
-        try:
-            meta, body = _split(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            out.append(Finding(shown, f"cannot read: {exc}"))
-            continue
-        sev = str(meta.get("severity", ""))
-        try:
-            required = cfg.policy.severity(sev).postmortem
-        except KeyError:
-            required = False
-        if not required:
-            continue
-        if not _section(body, "Root cause"):
-            out.append(Finding(shown, f"{sev}: root cause is missing"))
-        items = [ln for ln in _section(body, "Action items").split("\n")
-                 if ln.strip().startswith(("- [ ]", "- [x]", "- [X]"))]
-        if not items:
-            out.append(Finding(shown, f"{sev}: no action items (- [ ] what — owner — due)"))
-        if meta.get("status") == "draft" and meta.get("created"):
-            try:
-                created = datetime.strptime(str(meta["created"]), "%Y-%m-%d %H:%M:%S UTC"
-                                            ).replace(tzinfo=UTC)
-                age = (today - created.date()).days
-            except ValueError:
-                age = 0
-            if age > max_draft_days:
-                out.append(Finding(shown, f"{sev}: still a draft after {age} days "
-                                          f"(limit {max_draft_days})"))
-    return out
-
-
-def as_json(findings: list[Finding]) -> str:
-    return json.dumps([{"path": f.path, "problem": f.problem} for f in findings], indent=2)
-
-
-__all__ = ["check", "write_postmortem", "local"]

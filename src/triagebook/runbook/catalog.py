@@ -8,9 +8,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from triagebook.runbook.cache import ParseCache
 from triagebook.config import Config
 from triagebook.errors import Problem, ProblemsError, UnknownRunbook, UsageError
+from triagebook.runbook.cache import ParseCache
 from triagebook.runbook.model import Runbook
 from triagebook.runbook.parse import Parsed, content_hash, parse_bytes, parse_file
 

@@ -77,3 +77,14 @@ def _index(node: yaml.Node, path: Key, offset: int, doc: YamlDoc) -> None:
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _index(item, path + (i,), offset, doc)
+
+
+def split_front_matter(text: str) -> tuple[dict[str, object] | None, str]:
+    """(front-matter mapping, body); None when the front-matter is not valid YAML."""
+    if text.startswith("---\n") and (end := text.find("\n---\n", 4)) > 0:
+        try:
+            meta = yaml.safe_load(text[4:end])
+        except yaml.YAMLError:
+            return None, text[end + 5:]
+        return (meta if isinstance(meta, dict) else {}), text[end + 5:]
+    return {}, text

@@ -6,8 +6,8 @@ import json
 from collections import defaultdict
 from datetime import date
 
-from triagebook.runbook.catalog import Catalog
 from triagebook.errors import Problem, suggest
+from triagebook.runbook.catalog import Catalog
 
 
 def lint(cat: Catalog, today: date) -> list[Problem]:

@@ -17,11 +17,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from triagebook.runbook import frontmatter as yamlsrc
 from triagebook.errors import Problem
+from triagebook.runbook import frontmatter as yamlsrc
 from triagebook.runbook.model import BUILTINS, CodeBlock, Runbook, Step
-from triagebook.runbook.templates import analyse
 from triagebook.runbook.schema import FIELDS, ID_RE, Checker
+from triagebook.runbook.templates import analyse
 
 
 @lru_cache(maxsize=1)

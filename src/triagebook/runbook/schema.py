@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from triagebook.errors import Problem, suggest
-from triagebook.runbook.model import BUILTINS, ESCALATION_CLASSES, SEVERITIES, ContextVar
 from triagebook.runbook.frontmatter import YamlDoc
+from triagebook.runbook.model import BUILTINS, ESCALATION_CLASSES, SEVERITIES, ContextVar
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_.:*-]+$")
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

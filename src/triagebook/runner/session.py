@@ -1,39 +1,26 @@
 """The step walker: one step at a time, every action recorded before the prompt returns.
 
-Input, output and the clock are injected, so the same loop serves a terminal, a pipe
-and tests.  Secrets never reach the screen or the ledger: in templates a secret is the
-environment reference `${TRIAGEBOOK_SECRET_NAME}`, which is also what a command runs
-with — the value itself travels only in the command's environment.
+Input, output and the clock are injected (a `UI`, a `Clock`), and so is what happens
+around the walk (`Hooks`: the post-mortem draft on resolve, escalation), so the same
+loop serves a terminal, a pipe and tests.  Secrets never reach the screen or the
+ledger: in templates a secret is the environment reference `${TRIAGEBOOK_SECRET_NAME}`,
+which is also what a command runs with — the value travels only in its environment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from triagebook.config import Config
-from triagebook.runner.shell import run_shell
-from triagebook.incident.state import IncidentState, fold
-from triagebook.incident.ledger import Ledger, iso
-from triagebook.runbook.model import SEVERITIES, Runbook, Step
+from triagebook.incident.events import Payload, SessionEnded, SessionStarted
+from triagebook.incident.ledger import Ledger
 from triagebook.incident.redaction import Redactor
+from triagebook.incident.state import IncidentState, fold
+from triagebook.runbook.model import Runbook, Step
 from triagebook.runbook.templates import RenderFailure, render
-
-HELP = """actions (first word, any case):
-  done | d               step completed
-  skip [reason] | s      step skipped, reason recorded
-  note TEXT | n TEXT     note on this step
-  run [N] | r [N]        run the step's Nth shell block (default 1) after a y confirmation
-  back | b               previous step
-  next                   next step without recording anything
-  ack | mitigated | resolved   record that milestone now
-  severity SEVn          change the severity
-  escalate [CLASS] [diagnosis]   page a human (RED/YELLOW/GREEN; routing per policy)
-  quit | q               leave; the incident stays open and resumable
-  help | ?               this list"""
+from triagebook.timeutil import Clock, iso
 
 
 def secret_env(name: str) -> str:
@@ -50,6 +37,16 @@ class UI(Protocol):
     def secret(self, prompt: str) -> str | None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """What the walk triggers outside itself; `runner.lifecycle.hooks_for` wires them."""
+
+    # resolved → the post-mortem draft's path, when policy wants one
+    on_resolved: Callable[[IncidentState], str | None] | None = None
+    # (incident id, class or None, diagnosis, secrets) → lines to show
+    escalate: Callable[[str, str | None, str, dict[str, str]], list[str]] | None = None
+
+
 @dataclass
 class Session:
     rb: Runbook
@@ -58,19 +55,17 @@ class Session:
     values: dict[str, str]
     secrets: dict[str, str]
     redactor: Redactor
-    clock: Callable[[], datetime]
+    clock: Clock
     cwd: Path
     timeout: float = 300.0
-    on_resolved: Callable[[IncidentState], str | None] | None = None
+    hooks: Hooks = field(default_factory=Hooks)
     current: int = 1
-    config: Config | None = None
 
     def state(self) -> IncidentState:
         return fold(self.ledger.id, self.ledger.events)
 
-    def record(self, type_: str, data: Mapping[str, object] | None = None,
-               step: int | None = None) -> None:
-        self.ledger.append(type_, dict(data or {}), runbook=self.rb.id, step=step)
+    def record(self, payload: Payload, step: int | None = None) -> None:
+        self.ledger.append(payload, runbook=self.rb.id, step=step)
 
     # ---- rendering -------------------------------------------------------------------
     def template_values(self, st: IncidentState | None = None) -> dict[str, object]:
@@ -109,7 +104,6 @@ class Session:
 
     def show(self, step: Step) -> None:
         st = self.state()
-        total = len(self.rb.steps)
         elapsed = ""
         if st.detected_at:
             secs = int((self.clock() - st.detected_at).total_seconds())
@@ -119,11 +113,10 @@ class Session:
                       f"since detection"
         status = st.steps.get((self.rb.id, step.number))
         mark = f" [{status.status}]" if status and status.status != "pending" else ""
-        header = (f"step {step.number}/{total}{mark} · {step.title} · {self.rb.id} · "
-                  f"{self.ledger.id} · {st.severity}{elapsed}")
         title, _ = self.render(step.title, st)
         body, missing = self.render(step.body, st)
-        header = header.replace(step.title, title)
+        header = (f"step {step.number}/{len(self.rb.steps)}{mark} · {title} · {self.rb.id} · "
+                  f"{self.ledger.id} · {st.severity}{elapsed}")
         self.ui.step(header, self.redactor.text(body))
         for name in missing:
             self.ui.say(f"note: no value for '{name}' (optional); shown as <{name}>. Pass "
@@ -135,9 +128,11 @@ class Session:
 
     # ---- the loop --------------------------------------------------------------------
     def walk(self) -> str:
-        self.record("session.started", {"resume_at": self.current})
+        from triagebook.runner.actions import ACTIONS
+
+        self.record(SessionStarted(resume_at=self.current))
         reason = "quit"
-        self._show_current()
+        self.show_current()
         while True:
             line = self.ui.ask("tb> ")
             if line is None:
@@ -148,26 +143,25 @@ class Session:
                 continue
             word, _, rest = line.partition(" ")
             word = word.lower()
-            rest = rest.strip()
             if word in ("quit", "q", "exit"):
                 break
             handler = ACTIONS.get(word)
             if handler is None:
                 self.ui.say(f"unknown action '{word}'; type help for the list")
                 continue
-            handler(self, rest)
-        self.record("session.ended", {"reason": reason})
+            handler(self, rest.strip())
+        self.record(SessionEnded(reason=reason))
         self.ui.say(f"left {self.ledger.id} ({self.state().status}); resume with: "
                     f"inv runbook.run {self.rb.id} --incident {self.ledger.id}")
         return reason
 
-    def _step(self) -> Step | None:
+    def current_step(self) -> Step | None:
         if 1 <= self.current <= len(self.rb.steps):
             return self.rb.steps[self.current - 1]
         return None
 
-    def _show_current(self) -> None:
-        step = self._step()
+    def show_current(self) -> None:
+        step = self.current_step()
         if step is None:
             st = self.state()
             self.ui.say(f"all {len(self.rb.steps)} steps of {self.rb.id} are finished. "
@@ -175,7 +169,7 @@ class Session:
             return
         self.show(step)
 
-    def _advance(self) -> None:
+    def advance(self) -> None:
         st = self.state()
         for n in range(self.current + 1, len(self.rb.steps) + 1):
             s = st.steps.get((self.rb.id, n))
@@ -184,143 +178,10 @@ class Session:
                 break
         else:
             self.current = len(self.rb.steps) + 1
-        self._show_current()
+        self.show_current()
 
     def need_step(self) -> Step | None:
-        step = self._step()
+        step = self.current_step()
         if step is None:
             self.ui.say("no current step (all finished); use 'back' to revisit one")
         return step
-
-    def do_done(self, rest: str) -> None:
-        step = self.need_step()
-        if step:
-            self.record("step.done", {"title": step.title}, step.number)
-            self._advance()
-
-    def do_skip(self, rest: str) -> None:
-        step = self.need_step()
-        if step:
-            self.record("step.skipped", {"title": step.title, "reason": rest}, step.number)
-            self._advance()
-
-    def do_note(self, rest: str) -> None:
-        if not rest:
-            self.ui.say("note needs text: note TEXT")
-            return
-        step = self._step()
-        self.record("note", {"text": rest}, step.number if step else None)
-        self.ui.say("noted")
-
-    def do_back(self, rest: str) -> None:
-        if self.current <= 1:
-            self.ui.say("already at the first step")
-            return
-        self.current -= 1
-        self._show_current()
-
-    def do_next(self, rest: str) -> None:
-        if self.current <= len(self.rb.steps):
-            self.current += 1
-        self._show_current()
-
-    def do_milestone(self, name: str) -> None:
-        st = self.state()
-        if name in st.milestones:
-            when, _ = st.milestones[name]
-            self.ui.say(f"already {name} at {iso(when)}")
-            return
-        self.record("milestone", {"name": name, "via": "runner"})
-        self.ui.say(f"{name} at {iso(self.clock())}")
-        if name == "resolved" and self.on_resolved is not None:
-            path = self.on_resolved(self.state())
-            if path:
-                self.ui.say(f"post-mortem draft: {path}")
-
-    def do_severity(self, rest: str) -> None:
-        new = rest.upper()
-        if new not in SEVERITIES:
-            self.ui.say(f"severity: expected one of {', '.join(SEVERITIES)} but received "
-                        f"{rest!r}")
-            return
-        old = self.state().severity
-        if new == old:
-            self.ui.say(f"severity is already {new}")
-            return
-        self.record("severity.changed", {"from": old, "to": new})
-        self.ui.say(f"severity {old} → {new}")
-
-    def do_run(self, rest: str) -> None:
-        step = self.need_step()
-        if step is None:
-            return
-        blocks = step.shell_blocks
-        if not blocks:
-            norun = [c for c in step.code if c.lang in ("sh", "bash", "shell")]
-            why = " (its shell blocks are marked norun)" if norun else ""
-            self.ui.say(f"step {step.number} has no runnable shell block{why}")
-            return
-        try:
-            n = int(rest) if rest else 1
-        except ValueError:
-            self.ui.say(f"run: expected a block number 1-{len(blocks)} but received {rest!r}")
-            return
-        if not 1 <= n <= len(blocks):
-            self.ui.say(f"run: expected a block number 1-{len(blocks)} but received {n}")
-            return
-        block = blocks[n - 1]
-        command, missing = self.render(block.source)
-        if missing:
-            self.ui.say(f"cannot run: no value for {', '.join(missing)}; pass --context")
-            return
-        shown = self.redactor.text(command)
-        self.ui.say(f"about to run ({block.lang}, timeout {self.timeout:.0f} s):\n{shown}")
-        answer = self.ui.ask("run it? [y/N] ")
-        if (answer or "").strip().lower() not in ("y", "yes"):
-            self.ui.say("not run")
-            return
-        env = {secret_env(k): v for k, v in self.secrets.items()}
-        res = run_shell(command, block.lang, env, str(self.cwd), self.timeout, self.redactor,
-                        self.ui.output)
-        what = "timed out" if res.timed_out else f"exit {res.exit_code}"
-        self.record("command", {"block": n, "lang": block.lang, "command": shown,
-                                "exit_code": res.exit_code, "duration_s": res.duration_s,
-                                "timed_out": res.timed_out, "output": res.output,
-                                "truncated": res.truncated}, step.number)
-        self.ui.say(f"{what} after {res.duration_s:.1f} s (recorded)")
-
-    def do_escalate(self, rest: str) -> None:
-        from triagebook.escalation.service import escalate
-
-        word, _, text = rest.partition(" ")
-        cls = word.upper() if word.upper() in ("RED", "YELLOW", "GREEN") else None
-        diagnosis = text if cls else rest
-        cfg = self.config
-        if cfg is None:
-            self.ui.say("escalate: not available here")
-            return
-        out = escalate(cfg, self.ledger.id, cls, diagnosis, actor=self.ledger.actor,
-                       clock=self.clock, secrets=self.secrets)
-        d = out.decision
-        self.ui.say(out.message.text() + f"\nrouting: {d.action} — {d.reason}")
-        for f in out.failures:
-            self.ui.say(f"delivery failed (recorded; inv escalation.tick retries): {f}")
-
-    def do_help(self, rest: str) -> None:
-        self.ui.say(HELP)
-
-
-ACTIONS: dict[str, Callable[[Session, str], None]] = {
-    "done": Session.do_done, "d": Session.do_done,
-    "skip": Session.do_skip, "s": Session.do_skip,
-    "note": Session.do_note, "n": Session.do_note,
-    "run": Session.do_run, "r": Session.do_run,
-    "back": Session.do_back, "b": Session.do_back,
-    "next": Session.do_next,
-    "ack": lambda s, r: s.do_milestone("acknowledged"),
-    "mitigated": lambda s, r: s.do_milestone("mitigated"),
-    "resolved": lambda s, r: s.do_milestone("resolved"),
-    "severity": Session.do_severity,
-    "escalate": Session.do_escalate,
-    "help": Session.do_help, "?": Session.do_help,
-}

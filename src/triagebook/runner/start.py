@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import getpass
-import os
-import re
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import yaml
-
-from triagebook.runbook.catalog import load_one
 from triagebook.config import Config
-from triagebook.runbook.values import check_values
 from triagebook.errors import UsageError
-from triagebook.incident.state import fold
-from triagebook.incident.ledger import Ledger, iso, new_id, utc_now
-from triagebook.runbook.model import SEVERITIES, Runbook
+from triagebook.incident import events as E
+from triagebook.incident.ledger import Ledger, new_id
 from triagebook.incident.redaction import Redactor
-from triagebook.runner.session import UI, Session
+from triagebook.incident.state import IncidentState, RunbookUse, fold
+from triagebook.runbook.catalog import load_one
+from triagebook.runbook.model import SEVERITIES, Runbook
+from triagebook.runbook.values import check_values
+from triagebook.runner.context import ask_context, operator_name, read_context_file
+from triagebook.runner.session import UI, Hooks, Session
+from triagebook.timeutil import Clock, iso, utc_now
 
 
 @dataclass
@@ -37,62 +35,9 @@ class RunRequest:
     timeout: float = 300.0
 
 
-def operator_name() -> str:
-    return os.environ.get("TRIAGEBOOK_OPERATOR") or getpass.getuser()
-
-
-def read_context_file(path: str) -> dict[str, str]:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"--context-file {path}: cannot read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise UsageError(f"--context-file {path}: not valid YAML: "
-                         f"{str(exc).splitlines()[0]}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise UsageError(f"--context-file {path}: expected a mapping of name: value but "
-                         f"received {type(data).__name__}")
-    return {str(k): "" if v is None else str(v) for k, v in data.items()}
-
-
-def ask_context(rb: Runbook, have: dict[str, str], ui: UI) -> dict[str, str]:
-    """Ask for each declared value not given (terminal only); pattern enforced."""
-    out = dict(have)
-    for var in rb.context:
-        if var.name in out:
-            continue
-        ex = f" (e.g. {var.example})" if var.example and not var.secret else ""
-        need = "required" if var.required else "optional, Enter to skip"
-        ui.say(f"{var.name}: {var.description or ''}{ex} [{need}]")
-        while True:
-            if var.secret:
-                value = ui.secret(f"{var.name} (hidden): ")
-            else:
-                default = f" [{var.default}]" if var.default else ""
-                value = ui.ask(f"{var.name}{default}: ")
-            if value is None:
-                raise UsageError(f"{rb.id}: input ended while asking for '{var.name}'")
-            value = value.strip()
-            if not value:
-                if var.default is not None:
-                    value = var.default
-                elif var.required:
-                    ui.say(f"{var.name} is required")
-                    continue
-                else:
-                    break
-            if var.pattern and not re.search(var.pattern, value):
-                ui.say(f"{var.name}: expected a value matching {var.pattern!r}; try again")
-                continue
-            out[var.name] = value
-            break
-    return out
-
-
-def start(cfg: Config, req: RunRequest, ui: UI, clock: Callable[[], datetime] = utc_now,
-          on_resolved: Callable[..., str | None] | None = None) -> str:
+def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
+          hooks: Hooks | None = None) -> str:
+    """Open or resume the incident and walk the runbook; returns why the walk ended."""
     rb = load_one(cfg, req.name)
     if req.severity and req.severity not in SEVERITIES:
         raise UsageError(f"--severity: expected one of {', '.join(SEVERITIES)} but received "
@@ -100,70 +45,80 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Callable[[], datetime] = 
     given = dict(req.context or {})
     if req.context_file:
         given = {**read_context_file(req.context_file), **given}
-    operator = req.operator or operator_name()
-    incident_id = req.incident or new_id(clock())
     secrets = {k: v for k, v in given.items() if k in rb.secret_names}
     redactor = Redactor(secrets)
-    ledger = Ledger(cfg.incidents_dir, incident_id, operator, redactor, clock)
+    ledger = Ledger(cfg.incidents_dir, req.incident or new_id(clock()),
+                    req.operator or operator_name(), redactor, clock)
     with ledger:
         st = fold(ledger.id, ledger.events)
-        fresh = not ledger.events
         use = st.runbooks.get(rb.id)
         if use is not None and use.hash != rb.content_hash and not req.force:
             raise UsageError(
                 f"{rb.id} changed since {ledger.id} started (hash {use.hash[:12]} → "
                 f"{rb.content_hash[:12]}); the steps may no longer match what was done. "
                 f"Compare with {use.snapshot}, then rerun with --force to continue (recorded)")
-        stored = dict(use.context) if use else {}
-        values = check_values(rb, {**stored, **given}, require=False)
-        if ui.interactive:
-            values = ask_context(rb, values, ui)
-            for name in rb.secret_names:
-                if name in values:
-                    secrets[name] = values[name]
-                    redactor.add(name, values[name])
-        check_values(rb, values, require=True)
+        values = _gather(rb, {**(use.context if use else {}), **given}, ui, secrets, redactor)
         plain = {k: v for k, v in values.items() if k not in rb.secret_names}
+        fresh = not ledger.events
         if fresh:
-            detected = req.detected or clock()
-            ledger.append("incident.opened", {
-                "severity": req.severity or rb.severity, "title": rb.title,
-                "detected_at": iso(detected), "timezone": cfg.policy.timezone})
+            ledger.append(E.IncidentOpened(
+                severity=req.severity or rb.severity, title=rb.title,
+                detected_at=iso(req.detected or clock()), timezone=cfg.policy.timezone))
         elif req.severity and req.severity != st.severity:
-            ledger.append("severity.changed", {"from": st.severity, "to": req.severity})
+            ledger.append(E.SeverityChanged(from_=st.severity, to=req.severity))
         session = Session(rb=rb, ledger=ledger, ui=ui, values=plain, secrets=secrets,
                           redactor=redactor, clock=clock, cwd=cfg.root, timeout=req.timeout,
-                          on_resolved=on_resolved, config=cfg)
-        titles = session.step_titles()
-        if use is None:
-            snap = _snapshot(cfg, rb, ledger.dir)
-            ledger.append("runbook.attached", {
-                "title": rb.title, "hash": rb.content_hash, "snapshot": cfg.display(snap),
-                "path": rb.path, "steps": titles, "context": plain,
-                "secret_context": sorted(rb.secret_names)}, runbook=rb.id)
-        else:
-            if use.hash != rb.content_hash:
-                snap = _snapshot(cfg, rb, ledger.dir)
-                ledger.append("runbook.forced", {
-                    "old_hash": use.hash, "new_hash": rb.content_hash,
-                    "snapshot": cfg.display(snap), "steps": titles},
-                    runbook=rb.id)
-            changed = {k: v for k, v in plain.items() if use.context.get(k) != v}
-            if changed:
-                ledger.append("context.set", {"values": changed}, runbook=rb.id)
+                          hooks=hooks or Hooks())
+        _attach(cfg, rb, ledger, use, plain, session.step_titles())
         st = fold(ledger.id, ledger.events)
-        first = st.first_unfinished(rb.id) or len(rb.steps) + 1
-        if not fresh:
-            done = [s for s in st.steps_of(rb.id) if s.status != "pending"]
-            ui.say(f"resuming {ledger.id} ({st.status}, {st.severity}): "
-                   f"{len(done)}/{len(rb.steps)} steps finished")
-            for s in done:
-                why = f" — {s.reason}" if s.reason else ""
-                ui.say(f"  {s.status:7s} step {s.number}: {s.title}{why}")
-        else:
-            ui.say(f"opened {ledger.id} ({st.severity}) with {rb.id}: {rb.title}")
-        session.current = first
+        _greet(ui, st, rb, ledger.id, fresh)
+        session.current = st.first_unfinished(rb.id) or len(rb.steps) + 1
         return session.walk()
+
+
+def _gather(rb: Runbook, given: dict[str, str], ui: UI, secrets: dict[str, str],
+            redactor: Redactor) -> dict[str, str]:
+    """Given values checked, the missing ones asked for (terminal only), secrets noted."""
+    values = check_values(rb, given, require=False)
+    if ui.interactive:
+        values = ask_context(rb, values, ui)
+        for name in rb.secret_names:
+            if name in values:
+                secrets[name] = values[name]
+                redactor.add(name, values[name])
+    check_values(rb, values, require=True)
+    return values
+
+
+def _attach(cfg: Config, rb: Runbook, ledger: Ledger, use: RunbookUse | None,
+            plain: dict[str, str], titles: list[str]) -> None:
+    """Record the runbook joining the incident, a forced change, or changed context."""
+    if use is None:
+        snap = _snapshot(cfg, rb, ledger.dir)
+        ledger.append(E.RunbookAttached(
+            title=rb.title, hash=rb.content_hash, snapshot=cfg.display(snap), path=rb.path,
+            steps=titles, context=plain, secret_context=sorted(rb.secret_names)),
+            runbook=rb.id)
+        return
+    if use.hash != rb.content_hash:
+        snap = _snapshot(cfg, rb, ledger.dir)
+        ledger.append(E.RunbookForced(old_hash=use.hash, new_hash=rb.content_hash,
+                                      snapshot=cfg.display(snap), steps=titles), runbook=rb.id)
+    changed = {k: v for k, v in plain.items() if use.context.get(k) != v}
+    if changed:
+        ledger.append(E.ContextSet(values=changed), runbook=rb.id)
+
+
+def _greet(ui: UI, st: IncidentState, rb: Runbook, incident_id: str, fresh: bool) -> None:
+    if fresh:
+        ui.say(f"opened {incident_id} ({st.severity}) with {rb.id}: {rb.title}")
+        return
+    done = [s for s in st.steps_of(rb.id) if s.status != "pending"]
+    ui.say(f"resuming {incident_id} ({st.status}, {st.severity}): "
+           f"{len(done)}/{len(rb.steps)} steps finished")
+    for s in done:
+        why = f" — {s.reason}" if s.reason else ""
+        ui.say(f"  {s.status:7s} step {s.number}: {s.title}{why}")
 
 
 def _snapshot(cfg: Config, rb: Runbook, folder: Path) -> Path:
@@ -172,4 +127,3 @@ def _snapshot(cfg: Config, rb: Runbook, folder: Path) -> Path:
     if not dest.exists():
         shutil.copyfile(cfg.root / rb.path, dest)
     return dest
-

@@ -15,8 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from triagebook.runbook.catalog import Catalog
 from triagebook.config import Policy
+from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.model import BUILTINS, Runbook
 from triagebook.runbook.templates import analyse
 
@@ -113,7 +113,7 @@ class PostmortemDoc:
 
 def read_postmortems(folder: Path) -> list[PostmortemDoc]:
     """Post-mortems under `postmortems/`; unreadable front-matter still publishes the body."""
-    from triagebook.postmortem.write import split_front_matter
+    from triagebook.runbook.frontmatter import split_front_matter
 
     out: list[PostmortemDoc] = []
     if not folder.is_dir():

@@ -20,9 +20,9 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_relative_url
 
-from triagebook.runbook.catalog import load_catalog
 from triagebook.config import load_config
 from triagebook.errors import TriagebookError
+from triagebook.runbook.catalog import load_catalog
 from triagebook.runbook.lint import lint, summary
 from triagebook.site.pages import NAV, SENTINEL, Page, build_pages, placeholder_html
 

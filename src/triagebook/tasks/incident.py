@@ -9,10 +9,12 @@ from pathlib import Path
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from triagebook.incident import ledger
 from triagebook.errors import UsageError
-from triagebook.incident.state import MILESTONES, fold, local, render_timeline, timeline, utc
+from triagebook.incident import ledger
+from triagebook.incident.state import MILESTONES, fold
+from triagebook.incident.timeline import render_timeline, timeline
 from triagebook.tasks._common import choice, project, user_errors
+from triagebook.timeutil import iso, local, utc
 
 
 @task(help={"format_": "table (default) or json"})
@@ -101,7 +103,7 @@ def escalate(c, id_, class_="", diagnosis="", action="", suggested_fix="", dry_r
     d = out.decision
     print(out.message.text())
     print(f"\nrouting: {d.action}" + (f" via {', '.join(d.channels)}" if d.channels else "")
-          + f" — {d.reason}" + (f" (due {ledger.iso(d.due)})" if d.due else ""))
+          + f" — {d.reason}" + (f" (due {iso(d.due)})" if d.due else ""))
     if out.meta_incident:
         print(f"meta-incident opened: {out.meta_incident}")
     if dry_run:

@@ -6,8 +6,9 @@ from invoke.collection import Collection
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from triagebook.postmortem.write import as_json, write_postmortem
-from triagebook.postmortem.write import check as run_check
+from triagebook.postmortem.check import as_json
+from triagebook.postmortem.check import check as run_check
+from triagebook.postmortem.write import write_postmortem
 from triagebook.tasks._common import choice, project, user_errors
 
 

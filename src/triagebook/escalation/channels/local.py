@@ -1,0 +1,32 @@
+"""Channels on this machine: standard output, and an append-only file."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from triagebook.escalation.channels.base import Channel
+
+
+class StdoutChannel(Channel):
+    kind = "stdout"
+
+    def deliver(self, subject: str, text: str) -> None:
+        sys.stdout.write(f"--- escalation via {self.name} ---\n{text}\n")
+        sys.stdout.flush()
+
+
+class FileChannel(Channel):
+    kind = "file"
+
+    def __init__(self, name: str, path: Path) -> None:
+        super().__init__(name)
+        self.path = path
+
+    def deliver(self, subject: str, text: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(text + "\n\n")
+            fh.flush()
+            os.fsync(fh.fileno())

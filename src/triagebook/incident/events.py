@@ -1,0 +1,285 @@
+"""Every ledger event type, declared once: its name, its payload, one line of doc.
+
+Writers build a payload and append it (`ledger.append(Note(text=...), step=3)`);
+readers get it back typed with `payload(event)`, and the fold and the timeline dispatch
+on the payload's class.  The JSON keys on disk are the field names (a `key` in a field's
+metadata renames one, for keys that are Python keywords: `from`, `class`).
+
+An event type this version does not know (written by a newer triagebook, or by hand) is
+read as `Unknown`: kept, shown in the timeline, never a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """Base of every event payload."""
+
+    TYPE: ClassVar[str] = ""
+
+    def to_data(self) -> dict[str, Any]:
+        return {f.metadata.get("key", f.name): getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Payload:
+        kw: dict[str, Any] = {}
+        for f in fields(cls):
+            key = f.metadata.get("key", f.name)
+            if key in data:
+                kw[f.name] = data[key]
+            elif f.default is MISSING and f.default_factory is MISSING:
+                kw[f.name] = None  # an old or hand-made event without it: read as absent
+        return cls(**kw)
+
+
+def _key(name: str, default: Any = None) -> Any:
+    return field(default=default, metadata={"key": name})
+
+
+# ---- the incident ---------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class IncidentOpened(Payload):
+    """The incident exists: first severity, title, when it was detected."""
+
+    TYPE: ClassVar[str] = "incident.opened"
+    severity: str = ""
+    title: str = ""
+    detected_at: str = ""
+    timezone: str = ""
+    meta_for: str | None = None  # set on an escalation-cap meta-incident
+
+
+@dataclass(frozen=True, slots=True)
+class SeverityChanged(Payload):
+    """Severity changed (from → to)."""
+
+    TYPE: ClassVar[str] = "severity.changed"
+    from_: str = _key("from", "")
+    to: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone(Payload):
+    """acknowledged, mitigated or resolved, and through what."""
+
+    TYPE: ClassVar[str] = "milestone"
+    name: str = ""
+    via: str = "runner"
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Note(Payload):
+    """Free text from a responder, on a step or on the incident."""
+
+    TYPE: ClassVar[str] = "note"
+    text: str = ""
+
+
+# ---- runbooks and sessions ------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class RunbookAttached(Payload):
+    """A runbook joined the incident; its snapshot, step titles and context."""
+
+    TYPE: ClassVar[str] = "runbook.attached"
+    title: str = ""
+    hash: str = ""
+    snapshot: str = ""
+    path: str = ""
+    steps: list[str] = field(default_factory=list)
+    context: dict[str, str] = field(default_factory=dict)
+    secret_context: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookForced(Payload):
+    """Resumed with --force although the runbook changed since the incident started."""
+
+    TYPE: ClassVar[str] = "runbook.forced"
+    old_hash: str = ""
+    new_hash: str = ""
+    snapshot: str = ""
+    steps: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ContextSet(Payload):
+    """Context values given or changed on resume (never secrets)."""
+
+    TYPE: ClassVar[str] = "context.set"
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStarted(Payload):
+    """A runner session began at this step."""
+
+    TYPE: ClassVar[str] = "session.started"
+    resume_at: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded(Payload):
+    """A runner session ended, and why (quit, end of input, signal, …)."""
+
+    TYPE: ClassVar[str] = "session.ended"
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StepDone(Payload):
+    """A step was completed."""
+
+    TYPE: ClassVar[str] = "step.done"
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StepSkipped(Payload):
+    """A step was skipped, with the reason given."""
+
+    TYPE: ClassVar[str] = "step.skipped"
+    title: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Command(Payload):
+    """A shell block ran: the command as shown, exit code, bounded redacted output."""
+
+    TYPE: ClassVar[str] = "command"
+    block: int = 1
+    lang: str = "sh"
+    command: str = ""
+    exit_code: int | None = None
+    duration_s: float = 0.0
+    timed_out: bool = False
+    output: str = ""
+    truncated: bool = False
+
+
+# ---- escalation -----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class EscalationEvent(Payload):
+    """Base of the escalation events: each carries a one-line summary for the timeline."""
+
+    summary: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationMessage(EscalationEvent):
+    """Base of the events that carry a whole composed message."""
+
+    id: str = ""
+    class_: str = _key("class", "")
+    channels: list[str] = field(default_factory=list)
+    reason: str = ""
+    subject: str = ""
+    body: str = ""
+    fields: list[list[str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationSent(EscalationMessage):
+    """A message was routed to its channels now (deliveries follow)."""
+
+    TYPE: ClassVar[str] = "escalation.sent"
+    deferred: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationDeferred(EscalationMessage):
+    """A message waits for the end of quiet hours."""
+
+    TYPE: ClassVar[str] = "escalation.deferred"
+    due: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationDigest(EscalationMessage):
+    """A GREEN message went to the daily digest only."""
+
+    TYPE: ClassVar[str] = "escalation.digest"
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationMuted(EscalationMessage):
+    """A message was not sent (acknowledged, resolved, or the cap), and why."""
+
+    TYPE: ClassVar[str] = "escalation.muted"
+    meta_incident: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationDelivered(EscalationEvent):
+    """One channel accepted a message."""
+
+    TYPE: ClassVar[str] = "escalation.delivered"
+    id: str = ""
+    channel: str = ""
+    attempt: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationFailed(EscalationEvent):
+    """One channel failed to take a message; retried at retry_at unless final."""
+
+    TYPE: ClassVar[str] = "escalation.failed"
+    id: str = ""
+    channel: str = ""
+    attempt: int = 1
+    error: str = ""
+    retry_at: str | None = None
+    final: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationPromoted(EscalationEvent):
+    """An unacknowledged YELLOW went to the loud channel."""
+
+    TYPE: ClassVar[str] = "escalation.promoted"
+    id: str = ""
+    channels: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationFollowup(EscalationEvent):
+    """No progress for the follow-up window after acknowledgement: a note, never a page."""
+
+    TYPE: ClassVar[str] = "escalation.followup"
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown(Payload):
+    """An event type this version does not know: kept as it is."""
+
+    type: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_data(self) -> dict[str, Any]:
+        return dict(self.data)
+
+
+EVENT_TYPES: dict[str, type[Payload]] = {cls.TYPE: cls for cls in (
+    IncidentOpened, SeverityChanged, Milestone, Note, RunbookAttached, RunbookForced,
+    ContextSet, SessionStarted, SessionEnded, StepDone, StepSkipped, Command,
+    EscalationSent, EscalationDeferred, EscalationDigest, EscalationMuted,
+    EscalationDelivered, EscalationFailed, EscalationPromoted, EscalationFollowup,
+)}
+MILESTONES = ("acknowledged", "mitigated", "resolved")
+# Events that show someone is working the incident (they reset the follow-up clock).
+PROGRESS: tuple[type[Payload], ...] = (StepDone, StepSkipped, Note, Command, SeverityChanged)
+
+
+def decode(type_: str, data: dict[str, Any]) -> Payload:
+    cls = EVENT_TYPES.get(type_)
+    if cls is None:
+        return Unknown(type_, dict(data))
+    return cls.from_data(data)

@@ -1,0 +1,159 @@
+"""What a responder can do at a step (SPEC §5): one function per action word."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from triagebook.incident import events as E
+from triagebook.runbook.model import RUNNABLE_LANGS, SEVERITIES
+from triagebook.runner.session import Session, secret_env
+from triagebook.runner.shell import run_shell
+from triagebook.timeutil import iso
+
+HELP = """actions (first word, any case):
+  done | d               step completed
+  skip [reason] | s      step skipped, reason recorded
+  note TEXT | n TEXT     note on this step
+  run [N] | r [N]        run the step's Nth shell block (default 1) after a y confirmation
+  back | b               previous step
+  next                   next step without recording anything
+  ack | mitigated | resolved   record that milestone now
+  severity SEVn          change the severity
+  escalate [CLASS] [diagnosis]   page a human (RED/YELLOW/GREEN; routing per policy)
+  quit | q               leave; the incident stays open and resumable
+  help | ?               this list"""
+
+
+def done(s: Session, rest: str) -> None:
+    step = s.need_step()
+    if step:
+        s.record(E.StepDone(title=step.title), step.number)
+        s.advance()
+
+
+def skip(s: Session, rest: str) -> None:
+    step = s.need_step()
+    if step:
+        s.record(E.StepSkipped(title=step.title, reason=rest), step.number)
+        s.advance()
+
+
+def note(s: Session, rest: str) -> None:
+    if not rest:
+        s.ui.say("note needs text: note TEXT")
+        return
+    step = s.current_step()
+    s.record(E.Note(text=rest), step.number if step else None)
+    s.ui.say("noted")
+
+
+def back(s: Session, rest: str) -> None:
+    if s.current <= 1:
+        s.ui.say("already at the first step")
+        return
+    s.current -= 1
+    s.show_current()
+
+
+def next_(s: Session, rest: str) -> None:
+    if s.current <= len(s.rb.steps):
+        s.current += 1
+    s.show_current()
+
+
+def milestone(name: str) -> Callable[[Session, str], None]:
+    def act(s: Session, rest: str) -> None:
+        st = s.state()
+        if name in st.milestones:
+            when, _ = st.milestones[name]
+            s.ui.say(f"already {name} at {iso(when)}")
+            return
+        s.record(E.Milestone(name=name, via="runner"))
+        s.ui.say(f"{name} at {iso(s.clock())}")
+        if name == "resolved" and s.hooks.on_resolved is not None:
+            path = s.hooks.on_resolved(s.state())
+            if path:
+                s.ui.say(f"post-mortem draft: {path}")
+
+    return act
+
+
+def severity(s: Session, rest: str) -> None:
+    new = rest.upper()
+    if new not in SEVERITIES:
+        s.ui.say(f"severity: expected one of {', '.join(SEVERITIES)} but received {rest!r}")
+        return
+    old = s.state().severity
+    if new == old:
+        s.ui.say(f"severity is already {new}")
+        return
+    s.record(E.SeverityChanged(from_=old, to=new))
+    s.ui.say(f"severity {old} → {new}")
+
+
+def run(s: Session, rest: str) -> None:
+    step = s.need_step()
+    if step is None:
+        return
+    blocks = step.shell_blocks
+    if not blocks:
+        norun = [c for c in step.code if c.lang in RUNNABLE_LANGS]
+        why = " (its shell blocks are marked norun)" if norun else ""
+        s.ui.say(f"step {step.number} has no runnable shell block{why}")
+        return
+    try:
+        n = int(rest) if rest else 1
+    except ValueError:
+        s.ui.say(f"run: expected a block number 1-{len(blocks)} but received {rest!r}")
+        return
+    if not 1 <= n <= len(blocks):
+        s.ui.say(f"run: expected a block number 1-{len(blocks)} but received {n}")
+        return
+    block = blocks[n - 1]
+    command, missing = s.render(block.source)
+    if missing:
+        s.ui.say(f"cannot run: no value for {', '.join(missing)}; pass --context")
+        return
+    shown = s.redactor.text(command)
+    s.ui.say(f"about to run ({block.lang}, timeout {s.timeout:.0f} s):\n{shown}")
+    answer = s.ui.ask("run it? [y/N] ")
+    if (answer or "").strip().lower() not in ("y", "yes"):
+        s.ui.say("not run")
+        return
+    env = {secret_env(k): v for k, v in s.secrets.items()}
+    res = run_shell(command, block.lang, env, str(s.cwd), s.timeout, s.redactor, s.ui.output)
+    what = "timed out" if res.timed_out else f"exit {res.exit_code}"
+    s.record(E.Command(block=n, lang=block.lang, command=shown, exit_code=res.exit_code,
+                       duration_s=res.duration_s, timed_out=res.timed_out, output=res.output,
+                       truncated=res.truncated), step.number)
+    s.ui.say(f"{what} after {res.duration_s:.1f} s (recorded)")
+
+
+def escalate(s: Session, rest: str) -> None:
+    if s.hooks.escalate is None:
+        s.ui.say("escalate: not available here")
+        return
+    word, _, text = rest.partition(" ")
+    cls = word.upper() if word.upper() in ("RED", "YELLOW", "GREEN") else None
+    for line in s.hooks.escalate(s.ledger.id, cls, text if cls else rest, s.secrets):
+        s.ui.say(line)
+
+
+def help_(s: Session, rest: str) -> None:
+    s.ui.say(HELP)
+
+
+ACTIONS: dict[str, Callable[[Session, str], None]] = {
+    "done": done, "d": done,
+    "skip": skip, "s": skip,
+    "note": note, "n": note,
+    "run": run, "r": run,
+    "back": back, "b": back,
+    "next": next_,
+    "ack": milestone("acknowledged"),
+    "mitigated": milestone("mitigated"),
+    "resolved": milestone("resolved"),
+    "severity": severity,
+    "escalate": escalate,
+    "help": help_, "?": help_,
+}

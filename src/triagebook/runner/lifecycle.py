@@ -1,0 +1,30 @@
+"""The run's lifecycle, wired from the project's configuration.
+
+The walk itself (`Session`) knows no configuration: what resolving or escalating sets
+off is injected as `Hooks`, built here from the policy — the post-mortem draft on
+resolve (postmortem/hook.py) and escalation through the configured channels.
+"""
+
+from __future__ import annotations
+
+from triagebook.config import Config
+from triagebook.postmortem.hook import on_resolved
+from triagebook.runner.session import Hooks
+from triagebook.timeutil import Clock, utc_now
+
+
+def hooks_for(cfg: Config, actor: str = "", clock: Clock = utc_now) -> Hooks:
+    def page(incident_id: str, cls: str | None, diagnosis: str,
+             secrets: dict[str, str]) -> list[str]:
+        # imported when used: channels (smtplib, urllib) stay out of the runner's start-up
+        from triagebook.escalation.service import escalate
+
+        out = escalate(cfg, incident_id, cls, diagnosis, actor=actor, clock=clock,
+                       secrets=secrets)
+        d = out.decision
+        lines = [out.message.text() + f"\nrouting: {d.action} — {d.reason}"]
+        lines += [f"delivery failed (recorded; inv escalation.tick retries): {f}"
+                  for f in out.failures]
+        return lines
+
+    return Hooks(on_resolved=on_resolved(cfg, clock), escalate=page)
