@@ -1,3 +1,84 @@
-"""triagebook: runbooks as code for incident response."""
+"""triagebook: runbooks as code for incident response.
+
+The public API is what `__all__` lists; everything else may change between versions.
+Names load on first use (PEP 562), so `import triagebook` stays cheap for the command
+line: the runner's start-up must not pay for the site, escalation channels or mkdocs.
+
+    from triagebook import load_config, load_catalog, lint, start, RunRequest
+    cfg = load_config()                      # invoke.yaml's `triagebook:` section
+    cat = load_catalog(cfg)                  # every runbook, problems collected
+    problems = lint(cat, cfg.today())
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# public name → the module that defines it (`module:attr` where the names differ)
+_API = {
+    "TriagebookError": "triagebook.errors",
+    "Problem": "triagebook.errors",
+    "Config": "triagebook.config",
+    "load_config": "triagebook.config",
+    "Runbook": "triagebook.runbook.model",
+    "Catalog": "triagebook.runbook.catalog",
+    "load_catalog": "triagebook.runbook.catalog",
+    "load_one": "triagebook.runbook.catalog",
+    "lint": "triagebook.runbook.lint",
+    "match": "triagebook.runbook.match",
+    "Ledger": "triagebook.incident.ledger",
+    "load_events": "triagebook.incident.ledger:load",
+    "IncidentState": "triagebook.incident.state",
+    "fold": "triagebook.incident.state",
+    "timeline": "triagebook.incident.timeline",
+    "RunRequest": "triagebook.runner.start",
+    "start": "triagebook.runner.start",
+    "Hooks": "triagebook.runner.session",
+    "hooks_for": "triagebook.runner.lifecycle",
+    "escalate": "triagebook.escalation.service",
+    "tick": "triagebook.escalation.service",
+    "ack": "triagebook.escalation.service",
+    "write_postmortem": "triagebook.postmortem.write",
+    "build_pages": "triagebook.site.pages",
+}
+__all__ = [  # literal, for type checkers and linters; a test keeps it equal to _API
+    "__version__", "TriagebookError", "Problem", "Config", "load_config", "Runbook", "Catalog",
+    "load_catalog", "load_one", "lint", "match", "Ledger", "load_events", "IncidentState",
+    "fold", "timeline", "RunRequest", "start", "Hooks", "hooks_for", "escalate", "tick", "ack",
+    "write_postmortem", "build_pages",
+]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
+    from triagebook.config import Config, load_config
+    from triagebook.errors import Problem, TriagebookError
+    from triagebook.escalation.service import ack, escalate, tick
+    from triagebook.incident.ledger import Ledger
+    from triagebook.incident.ledger import load as load_events
+    from triagebook.incident.state import IncidentState, fold
+    from triagebook.incident.timeline import timeline
+    from triagebook.postmortem.write import write_postmortem
+    from triagebook.runbook.catalog import Catalog, load_catalog, load_one
+    from triagebook.runbook.lint import lint
+    from triagebook.runbook.match import match
+    from triagebook.runbook.model import Runbook
+    from triagebook.runner.lifecycle import hooks_for
+    from triagebook.runner.session import Hooks
+    from triagebook.runner.start import RunRequest, start
+    from triagebook.site.pages import build_pages
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'triagebook' has no attribute {name!r}")
+    module, _, attr = module.partition(":")
+    value = getattr(importlib.import_module(module), attr or name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
