@@ -34,6 +34,7 @@ from triagebook.options.types import (
 from triagebook.runbook import frontmatter as yamlsrc
 from triagebook.runbook.model import ContextVar, Runbook
 from triagebook.runbook.schema import CONTEXT, FRONT_MATTER
+from triagebook.site.pages import config_page
 
 CODES = Codes(type="wrong-type", value="bad-value", unknown="unknown", missing="missing")
 
@@ -141,6 +142,36 @@ def test_declared_defaults_are_the_dataclasses_defaults(tmp_path):
     assert all(rb[n if n != "failure_class" else "failure_classes"] == d
                for n, d in FRONT_MATTER.defaults().items())
     assert ContextVar("x", **CONTEXT.defaults()) == ContextVar("x")
+
+
+def declared(schema: Schema, prefix: str = "") -> list[tuple[str, str]]:
+    """(dotted key, doc) of every declaration, found by reading the schema objects."""
+    out = []
+    for name, opt in schema.options.items():
+        out.append((prefix + name, opt.doc))
+        if isinstance(opt, SubConfig):
+            out += declared(opt.sub, f"{prefix}{name}.")
+        elif isinstance(opt, DictOfItems):
+            out.append((f"{prefix}{name}.{opt.placeholder}", opt.item.doc))
+            out += declared(opt.item.sub, f"{prefix}{name}.{opt.placeholder}.")
+    return out
+
+
+def test_config_page_has_one_row_per_declared_setting():
+    rows = [line for line in config_page().markdown.splitlines() if line.startswith("| `")]
+    settings = declared(SETTINGS)
+    assert len(settings) > 50
+    assert len(rows) == len(settings)
+    for (key, doc), row in zip(settings, rows, strict=True):
+        assert row.startswith(f"| `{key}` |") and row.endswith(f"| {doc} |"), (key, row)
+
+
+def test_a_new_declaration_appears_on_the_config_page():
+    grown = Schema({**SETTINGS.options,
+                    "pager_retries": Int("How often to retry the pager.", low=1, default=2)})
+    md = config_page(grown).markdown
+    assert "| `pager_retries` | positive whole number | `2` | How often to retry the pager. |" in md
+    assert "pager_retries" not in config_page().markdown
 
 
 def test_bad_invoke_yaml_is_one_line_per_problem_through_the_cli(project: Path):

@@ -16,8 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from triagebook.config import Policy
-from triagebook.options.base import Option
+from triagebook.config import SETTINGS, Policy
+from triagebook.options.base import Option, Schema
 from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.model import BUILTINS, Runbook
 from triagebook.runbook.schema import CONTEXT, FRONT_MATTER
@@ -307,6 +307,17 @@ def fields_page() -> Page:
                 {"title": "Runbook front-matter"})
 
 
+def config_page(settings: Schema = SETTINGS) -> Page:
+    """The configuration reference: every declared setting, generated like the fields."""
+    md = ("# Configuration reference\n\nGenerated from triagebook's declarations. Every key "
+          "sits under `triagebook:` in the project's `invoke.yaml` and is optional; `NAME` "
+          "stands for a name you choose. A bad value stops every command with its file, "
+          "line and key.\n\n"
+          + _table(["Key", "Type", "Default", "Meaning"], _reference(settings.walk())))
+    return Page("reference/configuration.md", "Configuration reference", md,
+                {"title": "Configuration reference"})
+
+
 def build_pages(cat: Catalog, today: date) -> list[Page]:
     pages = []
     pms = read_postmortems(cat.config.postmortems_dir)
@@ -324,6 +335,7 @@ def build_pages(cat: Catalog, today: date) -> list[Page]:
         grouped(cat, "tags", "tags.md", "Tags", "Free keywords from the runbooks."),
         policy_page(cat.config.policy),
         fields_page(),
+        config_page(),
         *postmortem_pages(pms),
     ]
     return pages
@@ -339,6 +351,7 @@ NAV = [
     ("Severity and escalation policy", "policy.md"),
     ("Post-mortems", "postmortems/index.md"),
     ("Runbook front-matter", "reference/front-matter.md"),
+    ("Configuration reference", "reference/configuration.md"),
 ]
 
 
