@@ -21,16 +21,8 @@ from triagebook.config import (
 )
 from triagebook.errors import did_you_mean
 from triagebook.options.base import Codes, Run, Schema
-from triagebook.options.types import (
-    Bool,
-    Choice,
-    DictOfItems,
-    Int,
-    ListOfItems,
-    Optional,
-    Str,
-    SubConfig,
-)
+from triagebook.options.containers import DictOfItems, ListOfItems, Optional, SubConfig
+from triagebook.options.types import Bool, Choice, Int, Str
 from triagebook.runbook import frontmatter as yamlsrc
 from triagebook.runbook.model import ContextVar, Runbook
 from triagebook.runbook.schema import CONTEXT, FRONT_MATTER

@@ -17,19 +17,8 @@ from zoneinfo import ZoneInfo
 
 from triagebook.errors import Problem, ProblemsError
 from triagebook.options.base import Codes, Invalid, Run, Schema
-from triagebook.options.types import (
-    Bool,
-    Choice,
-    DictOfItems,
-    FilePath,
-    Int,
-    ListOfItems,
-    Optional,
-    Str,
-    SubConfig,
-    TimeRange,
-    TimeZone,
-)
+from triagebook.options.containers import DictOfItems, ListOfItems, Optional, SubConfig
+from triagebook.options.types import Bool, Choice, FilePath, Int, Str, TimeRange, TimeZone
 from triagebook.runbook import frontmatter as yamlsrc
 
 CONFIG_FILE = "invoke.yaml"

@@ -24,7 +24,7 @@ FORMAT = 2
 # Anything that shapes a parse result invalidates the cache when its code changes.
 _SHAPERS = ("runbook/parse.py", "runbook/schema.py", "runbook/templates.py", "runbook/model.py",
             "runbook/frontmatter.py", "runbook/cache.py", "options/base.py", "options/types.py",
-            "errors.py")
+            "options/containers.py", "errors.py")
 
 
 def _code_digest() -> str:

@@ -12,16 +12,8 @@ from typing import Any
 
 from triagebook.errors import Problem
 from triagebook.options.base import MISSING, Codes, Invalid, Key, Run, Schema, show
-from triagebook.options.types import (
-    Bool,
-    Choice,
-    Date,
-    DictOfItems,
-    ListOfItems,
-    Regex,
-    Str,
-    SubConfig,
-)
+from triagebook.options.containers import DictOfItems, ListOfItems, SubConfig
+from triagebook.options.types import Bool, Choice, Date, Regex, Str
 from triagebook.runbook.frontmatter import YamlDoc
 from triagebook.runbook.model import BUILTINS, ESCALATION_CLASSES, SEVERITIES, ContextVar
 
