@@ -82,6 +82,15 @@ def test_generated_indexes_and_policy(built):
     assert "next business day" in pol and "22:00–07:00" in pol
 
 
+def test_configuration_reference_lists_settings_and_is_in_the_nav(built):
+    html = page(built, "reference/configuration")
+    for key in ("runbooks_dir", "policy.quiet_hours", "policy.severities.SEV1.response_minutes",
+                "escalation.channels.NAME.kind"):
+        assert f"<code>{key}</code>" in html, key
+    assert "<code>22:00-07:00</code>" in html
+    assert 'href="reference/configuration/"' in (built / "index.html").read_text(encoding="utf-8")
+
+
 def test_search_index_is_lean_and_tags_runbooks(built):
     index = json.loads((built / "search" / "search_index.json").read_text(encoding="utf-8"))
     docs = index["docs"]

@@ -8,18 +8,23 @@ file through this module.  Everything has a default, so a project with no
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import os
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from triagebook.errors import Problem, ProblemsError, suggest
+from triagebook.errors import Problem, ProblemsError
+from triagebook.options.base import Codes, Invalid, Run, Schema
+from triagebook.options.containers import DictOfItems, ListOfItems, Optional, SubConfig
+from triagebook.options.types import Bool, Choice, FilePath, Int, Str, TimeRange, TimeZone
 from triagebook.runbook import frontmatter as yamlsrc
-from triagebook.runbook.model import ESCALATION_CLASSES, SEVERITIES
 
 CONFIG_FILE = "invoke.yaml"
 SECTION = "triagebook"
+CODES = Codes(type="bad-config", value="bad-config", unknown="unknown-config",
+              missing="bad-config")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +111,11 @@ DEFAULT_CHANNELS = {
     "chat": ChannelConfig("chat"),
     "email": ChannelConfig("email"),
 }
+
+
+def _channel_values(c: ChannelConfig) -> dict[str, Any]:
+    return {f.name: getattr(c, f.name) for f in fields(c) if f.name != "name"}
 CHANNEL_KINDS = ("stdout", "file", "smtp", "webhook")
-CHANNEL_KEYS = ("kind", "sms", "path", "host", "port", "starttls", "sender", "to", "user_env",
-                "password_env", "url_env", "shape")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,16 +145,117 @@ class Config:
             return str(path)
 
 
+# --- The settings, each declared once: type, default, one-line doc. -----------------------
+# The reference page (site/pages.config_page), validation and `default_config` derive
+# from these; the dataclasses above are the typed result.
+
+
+def _minutes(doc: str, default: int) -> Int:
+    return Int(doc, low=1, expected="a positive whole number", default=default)
+
+
+def _severity(s: SeverityPolicy) -> SubConfig:
+    return SubConfig(Schema({
+        "meaning": Str("What the severity means, in the policy table.", default=s.meaning),
+        "response": Str("Expected response time, as people say it.", default=s.response),
+        "response_minutes": Optional(Int(low=0, expected="minutes (0 or more)"),
+                                     "Expected response time in minutes (null: none).",
+                                     default=s.response_minutes),
+        "postmortem": Bool("Whether incidents of this severity need a post-mortem.",
+                           words={"required": True, "optional": False}, default=s.postmortem),
+    }), f"{s.name}: {s.meaning}.")
+
+
+def _class(c: ClassPolicy) -> SubConfig:
+    return SubConfig(Schema({
+        "meaning": Str("What the class means, in the policy table.", default=c.meaning),
+        "channels": ListOfItems(Str(), "Channels notified, loudest first.", min_items=1,
+                                expected="a non-empty list of channel names",
+                                default=c.channels),
+    }), f"The {c.name} escalation class.")
+
+
+def _check_channel(v: dict[str, Any], run: Run, key: tuple[object, ...]) -> None:
+    if v.get("kind") == "webhook" and not v.get("url_env"):
+        run.invalid(key + ("url_env",), v.get("url_env"), Invalid(
+            "the name of an environment variable holding the webhook URL"))
+
+
+_d = ChannelConfig("")
+CHANNEL = Schema({
+    "kind": Choice(CHANNEL_KINDS, "How the channel delivers.", default=_d.kind),
+    "sms": Bool("SMS-class: the body is cut to six lines.", default=_d.sms),
+    "path": Str("file: the file messages are appended to.", blank=True, default=_d.path),
+    "host": Str("smtp: server host.", blank=True, default=_d.host),
+    "port": Int("smtp: server port.", low=1, high=65535, expected="a port number",
+                default=_d.port),
+    "starttls": Bool("smtp: upgrade the connection with STARTTLS.", default=_d.starttls),
+    "sender": Str("smtp: the From address.", blank=True, default=_d.sender),
+    "to": ListOfItems(Str(blank=True, expected="an address"), "smtp: recipient addresses.",
+                      expected="a list of addresses", default=_d.to),
+    "user_env": Str("smtp: environment variable holding the user name.", blank=True,
+                    default=_d.user_env),
+    "password_env": Str("smtp: environment variable holding the password.", blank=True,
+                        default=_d.password_env),
+    "url_env": Str("webhook: environment variable holding the URL (required).", blank=True,
+                   default=_d.url_env),
+    "shape": Choice(("slack", "discord"), "webhook: the JSON body's shape.", default=_d.shape),
+}, check=_check_channel)
+
+
+def _path(doc: str, default: str) -> FilePath:
+    return FilePath(doc, default=Path(default))
+
+
+SETTINGS = Schema({
+    "runbooks_dir": _path("Where runbooks live.", "runbooks"),
+    "incidents_dir": _path("Incident ledgers, one folder per incident.", "incidents"),
+    "postmortems_dir": _path("Post-mortems.", "postmortems"),
+    "cache_dir": _path("Lint's content-hash cache (safe to delete).", ".triagebook-cache"),
+    "site_dir": _path("Where `inv site.build` writes the site.", "site"),
+    "postmortem_template": FilePath("Jinja template for new post-mortems.",
+                                    expected="a file path", default=None,
+                                    shown="the packaged one"),
+    "policy": SubConfig(Schema({
+        "timezone": TimeZone("The responder's time zone, for quiet hours and local times.",
+                             default="UTC"),
+        "quiet_hours": TimeRange("Quiet window in that zone; may run past midnight.",
+                                 default=(time(22, 0), time(7, 0))),
+        "yellow_promote_minutes": _minutes("An unacknowledged YELLOW goes to the loud "
+                                           "channel after this.", 15),
+        "followup_minutes": SubConfig(Schema({
+            c: _minutes(f"Follow-up note this long after a {c} acknowledgement.", m)
+            for c, m in (("RED", 60), ("YELLOW", 240))
+        }), "Follow-up note after acknowledgement, per class (never a re-page)."),
+        "cap_per_24h": _minutes("Escalations per incident in a rolling 24 hours; the next "
+                                "is muted and opens a meta-incident.", 3),
+        "review_window_days": _minutes("Runbooks reviewed longer ago than this are stale.", 90),
+        "postmortem_draft_days": _minutes("`postmortem.check` flags SEV1/SEV2 drafts older "
+                                          "than this.", 10),
+        "severities": SubConfig(Schema({s.name: _severity(s) for s in DEFAULT_SEVERITIES}),
+                                "The severity scale (see the policy page)."),
+        "escalation_classes": SubConfig(Schema({c.name: _class(c) for c in DEFAULT_CLASSES}),
+                                        "The escalation classes (see the policy page)."),
+    }), "The severity and escalation policy."),
+    "escalation": SubConfig(Schema({
+        "environment": Str("Shown at the end of a message's subject (`— prod`).", blank=True,
+                           default=""),
+        "ledger_url": Str("Link to the ledger in messages; `{incident}` is replaced by the "
+                          "incident id.", blank=True, default="", shown="the ledger's path"),
+        "channels": DictOfItems(SubConfig(CHANNEL, "One channel."),
+                                "Where each channel delivers; names are used by "
+                                "`policy.escalation_classes`.", placeholder="NAME",
+                                expected="a mapping of channel names",
+                                default={n: _channel_values(c)
+                                         for n, c in DEFAULT_CHANNELS.items()},
+                                shown="page (sms), chat, email: all stdout"),
+    }), "How escalation messages are sent."),
+})
+
+
 def default_config(root: Path) -> Config:
-    return Config(
-        root=root,
-        runbooks_dir=root / "runbooks",
-        incidents_dir=root / "incidents",
-        postmortems_dir=root / "postmortems",
-        cache_dir=root / ".triagebook-cache",
-        site_dir=root / "site",
-        policy=Policy(DEFAULT_SEVERITIES, DEFAULT_CLASSES),
-    )
+    """The configuration of a project with no `triagebook:` section: every default."""
+    return build(root, SETTINGS.defaults())
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -159,22 +267,13 @@ def find_root(start: Path | None = None) -> Path:
     return here
 
 
-_PATH_KEYS = ("runbooks_dir", "incidents_dir", "postmortems_dir", "cache_dir", "site_dir",
-              "postmortem_template")
-_TOP_KEYS = (*_PATH_KEYS, "policy", "escalation")
-_POLICY_KEYS = ("timezone", "quiet_hours", "yellow_promote_minutes", "followup_minutes",
-                "cap_per_24h", "review_window_days", "postmortem_draft_days", "severities",
-                 "escalation_classes")
-
-
 def load_config(root: Path | None = None) -> Config:
     """Read `invoke.yaml` at ``root``; raises ProblemsError listing every bad value."""
     root = (root or find_root()).resolve()
-    cfg = default_config(root)
     path = root / CONFIG_FILE
     if not path.is_file():
-        return cfg
-    shown = cfg.display(path)
+        return default_config(root)
+    shown = CONFIG_FILE
     try:
         doc = yamlsrc.load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -185,203 +284,39 @@ def load_config(root: Path | None = None) -> Config:
     data = doc.data if isinstance(doc.data, dict) else {}
     section = data.get(SECTION)
     if section is None:
-        return replace(cfg, source=path)
-    v = _Validator(doc, shown)
-    out = v.build(cfg, section)
-    if v.problems:
-        raise ProblemsError(sorted(v.problems, key=lambda p: p.line or 0))
-    return replace(out, source=path)
+        return replace(default_config(root), source=path)
+    run = Run(doc, shown, CODES)
+    run.duplicates(under=(SECTION,))
+    values = SubConfig(SETTINGS).validate(section, run, (SECTION,))
+    if run.problems:
+        raise ProblemsError(sorted(run.problems, key=lambda p: p.line or 0))
+    return build(root, values, source=path)
 
 
-class _Validator:
-    def __init__(self, doc: yamlsrc.YamlDoc, path: str) -> None:
-        self.doc = doc
-        self.path = path
-        self.problems: list[Problem] = []
+def build(root: Path, v: dict[str, Any], source: Path | None = None) -> Config:
+    """A `Config` from validated settings (paths relative to ``root``)."""
+    p, e = v["policy"], v["escalation"]
+    quiet_start, quiet_end = p["quiet_hours"]
+    policy = Policy(
+        severities=tuple(SeverityPolicy(n, **s) for n, s in p["severities"].items()),
+        classes=tuple(ClassPolicy(n, **c) for n, c in p["escalation_classes"].items()),
+        timezone=p["timezone"], quiet_start=quiet_start, quiet_end=quiet_end,
+        yellow_promote_minutes=p["yellow_promote_minutes"],
+        followup_minutes=dict(p["followup_minutes"]), cap_per_24h=p["cap_per_24h"],
+        review_window_days=p["review_window_days"],
+        postmortem_draft_days=p["postmortem_draft_days"],
+    )
+    template = v["postmortem_template"]
+    return Config(
+        root=root, policy=policy, source=source,
+        **{k: _under(root, v[k]) for k in ("runbooks_dir", "incidents_dir", "postmortems_dir",
+                                           "cache_dir", "site_dir")},
+        postmortem_template=_under(root, template) if template is not None else None,
+        environment=e["environment"], ledger_url=e["ledger_url"],
+        channels={str(n): ChannelConfig(str(n), **c) for n, c in e["channels"].items()},
+    )
 
-    def bad(self, key: tuple[Any, ...], expected: str, got: Any) -> None:
-        dotted = ".".join(str(k) for k in key)
-        self.problems.append(Problem(self.path, self.doc.line(*key), "bad-config",
-                                     f"{dotted}: expected {expected} but received {got!r}"))
 
-    def unknown(self, key: tuple[Any, ...], known: tuple[str, ...]) -> None:
-        hint = suggest(str(key[-1]), known, 1)
-        extra = f"; did you mean '{hint[0]}'?" if hint else f" (known: {', '.join(known)})"
-        dotted = ".".join(str(k) for k in key)
-        self.problems.append(Problem(self.path, self.doc.line(*key), "unknown-config",
-                                     f"{dotted}: not a setting{extra}"))
-
-    def mapping(self, key: tuple[Any, ...], value: Any, known: tuple[str, ...]) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            self.bad(key, "a mapping", value)
-            return {}
-        for k in value:
-            if k not in known:
-                self.unknown(key + (k,), known)
-        return value
-
-    def positive(self, key: tuple[Any, ...], value: Any, default: int) -> int:
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            return value
-        self.bad(key, "a positive whole number", value)
-        return default
-
-    def build(self, cfg: Config, section: Any) -> Config:
-        top = (SECTION,)
-        sec = self.mapping(top, section, _TOP_KEYS)
-        changes: dict[str, Any] = {}
-        for key in _PATH_KEYS:
-            if key in sec:
-                val = sec[key]
-                if isinstance(val, str) and val.strip():
-                    changes[key] = (cfg.root / val).resolve()
-                else:
-                    self.bad(top + (key,), "a folder path", val)
-        policy = cfg.policy
-        if "policy" in sec:
-            policy = self.policy(policy, sec["policy"])
-        if "escalation" in sec:
-            changes.update(self.escalation(sec["escalation"]))
-        return replace(cfg, policy=policy, **changes)
-
-    def escalation(self, value: Any) -> dict[str, Any]:
-        key = (SECTION, "escalation")
-        e = self.mapping(key, value, ("environment", "ledger_url", "channels"))
-        out: dict[str, Any] = {}
-        for name in ("environment", "ledger_url"):
-            if name in e:
-                if isinstance(e[name], str):
-                    out[name] = e[name]
-                else:
-                    self.bad(key + (name,), "a string", e[name])
-        if "channels" in e:
-            chans = dict(DEFAULT_CHANNELS)
-            ck = key + ("channels",)
-            raw = e["channels"] if isinstance(e["channels"], dict) else {}
-            if not isinstance(e["channels"], dict):
-                self.bad(ck, "a mapping of channel names", e["channels"])
-            for cname, spec in raw.items():
-                sk = ck + (cname,)
-                sp = self.mapping(sk, spec, CHANNEL_KEYS)
-                kw: dict[str, Any] = {}
-                for k, v in sp.items():
-                    if k not in CHANNEL_KEYS:
-                        continue
-                    if k == "kind" and v not in CHANNEL_KINDS:
-                        self.bad(sk + (k,), f"one of {', '.join(CHANNEL_KINDS)}", v)
-                    elif k in ("sms", "starttls") and not isinstance(v, bool):
-                        self.bad(sk + (k,), "true or false", v)
-                    elif k == "port" and not (isinstance(v, int) and 0 < v < 65536):
-                        self.bad(sk + (k,), "a port number", v)
-                    elif k == "to" and not (isinstance(v, list) and all(isinstance(x, str)
-                                                                        for x in v)):
-                        self.bad(sk + (k,), "a list of addresses", v)
-                    elif k == "shape" and v not in ("slack", "discord"):
-                        self.bad(sk + (k,), "slack or discord", v)
-                    elif k not in ("sms", "starttls", "port", "to") and not isinstance(v, str):
-                        self.bad(sk + (k,), "a string", v)
-                    else:
-                        kw[k] = tuple(v) if k == "to" else v
-                if kw.get("kind") == "webhook" and not kw.get("url_env"):
-                    self.bad(sk + ("url_env",), "the name of an environment variable holding "
-                                                "the webhook URL", kw.get("url_env"))
-                chans[str(cname)] = ChannelConfig(str(cname), **kw)
-            out["channels"] = chans
-        return out
-
-    def policy(self, base: Policy, value: Any) -> Policy:
-        key = (SECTION, "policy")
-        p = self.mapping(key, value, _POLICY_KEYS)
-        ch: dict[str, Any] = {}
-        if "timezone" in p:
-            tz = p["timezone"]
-            try:
-                ZoneInfo(str(tz))
-                ch["timezone"] = str(tz)
-            except (ZoneInfoNotFoundError, ValueError):
-                self.bad(key + ("timezone",), "an IANA time zone such as Europe/Stockholm", tz)
-        if "quiet_hours" in p:
-            q = p["quiet_hours"]
-            qk = key + ("quiet_hours",)
-            parts = q.split("-") if isinstance(q, str) else []
-            try:
-                start, end = (time.fromisoformat(x.strip()) for x in parts)
-                ch["quiet_start"], ch["quiet_end"] = start, end
-            except ValueError:
-                self.bad(qk, "'HH:MM-HH:MM' such as '22:00-07:00'", q)
-        for name in ("yellow_promote_minutes", "cap_per_24h", "review_window_days",
-                     "postmortem_draft_days"):
-            if name in p:
-                ch[name] = self.positive(key + (name,), p[name], getattr(base, name))
-        if "followup_minutes" in p:
-            fk = key + ("followup_minutes",)
-            fm = self.mapping(fk, p["followup_minutes"], ("RED", "YELLOW"))
-            merged = dict(base.followup_minutes)
-            for cls, val in fm.items():
-                if cls in merged:
-                    merged[cls] = self.positive(fk + (cls,), val, merged[cls])
-            ch["followup_minutes"] = merged
-        if "severities" in p:
-            ch["severities"] = self.severities(base, p["severities"])
-        if "escalation_classes" in p:
-            ch["classes"] = self.classes(base, p["escalation_classes"])
-        return replace(base, **ch)
-
-    def severities(self, base: Policy, value: Any) -> tuple[SeverityPolicy, ...]:
-        key = (SECTION, "policy", "severities")
-        m = self.mapping(key, value, SEVERITIES)
-        out = []
-        for sev in base.severities:
-            spec = m.get(sev.name)
-            if spec is None:
-                out.append(sev)
-                continue
-            sk = key + (sev.name,)
-            s = self.mapping(sk, spec, ("meaning", "response", "response_minutes", "postmortem"))
-            ch: dict[str, Any] = {}
-            for name in ("meaning", "response"):
-                if name in s:
-                    if isinstance(s[name], str) and s[name].strip():
-                        ch[name] = s[name].strip()
-                    else:
-                        self.bad(sk + (name,), "a non-empty string", s[name])
-            if "response_minutes" in s:
-                rm = s["response_minutes"]
-                if rm is None or (isinstance(rm, int) and not isinstance(rm, bool) and rm >= 0):
-                    ch["response_minutes"] = rm
-                else:
-                    self.bad(sk + ("response_minutes",), "minutes (0 or more) or null", rm)
-            if "postmortem" in s:
-                pm = s["postmortem"]
-                if pm in ("required", "optional") or isinstance(pm, bool):
-                    ch["postmortem"] = pm in ("required", True)
-                else:
-                    self.bad(sk + ("postmortem",), "'required' or 'optional'", pm)
-            out.append(replace(sev, **ch))
-        return tuple(out)
-
-    def classes(self, base: Policy, value: Any) -> tuple[ClassPolicy, ...]:
-        key = (SECTION, "policy", "escalation_classes")
-        m = self.mapping(key, value, ESCALATION_CLASSES)
-        out = []
-        for cls in base.classes:
-            spec = m.get(cls.name)
-            if spec is None:
-                out.append(cls)
-                continue
-            ck = key + (cls.name,)
-            s = self.mapping(ck, spec, ("meaning", "channels"))
-            ch: dict[str, Any] = {}
-            if "meaning" in s:
-                if isinstance(s["meaning"], str) and s["meaning"].strip():
-                    ch["meaning"] = s["meaning"].strip()
-                else:
-                    self.bad(ck + ("meaning",), "a non-empty string", s["meaning"])
-            if "channels" in s:
-                chans = s["channels"]
-                if isinstance(chans, list) and chans and all(isinstance(c, str) for c in chans):
-                    ch["channels"] = tuple(chans)
-                else:
-                    self.bad(ck + ("channels",), "a non-empty list of channel names", chans)
-            out.append(replace(cls, **ch))
-        return tuple(out)
+def _under(root: Path, path: Path) -> Path:
+    # normpath, not resolve(): '..' is folded but a symlinked folder keeps its project path.
+    return Path(os.path.normpath(root / path))

@@ -74,14 +74,11 @@ class UnknownRunbook(TriagebookError):
 
     def __init__(self, name: str, known: Iterable[str]) -> None:
         self.name = name
-        self.suggestions = suggest(name, known)
+        self.hint = did_you_mean(name, known, 3)
         super().__init__(name)
 
     def __str__(self) -> str:
-        hint = ""
-        if self.suggestions:
-            hint = "; did you mean " + " or ".join(f"'{s}'" for s in self.suggestions) + "?"
-        return f"no runbook named '{self.name}'{hint} (inv runbook.list shows them all)"
+        return f"no runbook named '{self.name}'{self.hint} (inv runbook.list shows them all)"
 
 
 def suggest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
@@ -92,3 +89,9 @@ def suggest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
         if k not in out:
             out.append(k)
     return out[:n]
+
+
+def did_you_mean(name: str, known: Iterable[str], n: int = 1) -> str:
+    """The hint every message ends with: "; did you mean 'x'?" (or 'x' or 'y'), else ""."""
+    hint = suggest(name, known, n)
+    return "; did you mean " + " or ".join(f"'{h}'" for h in hint) + "?" if hint else ""

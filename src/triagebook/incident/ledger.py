@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from triagebook.errors import TriagebookError, UsageError, suggest
+from triagebook.errors import TriagebookError, UsageError, did_you_mean
 from triagebook.incident.events import Payload, decode
 from triagebook.incident.redaction import Redactor
 from triagebook.timeutil import Clock, iso, parse_iso, utc_now
@@ -99,8 +99,7 @@ class NoSuchIncident(TriagebookError):
         self.incident_id, self.known = incident_id, known
 
     def __str__(self) -> str:
-        hint = suggest(self.incident_id, self.known)
-        extra = f"; did you mean {' or '.join(hint)}?" if hint else ""
+        extra = did_you_mean(self.incident_id, self.known, 3)
         return f"no incident '{self.incident_id}'{extra} (inv incident.list shows them)"
 
 

@@ -22,12 +22,14 @@ from triagebook.runbook.parse import Parsed
 
 FORMAT = 2
 # Anything that shapes a parse result invalidates the cache when its code changes.
-_SHAPERS = ("parse.py", "schema.py", "templates.py", "model.py", "frontmatter.py", "cache.py")
+_SHAPERS = ("runbook/parse.py", "runbook/schema.py", "runbook/templates.py", "runbook/model.py",
+            "runbook/frontmatter.py", "runbook/cache.py", "options/base.py", "options/types.py",
+            "options/containers.py", "errors.py")
 
 
 def _code_digest() -> str:
     h = hashlib.blake2b(digest_size=8)
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent
     for name in _SHAPERS:
         try:
             h.update((here / name).read_bytes())

@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from datetime import date
 
-from triagebook.errors import Problem, suggest
+from triagebook.errors import Problem, did_you_mean
 from triagebook.runbook.catalog import Catalog
 
 
@@ -18,8 +18,7 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
     for rb in cat.runbooks.values():
         for rel in rb.related:
             if rel not in cat.runbooks:
-                hint = suggest(rel, cat.runbooks, 1)
-                extra = f"; did you mean '{hint[0]}'?" if hint else ""
+                extra = did_you_mean(rel, cat.runbooks)
                 problems.append(Problem(rb.path, rb.lines.get(f"related:{rel}", 1),
                                         "unknown-related",
                                         f"related: no runbook with id '{rel}'{extra}"))

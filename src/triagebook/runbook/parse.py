@@ -20,7 +20,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from triagebook.errors import Problem
 from triagebook.runbook import frontmatter as yamlsrc
 from triagebook.runbook.model import BUILTINS, CodeBlock, Runbook, Step
-from triagebook.runbook.schema import FIELDS, ID_RE, Checker
+from triagebook.runbook.schema import ID_RE, REQUIRED, check
 from triagebook.runbook.templates import analyse
 
 
@@ -104,9 +104,8 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
                                 f"front-matter: expected a mapping of fields (title: ...) "
                                 f"but received {got}"))
         return Parsed(None, tuple(problems))
-    checker = Checker(doc, path)
-    meta = checker.check(doc.data)
-    problems.extend(checker.problems)
+    meta, fm_problems = check(doc, path)
+    problems.extend(fm_problems)
 
     intro, steps = _steps(tokens, lines)
     if not steps:
@@ -142,9 +141,6 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
         content_hash=digest, lines=key_lines, **_fields(meta),
     )
     return Parsed(rb, tuple(problems))
-
-
-REQUIRED = frozenset(f.name for f in FIELDS if f.required)
 
 
 def _fields(meta: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from triagebook.errors import UsageError, suggest
+from triagebook.errors import UsageError, did_you_mean
 from triagebook.runbook.model import BUILTINS, Runbook
 
 
@@ -30,8 +30,7 @@ def check_values(rb: Runbook, values: Mapping[str, str], require: bool) -> dict[
     out: dict[str, str] = {}
     for name, value in values.items():
         if name not in known and name not in BUILTINS:
-            hint = suggest(name, known, 1)
-            extra = f"; did you mean '{hint[0]}'?" if hint else (
+            extra = did_you_mean(name, known) or (
                 f" (declared: {', '.join(sorted(known))})" if known else
                 " (this runbook declares no context)")
             raise UsageError(f"{rb.id}: context '{name}' is not declared by the runbook{extra}")

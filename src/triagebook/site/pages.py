@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from triagebook.config import Policy
+from triagebook.config import SETTINGS, Policy
+from triagebook.options.base import Option, Schema
 from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.model import BUILTINS, Runbook
+from triagebook.runbook.schema import CONTEXT, FRONT_MATTER
 from triagebook.runbook.templates import analyse
 
 BUILTIN_HELP = {
@@ -277,25 +280,42 @@ and escalation use the same values.
                 {"title": "Severity and escalation policy", "hide": ["toc"]})
 
 
+def _reference(items: Iterable[tuple[str, Option]], required: bool = False) -> list[list[str]]:
+    # Docs are Markdown already; only a pipe would break the table.  A default given in
+    # words (`shown`) is prose, any other is a value.
+    rows = []
+    for key, opt in items:
+        d = opt.default_text()
+        shown = d.replace("|", "\\|") if opt.shown else code(d) if d else ""
+        rows.append([code(key), *(["yes" if opt.required else ""] if required else []),
+                     opt.type_name.replace("|", "\\|"), shown, opt.doc.replace("|", "\\|")])
+    return rows
+
+
 def fields_page() -> Page:
-    """The front-matter reference, generated from the schema so it never drifts."""
-    from triagebook.runbook.schema import CONTEXT_FIELDS, FIELDS
-
-    def rows(fields: tuple[Any, ...]) -> list[list[str]]:
-        return [[code(f.name), "yes" if f.required else "",
-                 " \\| ".join(f.choices) if f.choices else f.kind, md_escape(f.doc)]
-                for f in fields]
-
+    """The front-matter reference, generated from the declarations so it never drifts."""
     md = ("# Runbook front-matter\n\nGenerated from triagebook's schema "
           "(`inv runbook.schema` prints it as JSON Schema for your editor). Keys starting "
           "with `x-` are yours; any other unknown key is a lint error.\n\n"
-          + _table(["Field", "Required", "Type", "Meaning"], rows(FIELDS))
+          + _table(["Field", "Required", "Type", "Default", "Meaning"],
+                   _reference(FRONT_MATTER.options.items(), required=True))
           + "\n## Context variables\n\nEach entry under `context:` declares one "
-          "placeholder. Built-ins, always available: "
-          + ", ".join(code(b) for b in BUILTINS) + ".\n\n"
-          + _table(["Setting", "Required", "Type", "Meaning"], rows(CONTEXT_FIELDS)))
+          "placeholder (`name:` alone or `name: description` are short forms). Built-ins, "
+          "always available: " + ", ".join(code(b) for b in BUILTINS) + ".\n\n"
+          + _table(["Setting", "Type", "Default", "Meaning"], _reference(CONTEXT.options.items())))
     return Page("reference/front-matter.md", "Runbook front-matter", md,
                 {"title": "Runbook front-matter"})
+
+
+def config_page(settings: Schema = SETTINGS) -> Page:
+    """The configuration reference: every declared setting, generated like the fields."""
+    md = ("# Configuration reference\n\nGenerated from triagebook's declarations. Every key "
+          "sits under `triagebook:` in the project's `invoke.yaml` and is optional; `NAME` "
+          "stands for a name you choose. A bad value stops every command with its file, "
+          "line and key.\n\n"
+          + _table(["Key", "Type", "Default", "Meaning"], _reference(settings.walk())))
+    return Page("reference/configuration.md", "Configuration reference", md,
+                {"title": "Configuration reference"})
 
 
 def build_pages(cat: Catalog, today: date) -> list[Page]:
@@ -315,6 +335,7 @@ def build_pages(cat: Catalog, today: date) -> list[Page]:
         grouped(cat, "tags", "tags.md", "Tags", "Free keywords from the runbooks."),
         policy_page(cat.config.policy),
         fields_page(),
+        config_page(),
         *postmortem_pages(pms),
     ]
     return pages
@@ -330,6 +351,7 @@ NAV = [
     ("Severity and escalation policy", "policy.md"),
     ("Post-mortems", "postmortems/index.md"),
     ("Runbook front-matter", "reference/front-matter.md"),
+    ("Configuration reference", "reference/configuration.md"),
 ]
 
 
