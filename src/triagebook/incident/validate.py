@@ -34,27 +34,35 @@ def shown(value: object, limit: int = 60) -> str:
 
 def accepts(hint: Any, value: object) -> bool:
     """Does a JSON value fit the annotation? (bool is not a number; int is a float.)"""
+    return _checker(hint)(value)
+
+
+@functools.cache
+def _checker(hint: Any) -> typing.Callable[[object], bool]:
+    """A predicate for one annotation, built once: reading checks every line."""
     if hint is Any:
-        return True
+        return lambda v: True
     if hint is type(None) or hint is None:
-        return value is None
+        return lambda v: v is None
     origin = typing.get_origin(hint)
     if origin in (types.UnionType, typing.Union):
-        return any(accepts(h, value) for h in typing.get_args(hint))
+        options = [_checker(h) for h in typing.get_args(hint)]
+        return lambda v: any(ok(v) for ok in options)
     if origin is list:
-        (item,) = typing.get_args(hint)
-        return isinstance(value, list) and all(accepts(item, v) for v in value)
+        item = _checker(typing.get_args(hint)[0])
+        return lambda v: isinstance(v, list) and all(item(x) for x in v)
     if origin is dict:
-        k, v = typing.get_args(hint)
-        return isinstance(value, dict) and all(accepts(k, a) and accepts(v, b)
-                                               for a, b in value.items())
+        k, w = (_checker(h) for h in typing.get_args(hint))
+        return lambda v: isinstance(v, dict) and all(k(a) and w(b) for a, b in v.items())
     if hint is bool:
-        return isinstance(value, bool)
+        return lambda v: isinstance(v, bool)
     if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return lambda v: isinstance(v, int) and not isinstance(v, bool)
     if hint is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(hint, type) and isinstance(value, hint)
+        return lambda v: isinstance(v, int | float) and not isinstance(v, bool)
+    if isinstance(hint, type):
+        return lambda v: isinstance(v, hint)
+    raise TypeError(f"no JSON check for the annotation {hint!r}")  # a declaration to fix
 
 
 NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
@@ -78,13 +86,16 @@ def describe(hint: Any, plural: bool = False) -> str:
     return name.split(" ", 1)[1] + "s" if plural and " " in name else name
 
 
+Spec = tuple[tuple[str, typing.Callable[[object], bool], Any, str | None], ...]
+
+
 @functools.cache
-def _spec(type_: str) -> tuple[tuple[str, Any, str | None], ...]:
-    """(key on disk, annotation, time rule) per field, resolved once per event type."""
+def _spec(type_: str) -> Spec:
+    """(key on disk, its check, annotation, time rule) per field, once per event type."""
     cls: type[Payload] = EVENT_TYPES[type_]
     hints = typing.get_type_hints(cls)
-    return tuple((f.metadata.get("key", f.name), hints[f.name], f.metadata.get("time"))
-                 for f in fields(cls))
+    return tuple((f.metadata.get("key", f.name), _checker(hints[f.name]), hints[f.name],
+                  f.metadata.get("time")) for f in fields(cls))
 
 
 def check(type_: str, data: dict[str, Any]) -> Found:
@@ -95,13 +106,13 @@ def check(type_: str, data: dict[str, Any]) -> Found:
     if type_ not in EVENT_TYPES:
         return []
     found: Found = []
-    for key, hint, time_rule in _spec(type_):
+    for key, ok, hint, time_rule in _spec(type_):
         if key not in data:
             if time_rule == "required":
                 found.append((key, f"expected {TIME} but received nothing"))
             continue
         value = data[key]
-        if not accepts(hint, value):
+        if not ok(value):
             found.append((key, f"expected {describe(hint)} but received {shown(value)}"))
         elif time_rule and (value or time_rule == "required") and iso_problem(value):
             found.append((key, f"expected {TIME} but received {shown(value)}"))
@@ -113,11 +124,11 @@ def check_line(d: object) -> Found:
     if not isinstance(d, dict):
         return [("line", f"expected a JSON object but received {describe_json(d)}")]
     found: Found = []
-    for key, hint in ENVELOPE.items():
+    for key, ok, hint in _ENVELOPE_CHECKS:
         if key not in d:
             if key in REQUIRED:
                 found.append((key, "missing"))
-        elif not accepts(hint, d[key]):
+        elif not ok(d[key]):
             found.append((key, f"expected {describe(hint)} but received {shown(d[key])}"))
     if "ts" in d and isinstance(d["ts"], str) and iso_problem(d["ts"]):
         found.append(("ts", f"expected {TIME} but received {shown(d['ts'])}"))
@@ -127,6 +138,9 @@ def check_line(d: object) -> Found:
     elif isinstance(d.get("type"), str):
         found += [(f"data.{k}", m) for k, m in check(d["type"], data or {})]
     return found
+
+
+_ENVELOPE_CHECKS = [(key, _checker(hint), hint) for key, hint in ENVELOPE.items()]
 
 
 def describe_json(value: object) -> str:
