@@ -7,7 +7,7 @@ tests can freeze it; `utc_now` is the real one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from triagebook.errors import UsageError
@@ -19,13 +19,44 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+MIN_YEAR = 2000  # nothing in a ledger happened earlier: an earlier year is a typo
+MAX_YEAR = 9000  # far from datetime's limit, so arithmetic on a time cannot overflow
+SKEW = timedelta(minutes=5)  # how far ahead of our clock another machine's may be
+
+
 def iso(ts: datetime) -> str:
-    """UTC ISO 8601 with milliseconds and `Z`, as the ledger stores it."""
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    """UTC ISO 8601 with milliseconds and `Z`, as the ledger stores it (always 4-digit years:
+    strftime's %Y drops the zeros of year 26, and nothing could read that back)."""
+    return ts.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def iso_problem(value: object) -> str | None:
+    """Why `value` is not a ledger time (ISO 8601 with a zone, year 2000-9000), or None."""
+    if not isinstance(value, str):
+        return "not a string"
+    try:
+        ts = parse_iso(value)
+    except ValueError:
+        return "not ISO 8601"
+    if ts.tzinfo is None:
+        return "no zone"
+    if not MIN_YEAR <= ts.year <= MAX_YEAR:
+        return f"year {ts.year}"
+    return None
+
+
+def check_past(ts: datetime, now: datetime, flag: str, text: str) -> datetime:
+    """`ts` given as `flag` (typed as `text`) when it is a plausible past time, else one line."""
+    if ts.year < MIN_YEAR:
+        raise UsageError(f"{flag} {text!r}: year {ts.year} is before {MIN_YEAR}; a typo?")
+    if ts > now + SKEW:
+        raise UsageError(f"{flag} {text!r}: is in the future (now is {iso(now)}); "
+                         f"give when it was detected")
+    return ts
 
 
 def utc(ts: datetime) -> str:

@@ -3,7 +3,10 @@
 Writers build a payload and append it (`ledger.append(Note(text=...), step=3)`);
 readers get it back typed with `payload(event)`, and the fold and the timeline dispatch
 on the payload's class.  The JSON keys on disk are the field names (a `key` in a field's
-metadata renames one, for keys that are Python keywords: `from`, `class`).
+metadata renames one, for keys that are Python keywords: `from`, `class`).  A field's
+annotation is also its contract on disk: incident/validate.py checks every event against
+these declarations before it is written and when it is read (`_time` marks the strings
+that hold a time).
 
 An event type this version does not know (written by a newer triagebook, or by hand) is
 read as `Unknown`: kept, shown in the timeline, never a crash.
@@ -40,6 +43,11 @@ def _key(name: str, default: Any = None) -> Any:
     return field(default=default, metadata={"key": name})
 
 
+def _time(default: str | None = "", required: bool = False) -> Any:
+    """A UTC ISO 8601 time; `required` when readers parse it unconditionally."""
+    return field(default=default, metadata={"time": "required" if required else "optional"})
+
+
 # ---- the incident ---------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +57,7 @@ class IncidentOpened(Payload):
     TYPE: ClassVar[str] = "incident.opened"
     severity: str = ""
     title: str = ""
-    detected_at: str = ""
+    detected_at: str = _time()
     timezone: str = ""
     meta_for: str | None = None  # set on an escalation-cap meta-incident
 
@@ -199,7 +207,7 @@ class EscalationDeferred(EscalationMessage):
     """A message waits for the end of quiet hours."""
 
     TYPE: ClassVar[str] = "escalation.deferred"
-    due: str = ""
+    due: str = _time(required=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +244,7 @@ class EscalationFailed(EscalationEvent):
     channel: str = ""
     attempt: int = 1
     error: str = ""
-    retry_at: str | None = None
+    retry_at: str | None = _time(None)
     final: bool = False
 
 

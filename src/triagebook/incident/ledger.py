@@ -2,8 +2,16 @@
 
 `incidents/ID/events.jsonl` holds one event per line (`seq`, `ts`, `type`, `runbook`,
 `step`, `actor`, `data`).  Nothing is ever rewritten: corrections are new events, and
-all state is derived by folding them (see `incident.py`).  A runner holds an exclusive
+all state is derived by folding them (see `state.py`).  A runner holds an exclusive
 lock for its whole session; a second one is refused with the holder's pid.
+
+An event is appended whole and fsynced, or not at all and the writer is told
+(`LedgerNotWritable`: a full or read-only disk, an I/O error).  Every event is checked
+against its declaration before it is written (`InvalidEvent`) and again when read: a
+line that is not a valid event is reported as a `Problem` (file, line, field) and
+skipped, so one bad line never hides the rest of its incident, nor other incidents.  A
+torn last line (a crash mid-write) is not a problem: it is ignored, and cut before the
+next append.
 """
 
 from __future__ import annotations
@@ -15,15 +23,17 @@ import re
 import secrets
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from triagebook.errors import TriagebookError, UsageError, did_you_mean
+from triagebook.errors import Problem, TriagebookError, UsageError, did_you_mean
+from triagebook.incident.durable import append_line, cut_torn_tail, write_all, write_file
 from triagebook.incident.events import Payload, decode
 from triagebook.incident.redaction import Redactor
+from triagebook.incident.validate import check, check_line
 from triagebook.timeutil import Clock, iso, parse_iso, utc_now
 
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -76,13 +86,54 @@ def new_event_id() -> str:
     return uuid.uuid4().hex
 
 
-class CorruptLedger(TriagebookError):
-    def __init__(self, path: Path, line: int, why: str) -> None:
-        self.path, self.line, self.why = path, line, why
+class Events(list[Event]):
+    """A ledger's valid events in order, with a `Problem` for each line that is not one."""
+
+    def __init__(self, events: Iterable[Event] = (), problems: Iterable[Problem] = (),
+                 top: int = 0) -> None:
+        super().__init__(events)
+        self.problems = list(problems)
+        self.top = top  # the highest seq on any line, valid or not, or the line count
+
+    @property
+    def last_seq(self) -> int:
+        return self[-1].seq if self else 0
+
+    @property
+    def next_seq(self) -> int:
+        """Unique even beside bad lines: above every seq and every line in the file."""
+        return max(self.top, max((e.seq for e in self), default=0)) + 1
+
+    def plus(self, ev: Event) -> Events:
+        return Events([*self, ev], self.problems, max(self.top, ev.seq))
+
+
+class LedgerNotWritable(TriagebookError):
+    """The disk refused an event (full, read-only, I/O error): nothing more is recorded."""
+
+    def __init__(self, incident_id: str, why: str, last_seq: int | None) -> None:
+        self.incident_id, self.why, self.last_seq = incident_id, why, last_seq
 
     def __str__(self) -> str:
-        return (f"{self.path}:{self.line}: corrupt-ledger: {self.why}; the ledger is "
-                f"append-only, so this line was changed by hand — restore it from backup")
+        if self.last_seq is None:
+            where = "the last recorded event could not be read back"
+        elif self.last_seq:
+            where = f"the last recorded event is seq {self.last_seq}"
+        else:
+            where = f"nothing is recorded for {self.incident_id} yet"
+        return f"ledger not writable: {self.why}; {where}"
+
+
+class InvalidEvent(TriagebookError):
+    """An event that does not match its declaration in events.py: refused, not written."""
+
+    def __init__(self, incident_id: str, type_: str, field: str, why: str) -> None:
+        self.incident_id, self.type, self.field, self.why = incident_id, type_, field, why
+
+    def __str__(self) -> str:
+        article = "an" if self.type[:1] in "aeiou" else "a"
+        return (f"refusing to record {article} {self.type} event on {self.incident_id}: "
+                f"{self.field}: {self.why}")
 
 
 class IncidentBusy(TriagebookError):
@@ -103,27 +154,42 @@ class NoSuchIncident(TriagebookError):
         return f"no incident '{self.incident_id}'{extra} (inv incident.list shows them)"
 
 
-def read_events(path: Path) -> list[Event]:
-    """All complete events; a torn last line (a crash mid-write) is ignored."""
+def read_events(path: Path) -> Events:
+    """Every valid event; each invalid complete line is a Problem and is skipped.
+
+    Text after the last newline is a torn write (or nothing): ignored, not a problem.
+    """
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return []
-    lines = raw.split(b"\n")
-    complete = lines[:-1]  # text after the last newline is torn or empty
-    events = []
-    for n, line in enumerate(complete, 1):
+        return Events()
+    iid = path.parent.name
+    events: list[Event] = []
+    problems: list[Problem] = []
+    top = 0
+    for n, line in enumerate(raw.split(b"\n")[:-1], 1):
         if not line.strip():
             continue
+        top += 1
         try:
             d = json.loads(line)
-            events.append(Event(d["seq"], d["ts"], d["type"], d.get("runbook"), d.get("step"),
-                                d.get("actor", ""), d.get("data") or {},
-                                # ledgers written before ids existed: stable per line
-                                d.get("id") or f"{path.parent.name}:{d['seq']}"))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise CorruptLedger(path, n, f"not a ledger event ({exc})") from None
-    return events
+        except (ValueError, RecursionError) as exc:
+            found = [("line", f"not valid JSON ({getattr(exc, 'msg', type(exc).__name__)})")]
+        else:
+            seq = d.get("seq") if isinstance(d, dict) else None
+            if isinstance(seq, int) and not isinstance(seq, bool):
+                top = max(top, seq)
+            found = check_line(d)
+        if found:
+            what = "; ".join(f"{f}: {m}" for f, m in found)
+            problems.append(Problem(str(path), n, "bad-event",
+                                    f"{what}; skipped, the rest of {iid} is shown", "warning"))
+            continue
+        events.append(Event(d["seq"], d["ts"], d["type"], d.get("runbook"), d.get("step"),
+                            d.get("actor", ""), d.get("data") or {},
+                            # ledgers written before ids existed: stable per line
+                            d.get("id") or f"{iid}:{d['seq']}"))
+    return Events(events, problems, top)
 
 
 class Ledger:
@@ -145,39 +211,51 @@ class Ledger:
         self.session = session
         self._lock_fd: int | None = None
         self._opened = False
-        self._cache: tuple[tuple[int, int], list[Event]] | None = None
+        self._cache: tuple[tuple[int, int], Events] | None = None
 
     @property
     def exists(self) -> bool:
         return self.path.is_file()
 
     @property
-    def events(self) -> list[Event]:
+    def events(self) -> Events:
         """The events on disk now (others may append while a session is open)."""
         try:
             st = self.path.stat()
         except FileNotFoundError:
-            return []
+            return Events()
         key = (st.st_size, st.st_mtime_ns)
         if self._cache is None or self._cache[0] != key:
             self._cache = (key, read_events(self.path))
         return self._cache[1]
 
     def open(self) -> Ledger:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        if self.session:
-            fd = os.open(self.dir / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "unknown pid"
-                os.close(fd)
-                raise IncidentBusy(self.id, holder) from None
-            os.ftruncate(fd, 0)
-            os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode())
-            self._lock_fd = fd
+        """Ready to append; a session also takes the incident. A disk that cannot take the
+        folder or the lock (read-only, full) is refused here, before anything is shown."""
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            if self.session:
+                self._lock_fd = self._take_lock()
+        except OSError as exc:
+            raise self._not_writable(exc) from None
         self._opened = True
         return self
+
+    def _take_lock(self) -> int:
+        fd = os.open(self.dir / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "unknown pid"
+            os.close(fd)
+            raise IncidentBusy(self.id, holder) from None
+        try:
+            os.ftruncate(fd, 0)
+            write_all(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode())
+        except OSError:
+            os.close(fd)  # closing drops the lock too
+            raise
+        return fd
 
     def close(self) -> None:
         self._opened = False
@@ -194,65 +272,56 @@ class Ledger:
 
     def append(self, payload: Payload, runbook: str | None = None,
                step: int | None = None) -> Event:
+        """Record one event, whole and fsynced, and return it — or raise and record nothing:
+        `InvalidEvent` when it does not match its declaration, `LedgerNotWritable` when
+        the disk refuses it (the partial line is cut again)."""
         if not self._opened:
             raise RuntimeError("ledger not open")  # a programming error, not a user one
-        lock = os.open(self.dir / APPEND_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        data = self.redactor.data(payload.to_data())
+        bad = check(payload.TYPE, data)
+        if bad:
+            raise InvalidEvent(self.id, payload.TYPE, *bad[0])
+        try:
+            lock = os.open(self.dir / APPEND_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise self._not_writable(exc) from None
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            first = _cut_torn_tail(self.path)
-            events = self.events
-            seq = events[-1].seq + 1 if events else 1
-            ev = Event(seq, iso(self.clock()), payload.TYPE, runbook, step, self.actor,
-                       self.redactor.data(payload.to_data()), new_event_id())
-            line = json.dumps(ev.as_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
-                os.write(fd, line.encode("utf-8"))
-                os.fsync(fd)
-                st = os.fstat(fd)
-            finally:
-                os.close(fd)
+                cut_torn_tail(self.path)
+                events = self.events
+                ev = Event(events.next_seq, iso(self.clock()), payload.TYPE, runbook, step,
+                           self.actor, data, new_event_id())
+                line = json.dumps(ev.as_dict(), ensure_ascii=False, separators=(",", ":"))
+                st = append_line(self.path, (line + "\n").encode("utf-8"))
+            except OSError as exc:
+                raise self._not_writable(exc) from None
             # Still under the lock: the file is exactly what we read plus our line, so the
             # cache grows by one event instead of the whole file being read again.
-            self._cache = ((st.st_size, st.st_mtime_ns), [*events, ev])
-            if first:
-                _fsync_dir(self.dir)
+            self._cache = ((st.st_size, st.st_mtime_ns), events.plus(ev))
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
             os.close(lock)
         return ev
 
+    def write_file(self, relpath: str, data: bytes) -> Path:
+        """A file in the incident's folder (a runbook snapshot): whole under its name, or
+        absent and `LedgerNotWritable` raised."""
+        path = self.dir / relpath
+        try:
+            write_file(path, data)
+        except OSError as exc:
+            raise self._not_writable(exc) from None
+        return path
 
-def _cut_torn_tail(path: Path) -> bool:
-    """Drop an incomplete last line (a crash mid-write); True when the file is new.
-
-    Without this the next event would be glued onto the torn one.
-    """
-    try:
-        with open(path, "rb+") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            if size == 0:
-                return True
-            fh.seek(size - 1)
-            if fh.read(1) == b"\n":
-                return False
-            fh.seek(0)
-            data = fh.read()
-            fh.truncate(data.rfind(b"\n") + 1)
-            fh.flush()
-            os.fsync(fh.fileno())
-            return False
-    except FileNotFoundError:
-        return True
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    def _not_writable(self, exc: OSError) -> LedgerNotWritable:
+        why = exc.strerror or str(exc)
+        where = exc.filename or self.path
+        try:
+            last: int | None = read_events(self.path).last_seq
+        except OSError:
+            last = None
+        return LedgerNotWritable(self.id, f"{why} ({where})", last)
 
 
 def incident_ids(folder: Path) -> list[str]:
@@ -261,14 +330,31 @@ def incident_ids(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if (p / EVENTS).is_file())
 
 
-def load(folder: Path, incident_id: str) -> list[Event]:
+class UnreadableLedger(TriagebookError):
+    def __init__(self, path: Path, why: str) -> None:
+        self.path, self.why = path, why
+
+    def __str__(self) -> str:
+        return f"{self.path}: cannot read the ledger: {self.why}"
+
+
+def load(folder: Path, incident_id: str) -> Events:
     check_id(incident_id)
     path = folder / incident_id / EVENTS
     if not path.is_file():
         raise NoSuchIncident(incident_id, incident_ids(folder))
-    return read_events(path)
+    try:
+        return read_events(path)
+    except OSError as exc:
+        raise UnreadableLedger(path, exc.strerror or str(exc)) from None
 
 
-def iter_all(folder: Path) -> Iterator[tuple[str, list[Event]]]:
+def iter_all(folder: Path) -> Iterator[tuple[str, Events]]:
+    """Every incident's events; a ledger that cannot be read is one Problem, not a stop."""
     for iid in incident_ids(folder):
-        yield iid, read_events(folder / iid / EVENTS)
+        path = folder / iid / EVENTS
+        try:
+            yield iid, read_events(path)
+        except OSError as exc:
+            yield iid, Events(problems=[Problem(str(path), None, "unreadable-ledger",
+                                                exc.strerror or str(exc))])

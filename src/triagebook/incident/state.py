@@ -10,8 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from triagebook.errors import Problem
 from triagebook.incident import events as E
-from triagebook.incident.ledger import Event
+from triagebook.incident.ledger import Event, Events
 from triagebook.timeutil import parse_iso
 
 MILESTONES = E.MILESTONES
@@ -55,6 +56,7 @@ class IncidentState:
     severities: list[tuple[datetime, str]] = field(default_factory=list)
     last_event: datetime | None = None
     events: list[Event] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # ledger lines skipped
 
     @property
     def status(self) -> str:
@@ -185,7 +187,9 @@ FOLDS: dict[type[E.Payload], Fold] = {
 
 
 def fold(incident_id: str, events: list[Event]) -> IncidentState:
-    st = IncidentState(incident_id, events=events)
+    """The state the events say; lines the ledger could not read come along as problems."""
+    problems = events.problems if isinstance(events, Events) else []
+    st = IncidentState(incident_id, events=events, problems=list(problems))
     for ev in events:
         st.last_event = ev.time
         p = ev.payload

@@ -2,6 +2,8 @@
 
 Rows are derived from the typed events (incident/events.py), with detection added
 from the incident's own `detected_at`.  An unknown event type gets a row of its own.
+In Markdown every cell from the ledger is escaped (mdtext.py), so a note renders as the
+text it is — never as HTML, a link or a generated-block marker.
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from triagebook.incident import events as E
 from triagebook.incident.ledger import Event
 from triagebook.incident.state import IncidentState
+from triagebook.mdtext import md_code, md_text
 from triagebook.timeutil import local, utc
 
 
@@ -26,6 +30,7 @@ class Row:
     runbook: str = ""
     step: int | None = None
     actor: str = ""
+    markdown: str = ""  # detail as Markdown when it is not just escaped text (a command)
 
 
 def _one_line(text: object) -> str:
@@ -43,6 +48,11 @@ def command_outcome(p: E.Command) -> str:
     return "timed out" if p.timed_out else f"exit {p.exit_code}"
 
 
+def _command(p: E.Command, code: Callable[[str], str]) -> str:
+    return (f"{code(_one_line(p.command or ''))} → {command_outcome(p)} "
+            f"({float(p.duration_s or 0):.1f} s)")
+
+
 def _describe(st: IncidentState, ev: Event, p: E.Payload) -> tuple[str, str] | None:
     """(event, detail) for one ledger event, or None when it has no row."""
     if isinstance(p, E.IncidentOpened):
@@ -58,8 +68,7 @@ def _describe(st: IncidentState, ev: Event, p: E.Payload) -> tuple[str, str] | N
     if isinstance(p, E.Note):
         return "note", p.text or ""
     if isinstance(p, E.Command):
-        return "command", (f"`{_one_line(p.command or '')}` → {command_outcome(p)} "
-                           f"({float(p.duration_s or 0):.1f} s)")
+        return "command", _command(p, lambda c: f"`{c}`")
     if isinstance(p, E.Milestone):
         return p.name or "milestone", f"via {p.via or 'runner'}" + (f": {p.text}" if p.text
                                                                      else "")
@@ -78,9 +87,12 @@ def timeline(st: IncidentState) -> list[Row]:
         first = st.severities[0][1] if st.severities else st.severity
         rows.append(Row(st.detected_at, "detected", f"{first} {st.title}".strip()))
     for ev in st.events:
-        found = _describe(st, ev, ev.payload)
+        p = ev.payload
+        found = _describe(st, ev, p)
         if found is not None:
-            rows.append(Row(ev.time, found[0], found[1], ev.runbook or "", ev.step, ev.actor))
+            md = _command(p, md_code) if isinstance(p, E.Command) else ""
+            rows.append(Row(ev.time, found[0], found[1], ev.runbook or "", ev.step, ev.actor,
+                            md))
     rows.sort(key=lambda r: r.ts)
     return rows
 
@@ -101,6 +113,6 @@ def render_timeline(rows: list[Row], fmt: str, tz: str) -> str:
         return buf.getvalue()
     lines = [f"| Time (UTC) | Local ({tz}) | Event | Detail |", "|---|---|---|---|"]
     for r in rows:
-        detail = r.detail.replace("|", "\\|")
-        lines.append(f"| {utc(r.ts)} | {local(r.ts, tz)} | {r.event} | {detail} |")
+        detail = (r.markdown or md_text(r.detail)).replace("|", "\\|")
+        lines.append(f"| {utc(r.ts)} | {local(r.ts, tz)} | {md_text(r.event)} | {detail} |")
     return "\n".join(lines) + "\n"

@@ -2,27 +2,32 @@
 
 Generated parts sit between `<!-- generated:NAME -->` markers (and in the
 front-matter's fact keys); `--update` rewrites only those, so everything people wrote
-in the other sections survives.  Output passes the same redaction as the ledger.
+in the other sections survives — and refuses, saying why, when it could not keep it
+(postmortem/blocks.py).  Every string from the ledger is Markdown-escaped (mdtext.py):
+a note is shown as the text it is, never as HTML or a marker.  Output passes the same
+redaction as the ledger.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import yaml
 from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from triagebook.config import Config
-from triagebook.errors import UsageError
+from triagebook.errors import TriagebookError, UsageError
 from triagebook.incident import ledger
+from triagebook.incident.durable import write_file
 from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
 from triagebook.incident.timeline import render_timeline, timeline
+from triagebook.mdtext import md_code, md_text
+from triagebook.postmortem.blocks import BlockError, replace_blocks
 from triagebook.runbook.frontmatter import split_front_matter
 from triagebook.timeutil import utc, utc_now
 
@@ -68,27 +73,28 @@ def impact(st: IncidentState, now: datetime) -> str:
         stop = sev[i + 1][0] if i + 1 < len(sev) else end
         spans[s] = spans.get(s, timedelta()) + max(stop - start, timedelta())
     for s in sorted(spans):
-        lines.append(f"- **At {s}**: {duration(spans[s])}")
+        lines.append(f"- **At {md_text(s)}**: {duration(spans[s])}")
     return "\n".join(lines)
 
 
 def feedback(st: IncidentState, cfg: Config) -> str:
     lines = []
     for rid, use in st.runbooks.items():
-        link = f"[{use.title}](../runbooks/{rid}.md)"
+        link = f"[{md_text(use.title)}](../runbooks/{quote(rid)}.md)"
         bad = []
         for s in st.steps_of(rid):
             failed = [c for c in s.commands if c.get("exit_code") not in (0, None)
                       or c.get("timed_out")]
+            title = f"*{md_text(s.title)}*"
             if s.status == "skipped":
-                bad.append(f"  - step {s.number} *{s.title}* skipped: "
-                           f"{s.reason or 'no reason given'}")
+                bad.append(f"  - step {s.number} {title} skipped: "
+                           f"{md_text(s.reason or 'no reason given')}")
             for c in failed:
                 what = "timed out" if c.get("timed_out") else f"exit {c.get('exit_code')}"
-                bad.append(f"  - step {s.number} *{s.title}*: command failed ({what})")
+                bad.append(f"  - step {s.number} {title}: command failed ({what})")
             if s.status == "pending":
-                bad.append(f"  - step {s.number} *{s.title}* never finished")
-        lines.append(f"- {link} (`{rid}`)" + (":" if bad else ": every step done."))
+                bad.append(f"  - step {s.number} {title} never finished")
+        lines.append(f"- {link} ({md_code(rid)})" + (":" if bad else ": every step done."))
         lines += bad
     if any("  - " in ln for ln in lines):
         lines.append("\nUpdate the runbook if this was a new failure mode.")
@@ -99,7 +105,20 @@ def responders(st: IncidentState) -> str:
     actors: dict[str, int] = {}
     for ev in st.events:
         actors[ev.actor] = actors.get(ev.actor, 0) + 1
-    return "\n".join(f"- {a} ({n} events)" for a, n in actors.items()) or "_None recorded._"
+    return ("\n".join(f"- {md_text(a)} ({n} events)" for a, n in actors.items())
+            or "_None recorded._")
+
+
+def skipped(st: IncidentState) -> str:
+    """A line under the timeline when the ledger had lines that are not events."""
+    n = len(st.problems)
+    if not n:
+        return ""
+    where = ", ".join(str(p.line) for p in st.problems if p.line)
+    return (f"\n\n{n} ledger line{'s' * (n != 1)} could not be read and "
+            f"{'are' if n != 1 else 'is'} left out of this timeline"
+            + (f" (events.jsonl line{'s' * (n != 1)} {where})" if where else "")
+            + f"; `inv incident.show {md_text(st.id)}` says why.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +140,7 @@ def generate(cfg: Config, st: IncidentState, now: datetime) -> Generated:
     table = render_timeline(timeline(st), "md", tz).rstrip()
     parts = {
         "impact": impact(st, now),
-        "timeline": table + f"\n\nLocal times are {tz} (the responder's zone).",
+        "timeline": table + f"\n\nLocal times are {tz} (the responder's zone)." + skipped(st),
         "metrics": metrics(st),
         "runbook-feedback": feedback(st, cfg),
         "responders": responders(st),
@@ -141,7 +160,8 @@ def _render_new(cfg: Config, gen: Generated, now: datetime) -> str:
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
     try:
         body = env.from_string(_template(cfg)).render(
-            title=gen.facts["title"], **{k.replace("-", "_"): v for k, v in gen.parts.items()})
+            title=md_text(gen.facts["title"] or ""),
+            **{k.replace("-", "_"): v for k, v in gen.parts.items()})
     except Exception as exc:  # a broken project template is a user error, one line
         raise UsageError(f"postmortem template: {type(exc).__name__}: {exc}") from None
     front = {**gen.facts, "status": "draft", "created": utc(now)}
@@ -156,24 +176,39 @@ def split(text: str) -> tuple[dict[str, object], str]:
     return meta, body
 
 
-def _replace_parts(body: str, parts: dict[str, str]) -> str:
-    for name, content in parts.items():
-        start_tag, end_tag = f"<!-- generated:{name} -->", f"<!-- /generated:{name} -->"
-        a = body.find(start_tag)
-        b = body.find(end_tag)
-        if a < 0 or b < a:
-            continue  # people removed the section: respect that
-        body = body[:a + len(start_tag)] + "\n" + content + "\n" + body[b:]
-    return body
+def _update(shown: str, old: str, gen: Generated) -> str:
+    meta, body = split(old)
+    meta.update(gen.facts)
+    front = old[:len(old) - len(body)].count("\n") if old.endswith(body) else 0
+    try:
+        body = replace_blocks(body, {k: v.strip("\n") for k, v in gen.parts.items()})
+    except BlockError as exc:
+        raise UsageError(f"{shown}:{front + exc.line + 1}: --update refused: {exc.why}; "
+                         f"nothing was written. Each generated block is one "
+                         f"'<!-- generated:NAME -->' line, the facts, and one "
+                         f"'<!-- /generated:NAME -->' line: fix them by hand") from None
+    return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n" + body
+
+
+class PostmortemNotWritten(TriagebookError):
+    def __init__(self, shown: str, why: str, incident_id: str) -> None:
+        self.shown, self.why, self.incident_id = shown, why, incident_id
+
+    def __str__(self) -> str:
+        return (f"post-mortem not written: {self.why} ({self.shown}); the ledger is "
+                f"unchanged — inv postmortem.new {self.incident_id} once the disk takes it")
 
 
 def write_postmortem(cfg: Config, incident_id: str, update: bool, quiet: bool = False,
                      now: datetime | None = None) -> Path:
     events = ledger.load(cfg.incidents_dir, incident_id)
-    st = fold(incident_id, events)
+    red = Redactor()
+    # Redact before escaping: a credential pattern must see the text as it was typed.
+    clean = ledger.Events([replace(e, data=red.data(e.data)) for e in events],
+                          events.problems, events.top)
+    st = fold(incident_id, clean)
     now = now or utc_now()
     gen = generate(cfg, st, now)
-    red = Redactor()
     path = cfg.postmortems_dir / f"{incident_id}.md"
     if path.exists():
         if not update:
@@ -181,21 +216,12 @@ def write_postmortem(cfg: Config, incident_id: str, update: bool, quiet: bool = 
                 return path
             raise UsageError(f"{cfg.display(path)} exists; --update refreshes its generated "
                              f"parts and keeps what people wrote")
-        meta, body = split(path.read_text(encoding="utf-8"))
-        meta.update(gen.facts)
-        text = ("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n"
-                + _replace_parts(body, gen.parts))
+        text = _update(cfg.display(path), path.read_text(encoding="utf-8"), gen)
     else:
         text = _render_new(cfg, gen, now)
-    _atomic_write(path, red.text(text))
+    try:
+        write_file(path, red.text(text).encode("utf-8"))  # whole, or the old file stays
+    except OSError as exc:
+        raise PostmortemNotWritten(cfg.display(path), exc.strerror or str(exc),
+                                   incident_id) from None
     return path
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pm-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -71,6 +70,8 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
                           hooks=hooks or Hooks())
         _attach(cfg, rb, ledger, use, plain, session.step_titles())
         st = fold(ledger.id, ledger.events)
+        for p in st.problems:  # bad lines are skipped; the responder should know
+            ui.say(str(replace(p, path=cfg.display(Path(p.path)))))
         _greet(ui, st, rb, ledger.id, fresh)
         session.current = st.first_unfinished(rb.id) or len(rb.steps) + 1
         return session.walk()
@@ -94,14 +95,14 @@ def _attach(cfg: Config, rb: Runbook, ledger: Ledger, use: RunbookUse | None,
             plain: dict[str, str], titles: list[str]) -> None:
     """Record the runbook joining the incident, a forced change, or changed context."""
     if use is None:
-        snap = _snapshot(cfg, rb, ledger.dir)
+        snap = _snapshot(cfg, rb, ledger)
         ledger.append(E.RunbookAttached(
             title=rb.title, hash=rb.content_hash, snapshot=cfg.display(snap), path=rb.path,
             steps=titles, context=plain, secret_context=sorted(rb.secret_names)),
             runbook=rb.id)
         return
     if use.hash != rb.content_hash:
-        snap = _snapshot(cfg, rb, ledger.dir)
+        snap = _snapshot(cfg, rb, ledger)
         ledger.append(E.RunbookForced(old_hash=use.hash, new_hash=rb.content_hash,
                                       snapshot=cfg.display(snap), steps=titles), runbook=rb.id)
     changed = {k: v for k, v in plain.items() if use.context.get(k) != v}
@@ -121,9 +122,13 @@ def _greet(ui: UI, st: IncidentState, rb: Runbook, incident_id: str, fresh: bool
         ui.say(f"  {s.status:7s} step {s.number}: {s.title}{why}")
 
 
-def _snapshot(cfg: Config, rb: Runbook, folder: Path) -> Path:
-    dest = folder / "runbooks" / f"{rb.id}-{rb.content_hash[:12]}.md"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if not dest.exists():
-        shutil.copyfile(cfg.root / rb.path, dest)
-    return dest
+def _snapshot(cfg: Config, rb: Runbook, ledger: Ledger) -> Path:
+    name = f"runbooks/{rb.id}-{rb.content_hash[:12]}.md"
+    dest = ledger.dir / name
+    if dest.exists():
+        return dest
+    try:
+        data = (cfg.root / rb.path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{rb.path}: cannot read it to keep a snapshot: {exc.strerror}") from None
+    return ledger.write_file(name, data)  # whole or not at all

@@ -13,7 +13,7 @@ from triagebook.errors import UsageError
 from triagebook.incident import ledger
 from triagebook.incident.state import MILESTONES, fold
 from triagebook.incident.timeline import render_timeline, timeline
-from triagebook.tasks._common import choice, project, user_errors
+from triagebook.tasks._common import choice, project, user_errors, warn, warn_ledgers
 from triagebook.timeutil import iso, local, utc
 
 
@@ -24,13 +24,16 @@ def list_(c, format_="table"):
     choice("format", format_, ("table", "json"))
     cfg = project()
     rows = []
+    bad = []
     for iid, events in ledger.iter_all(cfg.incidents_dir):
         st = fold(iid, events)
+        bad.append((iid, st.problems))
         rows.append({"id": iid, "severity": st.severity, "status": st.status,
                      "runbook": ", ".join(st.runbooks),
                      "detected": utc(st.detected_at) if st.detected_at else "",
                      "last_event": utc(st.last_event) if st.last_event else ""})
     rows.sort(key=lambda r: r["detected"], reverse=True)
+    warn_ledgers(cfg, bad)
     if format_ == "json":
         print(json.dumps(rows, indent=2))
         return
@@ -50,6 +53,7 @@ def show(c, id_):
     """Show an incident: status, milestones (UTC and local), steps done/skipped/pending."""
     cfg = project()
     st = fold(id_, ledger.load(cfg.incidents_dir, id_))
+    warn(cfg, st.problems)
     tz = cfg.policy.timezone
     print(f"{st.id}  {st.severity}  {st.status}  {st.title}")
     print(f"operator: {st.operator}")
@@ -81,6 +85,7 @@ def timeline_(c, id_, format_="md"):
     choice("format", format_, ("md", "json", "csv"))
     cfg = project()
     st = fold(id_, ledger.load(cfg.incidents_dir, id_))
+    warn(cfg, st.problems)
     print(render_timeline(timeline(st), format_, cfg.policy.timezone), end="")
 
 
@@ -99,6 +104,7 @@ def escalate(c, id_, class_="", diagnosis="", action="", suggested_fix="", dry_r
     from triagebook.escalation.service import escalate as run_escalate
 
     cfg = project()
+    warn(cfg, ledger.load(cfg.incidents_dir, id_).problems)
     out = run_escalate(cfg, id_, class_ or None, diagnosis, action, suggested_fix, dry_run)
     d = out.decision
     print(out.message.text())
@@ -132,6 +138,7 @@ def ack(c, id_, via="", text="", from_reply=""):
         except OSError as exc:
             raise UsageError(f"--from-reply {from_reply}: cannot read: {exc.strerror}") from None
     iid, new = run_ack(cfg, id_, via, text, reply)
+    warn(cfg, ledger.load(cfg.incidents_dir, iid).problems)
     print(f"{iid} acknowledged via {via or 'reply'}" if new
           else f"{iid} was already acknowledged; nothing recorded")
 
@@ -142,7 +149,9 @@ def digest(c):
     """The daily digest: GREEN items, deferred items, acknowledged-but-unresolved incidents."""
     from triagebook.escalation.service import digest as run_digest
 
-    print(run_digest(project()))
+    cfg = project()
+    print(run_digest(cfg))
+    warn_ledgers(cfg, ((iid, evs.problems) for iid, evs in ledger.iter_all(cfg.incidents_dir)))
 
 
 ns = Collection("incident")

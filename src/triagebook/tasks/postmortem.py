@@ -6,10 +6,11 @@ from invoke.collection import Collection
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
+from triagebook.incident.ledger import load
 from triagebook.postmortem.check import as_json
 from triagebook.postmortem.check import check as run_check
 from triagebook.postmortem.write import write_postmortem
-from triagebook.tasks._common import choice, project, user_errors
+from triagebook.tasks._common import choice, project, user_errors, warn
 
 
 @task(help={"id_": "incident id",
@@ -18,6 +19,7 @@ from triagebook.tasks._common import choice, project, user_errors
 def new(c, id_, update=False):
     """Write postmortems/ID.md from the incident's ledger."""
     cfg = project()
+    warn(cfg, load(cfg.incidents_dir, id_).problems)  # the draft marks them too
     path = write_postmortem(cfg, id_, update=update)
     print(f"{'updated' if update else 'wrote'} {cfg.display(path)}")
 

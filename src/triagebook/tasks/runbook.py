@@ -145,14 +145,15 @@ def run(c, name, incident="", context=None, context_file="", severity="", detect
     from triagebook.runner.lifecycle import hooks_for
     from triagebook.runner.start import RunRequest, start
     from triagebook.tasks.ui import PlainUI, RichUI
-    from triagebook.timeutil import parse_time
+    from triagebook.timeutil import check_past, parse_time, utc_now
 
     cfg = project()
     if incident:
         check_id(incident)
     req = RunRequest(name=name, incident=incident, context=parse_pairs(context or []),
                      context_file=context_file, severity=severity,
-                     detected=parse_time(detected) if detected else None, force=force,
+                     detected=check_past(parse_time(detected), utc_now(), "--detected",
+                                         detected) if detected else None, force=force,
                      timeout=float(command_timeout))
     ui = RichUI() if sys.stdin.isatty() and sys.stdout.isatty() else PlainUI()
     start(cfg, req, ui, hooks=hooks_for(cfg))
