@@ -62,7 +62,7 @@ def test_piped_session_records_every_action(proj):
     assert "INC-1  SEV1  mitigated  Demo outage" in shown.stdout
     assert "done    1. Inspect srv-abc\n" in shown.stdout
     assert "skipped 2. Look back 30m — nothing to see (1 note)" in shown.stdout
-    assert "pending 3. Fail on purpose (1 command)" in shown.stdout
+    assert "pending 3. Fail on purpose (1 command, 1 FAILED)" in shown.stdout
     listed = inv(proj, "incident.list", "--format", "json")
     (row,) = json.loads(listed.stdout)
     assert (row["id"], row["status"], row["runbook"]) == ("INC-1", "mitigated", "demo")

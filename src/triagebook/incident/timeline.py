@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from triagebook.incident import events as E
 from triagebook.incident.ledger import Event
 from triagebook.incident.state import IncidentState
+from triagebook.safetext import neutralise
 from triagebook.timeutil import local, utc
 
 
@@ -29,7 +30,7 @@ class Row:
 
 
 def _one_line(text: object) -> str:
-    s = str(text).strip().replace("\n", " ⏎ ")
+    s = neutralise(str(text).strip().replace("\n", " ⏎ "))
     return s if len(s) <= 120 else s[:117] + "..."
 
 
@@ -37,10 +38,6 @@ def _step(st: IncidentState, ev: Event) -> str:
     s = st.steps.get((ev.runbook or "", ev.step or 0))
     title = s.title if s else ""
     return f"step {ev.step} {title}".strip()
-
-
-def command_outcome(p: E.Command) -> str:
-    return "timed out" if p.timed_out else f"exit {p.exit_code}"
 
 
 def _describe(st: IncidentState, ev: Event, p: E.Payload) -> tuple[str, str] | None:
@@ -56,10 +53,11 @@ def _describe(st: IncidentState, ev: Event, p: E.Payload) -> tuple[str, str] | N
     if isinstance(p, E.StepSkipped):
         return "step skipped", f"{_step(st, ev)} — {p.reason or 'no reason given'}"
     if isinstance(p, E.Note):
-        return "note", p.text or ""
+        return "note", _one_line(p.text or "")
     if isinstance(p, E.Command):
-        return "command", (f"`{_one_line(p.command or '')}` → {command_outcome(p)} "
-                           f"({float(p.duration_s or 0):.1f} s)")
+        return ("command failed" if p.failed else "command",
+                f"`{_one_line(p.command or '')}` → {_one_line(p.outcome())} "
+                f"({float(p.duration_s or 0):.1f} s)")
     if isinstance(p, E.Milestone):
         return p.name or "milestone", f"via {p.via or 'runner'}" + (f": {p.text}" if p.text
                                                                      else "")
@@ -80,7 +78,10 @@ def timeline(st: IncidentState) -> list[Row]:
     for ev in st.events:
         found = _describe(st, ev, ev.payload)
         if found is not None:
-            rows.append(Row(ev.time, found[0], found[1], ev.runbook or "", ev.step, ev.actor))
+            event, detail = found
+            if ev.when != ev.time:  # an entry made later (--at): say when it was written
+                detail += f" (entered {utc(ev.time)})"
+            rows.append(Row(ev.when, event, detail, ev.runbook or "", ev.step, ev.actor))
     rows.sort(key=lambda r: r.ts)
     return rows
 

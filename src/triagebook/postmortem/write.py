@@ -19,11 +19,13 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from triagebook.config import Config
 from triagebook.errors import UsageError
+from triagebook.incident import events as E
 from triagebook.incident import ledger
 from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
 from triagebook.incident.timeline import render_timeline, timeline
 from triagebook.runbook.frontmatter import split_front_matter
+from triagebook.safetext import neutralise
 from triagebook.timeutil import utc, utc_now
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent / "templates" / "postmortem.md.j2"
@@ -78,14 +80,12 @@ def feedback(st: IncidentState, cfg: Config) -> str:
         link = f"[{use.title}](../runbooks/{rid}.md)"
         bad = []
         for s in st.steps_of(rid):
-            failed = [c for c in s.commands if c.get("exit_code") not in (0, None)
-                      or c.get("timed_out")]
             if s.status == "skipped":
                 bad.append(f"  - step {s.number} *{s.title}* skipped: "
                            f"{s.reason or 'no reason given'}")
-            for c in failed:
-                what = "timed out" if c.get("timed_out") else f"exit {c.get('exit_code')}"
-                bad.append(f"  - step {s.number} *{s.title}*: command failed ({what})")
+            for c in s.failed_commands:
+                bad.append(f"  - step {s.number} *{s.title}*: command failed "
+                           f"({_failure(c)})")
             if s.status == "pending":
                 bad.append(f"  - step {s.number} *{s.title}* never finished")
         lines.append(f"- {link} (`{rid}`)" + (":" if bad else ": every step done."))
@@ -93,6 +93,13 @@ def feedback(st: IncidentState, cfg: Config) -> str:
     if any("  - " in ln for ln in lines):
         lines.append("\nUpdate the runbook if this was a new failure mode.")
     return "\n".join(lines) or "_No runbook was used._"
+
+
+def _failure(c: E.Command) -> str:
+    if c.failed_line and c.exit_code and not (c.timed_out or c.interrupted):
+        line = neutralise(c.failed_command).replace("`", "'")
+        return f"exit {c.exit_code} at line {c.failed_line}" + (f": `{line}`" if line else "")
+    return neutralise(c.outcome())
 
 
 def responders(st: IncidentState) -> str:

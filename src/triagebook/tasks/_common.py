@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import sys
 from collections.abc import Callable
@@ -20,15 +21,27 @@ def project() -> Config:
     return load_config()
 
 
+HELP_WORDS = ("--help", "-h")
+
+
 def user_errors(fn: F) -> F:
-    """Turn a domain error into one line on stderr and exit 1 — never a traceback."""
+    """Turn a domain error into one line on stderr and exit 1 — never a traceback.
+
+    Also: `inv runbook.run --help` reaches the task with '--help' as NAME (Invoke reads
+    a word after a task as its positional argument); the task's help is printed instead.
+    """
+    params = list(inspect.signature(fn).parameters.values())[1:]  # after the Context
+    positional = [p.name for p in params if p.default is inspect.Parameter.empty]
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = [*args[1:], *(kwargs.get(name) for name in positional)]
         try:
+            if any(isinstance(v, str) and v in HELP_WORDS for v in values):
+                return _print_help(wrapper)
             return fn(*args, **kwargs)
         except TriagebookError as exc:
-            raise Exit(str(exc), code=1) from None
+            raise Exit(str(exc), code=exc.exit_code) from None
         except KeyboardInterrupt:
             raise Exit("interrupted", code=130) from None
         except BrokenPipeError:
@@ -37,6 +50,20 @@ def user_errors(fn: F) -> F:
             raise Exit(code=0) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _print_help(body: Callable[..., Any]) -> None:
+    """The help `inv --help TASK` prints, for the task whose body this is."""
+    from invoke.program import Program
+
+    from triagebook.tasks import namespace
+
+    ns = namespace()
+    for name in ns.task_names:
+        if ns[name].body is body:
+            Program(namespace=ns, binary="inv").run(["inv", "--help", name], exit=False)
+            return
+    raise Exit("no help found for this task; try inv --list", code=1)
 
 
 def choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
