@@ -137,9 +137,14 @@ def run(s: Session, rest: str) -> None:
                     interrupted_by=res.interrupted_by)
     s.record(cmd, step.number)
     verdict = "failed: " if cmd.failed and not (cmd.timed_out or cmd.interrupted) else ""
-    s.ui.say(f"{verdict}{cmd.outcome()} after {res.duration_s:.1f} s (recorded)")
-    if res.interrupted_by and res.interrupted_by != "Ctrl-C":
-        raise Leave(res.interrupted_by)  # SIGTERM/SIGHUP: the command first, then leave
+    leaving = res.interrupted_by and res.interrupted_by != "Ctrl-C"  # SIGTERM, SIGHUP
+    try:
+        s.ui.say(f"{verdict}{cmd.outcome()} after {res.duration_s:.1f} s (recorded)")
+    except OSError:
+        if not leaving:
+            raise
+    if leaving:
+        raise Leave(res.interrupted_by)  # the command is recorded; now the session ends
 
 
 def escalate(s: Session, rest: str) -> None:

@@ -14,6 +14,8 @@ Leaving — quit, end of input, that second Ctrl-C, SIGTERM, SIGHUP — always r
 
 from __future__ import annotations
 
+import errno
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,6 +190,11 @@ class Session:
                     self.ui.say("(cancelled)")
         except Leave as exc:
             reason = exc.reason
+        except OSError as exc:
+            if exc.errno not in (errno.EIO, errno.EPIPE, errno.EBADF):
+                raise
+            # the terminal went away under a prompt or a message (SIGHUP is on its way)
+            reason = "SIGHUP" if self.signals.pending == signal.SIGHUP else "terminal closed"
         finally:
             self.record(SessionEnded(reason=reason))
             self.farewell(reason)

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from invoke.exceptions import Exit
+from invoke.parser.argument import Argument
+from invoke.tasks import Task
 
 from triagebook.config import Config, load_config
 from triagebook.errors import TriagebookError, UsageError
@@ -64,6 +66,40 @@ def _print_help(body: Callable[..., Any]) -> None:
             Program(namespace=ns, binary="inv").run(["inv", "--help", name], exit=False)
             return
     raise Exit("no help found for this task; try inv --list", code=1)
+
+
+class _AfterHelp(Argument):
+    """A later positional that counts as given once an earlier one received --help."""
+
+    earlier: list[Argument]
+
+    @property
+    def value(self) -> Any:
+        value = self._value if self._value is not None else self.default
+        if value is None and any(a.raw_value in HELP_WORDS for a in self.earlier):
+            return ""
+        return value
+
+    @value.setter
+    def value(self, arg: str) -> None:
+        self.set_value(arg, cast=True)
+
+
+class TwoPositionals(Task):  # type: ignore[type-arg]
+    """A task with several positionals (`incident.note ID TEXT`) whose help still works.
+
+    `inv incident.note --help` gives '--help' as ID and nothing as TEXT, and Invoke's
+    parser stops at the missing TEXT before `user_errors` can print the help; here a
+    positional after a --help counts as given (empty), so the task body is reached.
+    """
+
+    def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
+        args = super().get_arguments(ignore_unknown_help)
+        positional = [a for a in args if a.positional]
+        for i, arg in enumerate(positional[1:], start=1):
+            arg.__class__ = _AfterHelp
+            arg.earlier = positional[:i]  # type: ignore[attr-defined]
+        return args
 
 
 def choice(name: str, value: str, allowed: tuple[str, ...]) -> str:

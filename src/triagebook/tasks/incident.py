@@ -14,7 +14,7 @@ from triagebook.incident import ledger
 from triagebook.incident.state import MILESTONES, fold
 from triagebook.incident.timeline import render_timeline, timeline
 from triagebook.safetext import neutralise
-from triagebook.tasks._common import choice, project, user_errors
+from triagebook.tasks._common import TwoPositionals, choice, project, user_errors
 from triagebook.timeutil import iso, local, utc
 
 
@@ -165,7 +165,7 @@ def _entry(fn, c_args: tuple[str, ...], at: str) -> None:
         print(f"post-mortem draft: {entry.postmortem}")
 
 
-@task(help={"id_": "incident id", "text": "the note", "at": AT_HELP})
+@task(klass=TwoPositionals, help={"id_": "incident id", "text": "the note", "at": AT_HELP})
 @user_errors
 def note(c, id_, text, at=""):
     """Add a note to an incident (works while a runner has it open)."""
@@ -192,8 +192,8 @@ def resolve(c, id_, at=""):
     _entry(milestone, (id_, "resolved"), at)
 
 
-@task(help={"id_": "incident id", "level": "SEV1, SEV2, SEV3 or SEV4 (any case)",
-            "at": AT_HELP})
+@task(klass=TwoPositionals, help={
+    "id_": "incident id", "level": "SEV1, SEV2, SEV3 or SEV4 (any case)", "at": AT_HELP})
 @user_errors
 def severity(c, id_, level, at=""):
     """Change an incident's severity (recorded; the post-mortem shows time at each)."""

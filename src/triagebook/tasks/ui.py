@@ -72,12 +72,18 @@ class RichUI(PlainUI):
     def ask(self, prompt: str) -> str | None:
         from rich.text import Text
 
+        # Rendered first and written in one go: a Ctrl-C cannot leave half of it in
+        # rich's buffer to be printed again later.
+        with self.console.capture() as cap:
+            self.console.print(Text(prompt, style="bold cyan"), end="")
         try:
-            return self.console.input(Text(prompt, style="bold cyan"))
+            self.console.file.write(cap.get())
+            self.console.file.flush()
+            return input()
         except EOFError:
             return None
         except KeyboardInterrupt:
-            self.console.print()
+            self.console.file.write("\n")
             raise
 
     def say(self, text: str) -> None:
@@ -92,7 +98,7 @@ class RichUI(PlainUI):
         from rich.text import Text
 
         self.console.print()
-        self.console.print(Rule(Text(header.text(self.console.width - 6), style="bold")))
+        self.console.print(Rule(Text(header.text(self.console.width - 4), style="bold")))
         for kind, text, lang in split_code(body):
             if kind == "code":  # whole lines, soft-wrapped by the terminal: copy-safe
                 code = Syntax(text, lang or "text", theme="monokai").highlight(text)
