@@ -189,3 +189,16 @@ def test_in_a_real_80_column_terminal_a_copy_gives_the_whole_command(proj):
     rows = [row.rstrip() for row in shown.splitlines()]
     assert rows.count(f"echo '{LONG_URL}'") == 2, shown
     assert f"inv runbook.run tty --incident {LONG_ID}" in rows, shown
+
+
+def test_at_80_columns_the_header_keeps_incident_severity_and_elapsed_time(proj):
+    child = spawn(proj, "INC-20261122-0214-k3fz", cols=80)  # a generated id's length
+    screen: list[str] = []
+    child.logfile_read = _Sink(screen)
+    walk_to_step(child, 3)
+    child.sendline("quit")
+    transcript(child)
+    lines = SGR.sub("", "".join(screen)).split("\r\n")
+    header = next(line for line in lines if "step 3/3" in line)
+    assert len(header) <= 80, header
+    assert re.search(r"· INC-20261122-0214-k3fz · SEV2 · \+\d\d:\d\d:\d\d ─+$", header), header

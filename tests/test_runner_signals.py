@@ -197,3 +197,46 @@ def test_closing_the_terminal_mid_command_records_it_and_kills_it(proj):
     (cmd,) = [e for e in events(proj, "INC-H2") if e["type"] == "command"]
     assert cmd["data"]["interrupted_by"] == "SIGHUP"
     assert ended(proj, "INC-H2") == ["SIGHUP"]
+
+
+def test_ctrl_c_while_an_escalation_is_delivered_waits_for_its_outcome(proj):
+    import http.server
+    import threading
+
+    arrived = threading.Event()
+
+    class SlowHook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            arrived.set()
+            time.sleep(2)  # the responder presses Ctrl-C in here
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowHook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    (proj / "invoke.yaml").write_text(
+        "triagebook:\n  escalation:\n    channels:\n"
+        "      page: {kind: webhook, url_env: TB_SLOW_HOOK, shape: slack}\n",
+        encoding="utf-8")
+    os.environ["TB_SLOW_HOOK"] = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    try:
+        child = spawn(proj, "INC-E1")
+        child.sendline("escalate RED api down")
+        assert arrived.wait(20)
+        child.sendintr()
+        child.expect("routing: send")  # the escalation finished…
+        child.expect("cancelled")  # …and only then did the Ctrl-C act, on the next prompt
+        child.expect("tb> ")
+        child.sendline("quit")
+        assert finish(child) == 0
+    finally:
+        server.shutdown()
+        del os.environ["TB_SLOW_HOOK"]
+    delivered = [e["data"]["channel"] for e in events(proj, "INC-E1")
+                 if e["type"] == "escalation.delivered"]
+    assert "page" in delivered
+    assert ended(proj, "INC-E1") == ["quit"]
