@@ -27,7 +27,7 @@ NAMES = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIG
 EXIT_CODES = {"Ctrl-C": 130, "SIGTERM": 143, "SIGHUP": 129}
 
 
-class Leave(BaseException):  # noqa: N818 - like KeyboardInterrupt: a request, not an error
+class Leave(BaseException):  # like KeyboardInterrupt: a request, not an error
     """End the session now (SIGTERM, SIGHUP); `reason` is what session.ended records.
 
     A BaseException, so `except Exception` on the way (a channel, a parser) cannot
@@ -49,6 +49,8 @@ class Signals:
     def __enter__(self) -> Signals:
         if self.install and threading.current_thread() is threading.main_thread():
             for signum in NAMES:
+                if signal.getsignal(signum) is signal.SIG_IGN:
+                    continue  # started under nohup (or the like): keep ignoring it
                 self._saved[signum] = signal.signal(signum, self._handler)
         return self
 
