@@ -79,7 +79,8 @@ def test_detected_year_typo_is_refused_before_anything_is_written(proj):
 def test_detected_in_the_future_is_refused(proj):
     res = run(proj, "INC-T", "quit\n", "--detected", "2999-11-22T02:14:00Z")
     assert res.returncode == 1
-    assert "is in the future" in res.stderr and res.stderr.count("\n") == 1
+    assert "is in the future" in res.stderr
+    assert res.stderr.count("\n") == 1
 
 
 def test_a_payload_of_the_wrong_type_is_refused_before_writing(tmp_path):
@@ -129,7 +130,8 @@ def test_list_shows_every_incident_and_one_line_for_the_bad_ledger(two):
     res = inv(two, "incident.list")
     assert_no_traceback(res)
     assert res.returncode == 0
-    assert "INC-GOOD" in res.stdout and "INC-OLD" in res.stdout
+    assert "INC-GOOD" in res.stdout
+    assert "INC-OLD" in res.stdout
     assert res.stderr.strip().splitlines() == [
         "warning: incidents/INC-OLD/events.jsonl: 1 bad event skipped (line 1: "
         "data.detected_at); inv incident.show INC-OLD for details"]
@@ -145,7 +147,8 @@ def test_time_driven_work_skips_the_bad_event_with_a_warning(two, cmd):
 
 def test_the_good_incident_shows_no_warning(two):
     res = inv(two, "incident.show", "INC-GOOD")
-    assert res.returncode == 0 and res.stderr == ""
+    assert res.returncode == 0
+    assert res.stderr == ""
 
 
 # ---- every command on a ledger with bad lines -----------------------------------------------
@@ -215,4 +218,5 @@ def test_a_torn_last_line_is_still_ignored_silently(proj):
     with open(proj / "incidents" / "INC-TORN" / "events.jsonl", "a") as fh:
         fh.write('{"seq": 9, "ts": "2026-')
     res = inv(proj, "incident.show", "INC-TORN")
-    assert res.returncode == 0 and res.stderr == ""
+    assert res.returncode == 0
+    assert res.stderr == ""

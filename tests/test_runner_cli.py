@@ -40,34 +40,42 @@ def test_piped_session_records_every_action(proj):
                      "severity SEV1\nmitigated\nquit\n")
     assert res.returncode == 0, res.stderr
     assert_no_traceback(res)
-    assert "step 1/4" in res.stdout and "Inspect srv-abc" in res.stdout
+    assert "step 1/4" in res.stdout
+    assert "Inspect srv-abc" in res.stdout
     assert "Look back 30m" in res.stdout  # optional value undefined: the default filter
-    assert "  | failing" in res.stdout and "exit 3 after" in res.stdout
+    assert "  | failing" in res.stdout
+    assert "exit 3 after" in res.stdout
     evs = events(proj, "INC-1")
     assert [e["seq"] for e in evs] == list(range(1, len(evs) + 1))
     assert [e["type"] for e in evs] == [
         "incident.opened", "runbook.attached", "session.started", "milestone", "step.done",
         "note", "step.skipped", "command", "severity.changed", "milestone", "session.ended"]
-    assert all(e["ts"].endswith("Z") and e["actor"] == "alice" for e in evs)
+    assert all(e["ts"].endswith("Z") for e in evs)
+    assert all(e["actor"] == "alice" for e in evs)
     assert all(e["runbook"] == "demo" for e in evs[1:])
     opened = evs[0]["data"]
-    assert opened["detected_at"] == "2026-11-22T02:14:00.000Z" and opened["severity"] == "SEV2"
+    assert opened["detected_at"] == "2026-11-22T02:14:00.000Z"
+    assert opened["severity"] == "SEV2"
     assert evs[1]["data"]["steps"][0] == "Inspect srv-abc"
-    assert len(evs[1]["data"]["hash"]) == 32 and (proj / evs[1]["data"]["snapshot"]).is_file()
+    assert len(evs[1]["data"]["hash"]) == 32
+    assert (proj / evs[1]["data"]["snapshot"]).is_file()
     cmd = evs[7]
-    assert cmd["step"] == 3 and cmd["data"]["exit_code"] == 3 and "failing" in cmd["data"]["output"]
+    assert cmd["step"] == 3
+    assert cmd["data"]["exit_code"] == 3
+    assert "failing" in cmd["data"]["output"]
     assert evs[6]["data"]["reason"] == "nothing to see"
 
     shown = inv(proj, "incident.show", "INC-1")
     assert "INC-1  SEV1  mitigated  Demo outage" in shown.stdout
     assert "done    1. Inspect srv-abc\n" in shown.stdout
     assert "skipped 2. Look back 30m — nothing to see (1 note)" in shown.stdout
-    assert "pending 3. Fail on purpose (1 command)" in shown.stdout
+    assert "pending 3. Fail on purpose (1 command, 1 FAILED)" in shown.stdout
     listed = inv(proj, "incident.list", "--format", "json")
     (row,) = json.loads(listed.stdout)
     assert (row["id"], row["status"], row["runbook"]) == ("INC-1", "mitigated", "demo")
     tl = json.loads(inv(proj, "incident.timeline", "INC-1", "--format", "json").stdout)
-    assert tl[0]["event"] == "detected" and tl[0]["ts"] == "2026-11-22T02:14:00Z"
+    assert tl[0]["event"] == "detected"
+    assert tl[0]["ts"] == "2026-11-22T02:14:00Z"
     csv = inv(proj, "incident.timeline", "INC-1", "--format", "csv").stdout
     assert csv.splitlines()[0] == "utc,local,event,detail,runbook,step"
 
@@ -79,7 +87,8 @@ def test_norun_and_bad_actions_record_nothing(proj):
     assert "unknown action 'frobnicate'" in res.stdout
     assert "severity: expected one of SEV1, SEV2, SEV3, SEV4 but received 'SEV9'" in res.stdout
     types = [e["type"] for e in events(proj, "INC-2")]
-    assert "command" not in types and "severity.changed" not in types
+    assert "command" not in types
+    assert "severity.changed" not in types
 
 
 def test_kill_9_mid_session_loses_nothing_recorded(proj):
@@ -147,9 +156,11 @@ def test_second_runner_is_refused_while_first_holds_the_incident(proj):
         if first.poll() is None:
             first.kill()
     types = [e["type"] for e in events(proj, "INC-C")]
-    assert types.count("step.done") == 1 and types.count("session.started") == 1
+    assert types.count("step.done") == 1
+    assert types.count("session.started") == 1
     third = run(proj, "--incident", "INC-C", "--context", "server_id=srv-abc", script="q\n")
-    assert third.returncode == 0 and "resuming INC-C" in third.stdout
+    assert third.returncode == 0
+    assert "resuming INC-C" in third.stdout
 
 
 @pytest.mark.parametrize("bad", ["../escape", "a/b", "INC 1", "x" * 65, ".", "..",
@@ -170,13 +181,15 @@ def test_changed_runbook_is_refused_then_forced(proj):
     rb.write_text(rb.read_text().replace("### Dangerous", "### Dangerous and renamed"))
     res = run(proj, "--incident", "INC-F", "--context", "server_id=srv-abc", script="q\n")
     assert res.returncode == 1
-    assert "demo changed since INC-F started" in res.stderr and "--force" in res.stderr
+    assert "demo changed since INC-F started" in res.stderr
+    assert "--force" in res.stderr
     assert_no_traceback(res)
     res = run(proj, "--incident", "INC-F", "--force", "--context", "server_id=srv-abc",
               script="q\n")
     assert res.returncode == 0, res.stderr
     forced = [e for e in events(proj, "INC-F") if e["type"] == "runbook.forced"]
-    assert len(forced) == 1 and forced[0]["data"]["steps"][3] == "Dangerous and renamed"
+    assert len(forced) == 1
+    assert forced[0]["data"]["steps"][3] == "Dangerous and renamed"
     assert "step 2/4" in res.stdout  # step 1 stays done
 
 
@@ -189,7 +202,8 @@ def test_missing_required_context_without_a_terminal(proj):
     assert "expected a value matching '^srv-[a-z0-9]+$' but received 'nope'" in res.stderr
     res = run(proj, "--detected", "2026-11-22 03:00", "--context", "server_id=srv-a",
               script="q\n")
-    assert res.returncode == 1 and "has no time zone" in res.stderr
+    assert res.returncode == 1
+    assert "has no time zone" in res.stderr
     res = inv(proj, "runbook.run", "dmeo", input="")
     assert "did you mean 'demo'" in res.stderr
 
@@ -199,7 +213,8 @@ def test_context_file_and_generated_id(proj):
     res = run(proj, "--context-file", "ctx.yaml", script="q\n")
     assert res.returncode == 0, res.stderr
     (iid,) = [p.name for p in (proj / "incidents").iterdir()]
-    assert iid.startswith("INC-") and len(iid) == len("INC-20261122-0214-k3fz")
+    assert iid.startswith("INC-")
+    assert len(iid) == len("INC-20261122-0214-k3fz")
     assert "Inspect srv-fromfile" in res.stdout
     attached = events(proj, iid)[1]["data"]
     assert attached["context"] == {"server_id": "srv-fromfile", "window": "2h"}
@@ -236,11 +251,15 @@ def test_command_timeout_and_second_runbook_in_the_same_incident(proj):
               env={"TRIAGEBOOK_OPERATOR": "bob"})
     assert res.returncode == 0, res.stderr
     assert time.time() - t0 < 20
-    assert "  | started" in res.stdout and "timed out after" in res.stdout
+    assert "  | started" in res.stdout
+    assert "timed out after" in res.stdout
     evs = events(proj, "INC-T")
     cmd = [e for e in evs if e["type"] == "command"][0]
-    assert cmd["runbook"] == "slow" and cmd["data"]["timed_out"] is True
-    assert cmd["data"]["exit_code"] is None and "never" not in cmd["data"]["output"]
+    assert cmd["runbook"] == "slow"
+    assert cmd["data"]["timed_out"] is True
+    assert cmd["data"]["exit_code"] is None
+    assert "never" not in cmd["data"]["output"]
     assert {e["runbook"] for e in evs if e["type"] == "runbook.attached"} == {"demo", "slow"}
     shown = inv(proj, "incident.show", "INC-T").stdout
-    assert "runbook demo: 1 done" in shown and "runbook slow: 1 done" in shown
+    assert "runbook demo: 1 done" in shown
+    assert "runbook slow: 1 done" in shown

@@ -43,6 +43,8 @@ class Problem:
 class TriagebookError(Exception):
     """Base of every error a user can act on; ``str()`` is the one-line message."""
 
+    exit_code = 1  # the command's exit status when this ends it
+
     def __str__(self) -> str:  # pragma: no cover - subclasses override
         return self.__class__.__name__
 
@@ -53,6 +55,17 @@ class UsageError(TriagebookError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Interrupted(TriagebookError):
+    """Stopped by a signal before anything was recorded (exit 128 + the signal)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.message, self.exit_code = message, exit_code
 
     def __str__(self) -> str:
         return self.message

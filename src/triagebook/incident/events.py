@@ -48,6 +48,11 @@ def _time(default: str | None = "", required: bool = False) -> Any:
     return field(default=default, metadata={"time": "required" if required else "optional"})
 
 
+# `at` (on Note, Milestone, SeverityChanged): when it happened, for an entry made later
+# (`inv incident.note … --at TIME`).  The event's `ts` stays the time it was written, so
+# the ledger remains append-only in write order; state and timeline use `at` when set.
+
+
 # ---- the incident ---------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,7 @@ class SeverityChanged(Payload):
     TYPE: ClassVar[str] = "severity.changed"
     from_: str = _key("from", "")
     to: str = ""
+    at: str | None = _time(None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +85,7 @@ class Milestone(Payload):
     name: str = ""
     via: str = "runner"
     text: str = ""
+    at: str | None = _time(None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +94,7 @@ class Note(Payload):
 
     TYPE: ClassVar[str] = "note"
     text: str = ""
+    at: str | None = _time(None)
 
 
 # ---- runbooks and sessions ------------------------------------------------------------
@@ -165,11 +173,34 @@ class Command(Payload):
     block: int = 1
     lang: str = "sh"
     command: str = ""
-    exit_code: int | None = None
+    exit_code: int | None = None  # 128+N when signal N ended it; None when timed out
     duration_s: float = 0.0
     timed_out: bool = False
-    output: str = ""
+    output: str = ""  # control characters written out (\x1b), secrets redacted
     truncated: bool = False
+    shell: str = ""  # what ran it: "bash -o errexit -o pipefail -o errtrace"
+    failed_line: int | None = None  # 1-based line of the block that failed
+    failed_command: str = ""  # that line's text
+    interrupted: bool = False  # stopped before it finished, by…
+    interrupted_by: str = ""  # …Ctrl-C, SIGTERM or SIGHUP
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.timed_out or self.interrupted
+                    or self.exit_code not in (0, None))
+
+    def outcome(self) -> str:
+        """One line: `exit 0`, `exit 1 at line 2: false | cat`, `timed out`, …"""
+        if self.timed_out:
+            return "timed out"
+        if self.interrupted:
+            code = f" (exit {self.exit_code})" if self.exit_code is not None else ""
+            return f"interrupted by {self.interrupted_by or 'a signal'}{code}"
+        where = ""
+        if self.failed_line and self.exit_code:
+            where = f" at line {self.failed_line}" + (f": {self.failed_command}"
+                                                      if self.failed_command else "")
+        return f"exit {self.exit_code}{where}"
 
 
 # ---- escalation -----------------------------------------------------------------------

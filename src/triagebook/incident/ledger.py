@@ -73,6 +73,19 @@ class Event:
         return parse_iso(self.ts)
 
     @property
+    def when(self) -> datetime:
+        """When it happened: the payload's `at` for an entry made later, else `time`."""
+        at = self.data.get("at")
+        if isinstance(at, str) and at:
+            try:
+                ts = parse_iso(at)
+            except ValueError:
+                return self.time
+            if ts.tzinfo is not None:
+                return ts
+        return self.time
+
+    @property
     def payload(self) -> Payload:
         return decode(self.type, self.data)
 

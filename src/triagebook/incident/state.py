@@ -27,7 +27,11 @@ class StepState:
     at: datetime | None = None
     reason: str = ""
     notes: list[tuple[datetime, str]] = field(default_factory=list)
-    commands: list[dict[str, object]] = field(default_factory=list)
+    commands: list[E.Command] = field(default_factory=list)
+
+    @property
+    def failed_commands(self) -> list[E.Command]:
+        return [c for c in self.commands if c.failed]
 
 
 @dataclass
@@ -69,6 +73,14 @@ class IncidentState:
     def first_runbook(self) -> str:
         return next(iter(self.runbooks), "")
 
+    def severity_at(self, when: datetime) -> str:
+        """The severity in force at `when`."""
+        current = self.severities[0][1] if self.severities else self.severity
+        for t, sev in self.severities:
+            if t <= when:
+                current = sev
+        return current
+
     def steps_of(self, runbook: str) -> list[StepState]:
         return sorted((s for s in self.steps.values() if s.runbook == runbook),
                       key=lambda s: s.number)
@@ -97,11 +109,12 @@ def _opened(st: IncidentState, ev: Event, p: E.Payload) -> None:
     assert isinstance(p, E.IncidentOpened)
     t = ev.time
     st.severity, st.title = p.severity or "", p.title or ""
-    st.detected_at = parse_iso(p.detected_at) if p.detected_at else t
+    detected = parse_iso(p.detected_at) if p.detected_at else t
+    st.detected_at = detected
     st.opened_at = t
     st.operator = ev.actor
     st.meta_for = p.meta_for or ""
-    st.severities.append((t, st.severity))
+    st.severities.append((detected, st.severity))  # in force from detection
 
 
 def _set_titles(st: IncidentState, rid: str, titles: list[str]) -> None:
@@ -151,25 +164,29 @@ def _note(st: IncidentState, ev: Event, p: E.Payload) -> None:
     assert isinstance(p, E.Note)
     s = st.step(ev)
     if s is not None:
-        s.notes.append((ev.time, p.text or ""))
+        s.notes.append((ev.when, p.text or ""))
 
 
 def _command(st: IncidentState, ev: Event, p: E.Payload) -> None:
+    assert isinstance(p, E.Command)
     s = st.step(ev)
     if s is not None:
-        s.commands.append({**ev.data, "ts": ev.ts})
+        s.commands.append(p)
 
 
 def _milestone(st: IncidentState, ev: Event, p: E.Payload) -> None:
     assert isinstance(p, E.Milestone)
     if p.name in MILESTONES and p.name not in st.milestones:
-        st.milestones[p.name] = (ev.time, p.via or "runner")
+        st.milestones[p.name] = (ev.when, p.via or "runner")
 
 
 def _severity(st: IncidentState, ev: Event, p: E.Payload) -> None:
     assert isinstance(p, E.SeverityChanged)
-    st.severity = p.to or st.severity
-    st.severities.append((ev.time, st.severity))
+    if p.to:
+        st.severities.append((ev.when, p.to))
+        # an entry made later (--at) may fall before others: the latest in time is in force
+        st.severities.sort(key=lambda pair: pair[0])
+        st.severity = st.severities[-1][1]
 
 
 FOLDS: dict[type[E.Payload], Fold] = {

@@ -19,6 +19,7 @@ from triagebook.incident import events as E
 from triagebook.incident.ledger import Event
 from triagebook.incident.state import IncidentState
 from triagebook.mdtext import md_code, md_text
+from triagebook.safetext import neutralise
 from triagebook.timeutil import local, utc
 
 
@@ -34,7 +35,7 @@ class Row:
 
 
 def _one_line(text: object) -> str:
-    s = str(text).strip().replace("\n", " ⏎ ")
+    s = neutralise(str(text).strip().replace("\n", " ⏎ "))
     return s if len(s) <= 120 else s[:117] + "..."
 
 
@@ -44,12 +45,8 @@ def _step(st: IncidentState, ev: Event) -> str:
     return f"step {ev.step} {title}".strip()
 
 
-def command_outcome(p: E.Command) -> str:
-    return "timed out" if p.timed_out else f"exit {p.exit_code}"
-
-
 def _command(p: E.Command, code: Callable[[str], str]) -> str:
-    return (f"{code(_one_line(p.command or ''))} → {command_outcome(p)} "
+    return (f"{code(_one_line(p.command or ''))} → {_one_line(p.outcome())} "
             f"({float(p.duration_s or 0):.1f} s)")
 
 
@@ -66,9 +63,9 @@ def _describe(st: IncidentState, ev: Event, p: E.Payload) -> tuple[str, str] | N
     if isinstance(p, E.StepSkipped):
         return "step skipped", f"{_step(st, ev)} — {p.reason or 'no reason given'}"
     if isinstance(p, E.Note):
-        return "note", p.text or ""
+        return "note", _one_line(p.text or "")
     if isinstance(p, E.Command):
-        return "command", _command(p, lambda c: f"`{c}`")
+        return ("command failed" if p.failed else "command"), _command(p, lambda c: f"`{c}`")
     if isinstance(p, E.Milestone):
         return p.name or "milestone", f"via {p.via or 'runner'}" + (f": {p.text}" if p.text
                                                                      else "")
@@ -90,9 +87,13 @@ def timeline(st: IncidentState) -> list[Row]:
         p = ev.payload
         found = _describe(st, ev, p)
         if found is not None:
+            event, detail = found
+            if ev.when != ev.time:  # an entry made later (--at): say when it was written
+                detail += f" (entered {utc(ev.time)})"
             md = _command(p, md_code) if isinstance(p, E.Command) else ""
-            rows.append(Row(ev.time, found[0], found[1], ev.runbook or "", ev.step, ev.actor,
-                            md))
+            if md and ev.when != ev.time:
+                md += f" (entered {utc(ev.time)})"
+            rows.append(Row(ev.when, event, detail, ev.runbook or "", ev.step, ev.actor, md))
     rows.sort(key=lambda r: r.ts)
     return rows
 

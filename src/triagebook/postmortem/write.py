@@ -21,6 +21,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from triagebook.config import Config
 from triagebook.errors import TriagebookError, UsageError
+from triagebook.incident import events as E
 from triagebook.incident import ledger
 from triagebook.incident.durable import write_file
 from triagebook.incident.redaction import Redactor
@@ -29,6 +30,7 @@ from triagebook.incident.timeline import render_timeline, timeline
 from triagebook.mdtext import md_code, md_text
 from triagebook.postmortem.blocks import BlockError, replace_blocks
 from triagebook.runbook.frontmatter import split_front_matter
+from triagebook.safetext import neutralise
 from triagebook.timeutil import utc, utc_now
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent / "templates" / "postmortem.md.j2"
@@ -83,15 +85,12 @@ def feedback(st: IncidentState, cfg: Config) -> str:
         link = f"[{md_text(use.title)}](../runbooks/{quote(rid)}.md)"
         bad = []
         for s in st.steps_of(rid):
-            failed = [c for c in s.commands if c.get("exit_code") not in (0, None)
-                      or c.get("timed_out")]
             title = f"*{md_text(s.title)}*"
             if s.status == "skipped":
                 bad.append(f"  - step {s.number} {title} skipped: "
                            f"{md_text(s.reason or 'no reason given')}")
-            for c in failed:
-                what = "timed out" if c.get("timed_out") else f"exit {c.get('exit_code')}"
-                bad.append(f"  - step {s.number} {title}: command failed ({what})")
+            for c in s.failed_commands:
+                bad.append(f"  - step {s.number} {title}: command failed ({_failure(c)})")
             if s.status == "pending":
                 bad.append(f"  - step {s.number} {title} never finished")
         lines.append(f"- {link} ({md_code(rid)})" + (":" if bad else ": every step done."))
@@ -99,6 +98,14 @@ def feedback(st: IncidentState, cfg: Config) -> str:
     if any("  - " in ln for ln in lines):
         lines.append("\nUpdate the runbook if this was a new failure mode.")
     return "\n".join(lines) or "_No runbook was used._"
+
+
+def _failure(c: E.Command) -> str:
+    if c.failed_line and c.exit_code and not (c.timed_out or c.interrupted):
+        line = neutralise(c.failed_command or "")
+        return f"exit {c.exit_code} at line {c.failed_line}" + (f": {md_code(line)}" if line
+                                                                  else "")
+    return md_text(neutralise(c.outcome()))
 
 
 def responders(st: IncidentState) -> str:

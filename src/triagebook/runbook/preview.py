@@ -24,18 +24,13 @@ def render_runbook(rb: Runbook, given: Mapping[str, str] | None,
                    extra: Mapping[str, object] | None = None) -> str:
     """Markdown for `inv runbook.show`.
 
-    With no context given, placeholders show as visible `<name>` markers; once
-    any value is given, rendering is strict and a missing one is an error.
+    Values given (already checked, defaults applied: `values.check_values`) are filled
+    in; every other placeholder shows as a visible `<name>` marker.  A secret is never
+    printed, even when given.
     """
-    if given:
-        # Strict: a missing required value fails naming it and its step.  Optional and
-        # secret values stay visibly marked; a secret is never printed, even when given.
-        optional = [v.name for v in rb.context if not v.required or v.secret]
-        values: dict[str, object] = marked_values([*BUILTINS, *optional], extra or {})
-        values.update({k: v for k, v in given.items() if k not in rb.secret_names})
-    else:
-        names = [*BUILTINS, *(v.name for v in rb.context)]
-        values = marked_values(names, extra or {})
+    values: dict[str, object] = marked_values([*BUILTINS, *(v.name for v in rb.context)],
+                                              extra or {})
+    values.update({k: v for k, v in (given or {}).items() if k not in rb.secret_names})
     lines = [
         f"# {rb.title}",
         "",

@@ -1,4 +1,5 @@
-"""Incident context values: parsed from `k=v` pairs, checked against the runbook."""
+"""Values from the command line: context `k=v` pairs checked against the runbook, and
+severities (any case: `sev2` is SEV2)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,16 @@ import re
 from collections.abc import Iterable, Mapping
 
 from triagebook.errors import UsageError, did_you_mean
-from triagebook.runbook.model import BUILTINS, Runbook
+from triagebook.runbook.model import BUILTINS, SEVERITIES, Runbook
+
+
+def parse_severity(value: str, flag: str = "--severity") -> str:
+    """SEV1..SEV4 in any case, returned upper-case; anything else is one clear error."""
+    name = value.strip().upper()
+    if name not in SEVERITIES:
+        raise UsageError(f"{flag}: expected one of {', '.join(SEVERITIES)} but received "
+                         f"{value!r}")
+    return name
 
 
 def parse_pairs(pairs: Iterable[str], flag: str = "--context") -> dict[str, str]:
@@ -40,12 +50,24 @@ def check_values(rb: Runbook, values: Mapping[str, str], require: bool) -> dict[
             raise UsageError(f"{rb.id}: context {name}: expected a value matching "
                              f"{var.pattern!r} but received {shown}")
         out[name] = value
+    missing = []
     for var in rb.context:
         if var.name not in out and var.default is not None:
             out[var.name] = var.default
         if require and var.required and var.name not in out:
-            ex = f" (e.g. {var.example})" if var.example and not var.secret else ""
-            raise UsageError(f"{rb.id}: required context '{var.name}' is missing: "
-                             f"{var.description or 'no description'}; pass --context "
-                             f"{var.name}=VALUE{ex}")
+            missing.append(var)
+    if len(missing) == 1:
+        var = missing[0]
+        ex = f" (e.g. {var.example})" if var.example and not var.secret else ""
+        raise UsageError(f"{rb.id}: required context '{var.name}' is missing: "
+                         f"{var.description or 'no description'}; pass --context "
+                         f"{var.name}=VALUE{ex}")
+    if missing:
+        what = "; ".join(
+            f"'{v.name}' ({v.description or 'no description'}"
+            + (f", e.g. {v.example}" if v.example and not v.secret else "") + ")"
+            for v in missing)
+        flags = " ".join(f"--context {v.name}=VALUE" for v in missing)
+        raise UsageError(f"{rb.id}: {len(missing)} required context values are missing: "
+                         f"{what}; pass {flags}")
     return out

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from triagebook.incident import events as E
 from triagebook.runbook.model import RUNNABLE_LANGS, SEVERITIES
 from triagebook.runner.session import Session, secret_env
-from triagebook.runner.shell import run_shell
+from triagebook.runner.shell import describe, interpreter, run_shell
+from triagebook.runner.signals import Leave
+from triagebook.safetext import neutralise
 from triagebook.timeutil import iso
 
 HELP = """actions (first word, any case):
@@ -114,19 +116,35 @@ def run(s: Session, rest: str) -> None:
     if missing:
         s.ui.say(f"cannot run: no value for {', '.join(missing)}; pass --context")
         return
-    shown = s.redactor.text(command)
-    s.ui.say(f"about to run ({block.lang}, timeout {s.timeout:.0f} s):\n{shown}")
-    answer = s.ui.ask("run it? [y/N] ")
+    shown = neutralise(s.redactor.text(command), newlines=True)
+    s.ui.say(f"about to run ({describe(interpreter())}, timeout {s.timeout:.0f} s; "
+             f"Ctrl-C stops it):")
+    s.ui.command(shown)
+    answer = s.ask("run it? [y/N] ")
     if (answer or "").strip().lower() not in ("y", "yes"):
         s.ui.say("not run")
         return
     env = {secret_env(k): v for k, v in s.secrets.items()}
-    res = run_shell(command, block.lang, env, str(s.cwd), s.timeout, s.redactor, s.ui.output)
-    what = "timed out" if res.timed_out else f"exit {res.exit_code}"
-    s.record(E.Command(block=n, lang=block.lang, command=shown, exit_code=res.exit_code,
-                       duration_s=res.duration_s, timed_out=res.timed_out, output=res.output,
-                       truncated=res.truncated), step.number)
-    s.ui.say(f"{what} after {res.duration_s:.1f} s (recorded)")
+    res = run_shell(command, block.lang, env, str(s.cwd), s.timeout, s.redactor, s.ui.output,
+                    s.signals)
+    lines = shown.split("\n")
+    failed_command = lines[res.failed_line - 1].strip() \
+        if res.failed_line and res.failed_line <= len(lines) else ""
+    cmd = E.Command(block=n, lang=block.lang, command=shown, exit_code=res.exit_code,
+                    duration_s=res.duration_s, timed_out=res.timed_out, output=res.output,
+                    truncated=res.truncated, shell=res.shell, failed_line=res.failed_line,
+                    failed_command=failed_command, interrupted=bool(res.interrupted_by),
+                    interrupted_by=res.interrupted_by)
+    s.record(cmd, step.number)
+    verdict = "failed: " if cmd.failed and not (cmd.timed_out or cmd.interrupted) else ""
+    leaving = res.interrupted_by and res.interrupted_by != "Ctrl-C"  # SIGTERM, SIGHUP
+    try:
+        s.ui.say(f"{verdict}{cmd.outcome()} after {res.duration_s:.1f} s (recorded)")
+    except OSError:
+        if not leaving:
+            raise
+    if leaving:
+        raise Leave(res.interrupted_by)  # the command is recorded; now the session ends
 
 
 def escalate(s: Session, rest: str) -> None:
@@ -135,6 +153,7 @@ def escalate(s: Session, rest: str) -> None:
         return
     word, _, text = rest.partition(" ")
     cls = word.upper() if word.upper() in ("RED", "YELLOW", "GREEN") else None
+    s.ui.say("escalating (Ctrl-C waits until every channel has answered and it is recorded)")
     for line in s.hooks.escalate(s.ledger.id, cls, text if cls else rest, s.secrets):
         s.ui.say(line)
 

@@ -7,6 +7,9 @@ resolve (postmortem/hook.py) and escalation through the configured channels.
 
 from __future__ import annotations
 
+import contextlib
+import io
+
 from triagebook.config import Config
 from triagebook.postmortem.hook import on_resolved
 from triagebook.runner.session import Hooks
@@ -19,10 +22,15 @@ def hooks_for(cfg: Config, actor: str = "", clock: Clock = utc_now) -> Hooks:
         # imported when used: channels (smtplib, urllib) stay out of the runner's start-up
         from triagebook.escalation.service import escalate
 
-        out = escalate(cfg, incident_id, cls, diagnosis, actor=actor, clock=clock,
-                       secrets=secrets)
+        # A stdout channel writes the message to this terminal, once per channel; the
+        # runner shows it once itself, so those copies are caught here, not printed.
+        copies = io.StringIO()
+        with contextlib.redirect_stdout(copies):
+            out = escalate(cfg, incident_id, cls, diagnosis, actor=actor, clock=clock,
+                           secrets=secrets)
         d = out.decision
-        lines = [out.message.text() + f"\nrouting: {d.action} — {d.reason}"]
+        via = f" via {', '.join(d.channels)}" if d.channels else ""
+        lines = [out.message.text(), f"routing: {d.action}{via} — {d.reason}"]
         lines += [f"delivery failed (recorded; inv escalation.tick retries): {f}"
                   for f in out.failures]
         return lines

@@ -1,14 +1,21 @@
 """The step walker: one step at a time, every action recorded before the prompt returns.
 
-Input, output and the clock are injected (a `UI`, a `Clock`), and so is what happens
-around the walk (`Hooks`: the post-mortem draft on resolve, escalation), so the same
-loop serves a terminal, a pipe and tests.  Secrets never reach the screen or the
-ledger: in templates a secret is the environment reference `${TRIAGEBOOK_SECRET_NAME}`,
-which is also what a command runs with — the value travels only in its environment.
+Input, output, the clock and signals are injected (a `UI`, a `Clock`, `Signals`), and so
+is what happens around the walk (`Hooks`: the post-mortem draft on resolve, escalation),
+so the same loop serves a terminal, a pipe and tests.  Secrets never reach the screen or
+the ledger: in templates a secret is the environment reference
+`${TRIAGEBOOK_SECRET_NAME}`, which is also what a command runs with — the value travels
+only in its environment.
+
+Ctrl-C at a prompt cancels that prompt; twice in a row at the step prompt leaves.
+Leaving — quit, end of input, that second Ctrl-C, SIGTERM, SIGHUP — always records
+`session.ended` with its reason and prints the command that resumes.
 """
 
 from __future__ import annotations
 
+import errno
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +27,9 @@ from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
 from triagebook.runbook.model import Runbook, Step
 from triagebook.runbook.templates import RenderFailure, render
+from triagebook.runner.header import Header
+from triagebook.runner.signals import Leave, Signals
+from triagebook.safetext import neutralise
 from triagebook.timeutil import Clock, iso
 
 
@@ -28,12 +38,19 @@ def secret_env(name: str) -> str:
 
 
 class UI(Protocol):
+    """What the walk needs from a front end (tasks/ui.py: plain for pipes, rich for a tty).
+
+    `ask` and `secret` return None at end of input and let KeyboardInterrupt (Ctrl-C)
+    through, after ending the prompt's line.  Text is data, never markup.
+    """
+
     interactive: bool
 
     def ask(self, prompt: str) -> str | None: ...
     def say(self, text: str) -> None: ...
-    def step(self, header: str, body: str) -> None: ...
+    def step(self, header: Header, body: str) -> None: ...
     def output(self, line: str) -> None: ...
+    def command(self, text: str) -> None: ...  # to copy: whole lines, never broken or cut
     def secret(self, prompt: str) -> str | None: ...
 
 
@@ -59,6 +76,7 @@ class Session:
     cwd: Path
     timeout: float = 300.0
     hooks: Hooks = field(default_factory=Hooks)
+    signals: Signals = field(default_factory=lambda: Signals(install=False))
     current: int = 1
 
     def state(self) -> IncidentState:
@@ -109,15 +127,15 @@ class Session:
             secs = int((self.clock() - st.detected_at).total_seconds())
             sign = "-" if secs < 0 else "+"
             secs = abs(secs)
-            elapsed = f" · {sign}{secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d} " \
-                      f"since detection"
+            elapsed = f"{sign}{secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
         status = st.steps.get((self.rb.id, step.number))
-        mark = f" [{status.status}]" if status and status.status != "pending" else ""
         title, _ = self.render(step.title, st)
         body, missing = self.render(step.body, st)
-        header = (f"step {step.number}/{len(self.rb.steps)}{mark} · {title} · {self.rb.id} · "
-                  f"{self.ledger.id} · {st.severity}{elapsed}")
-        self.ui.step(header, self.redactor.text(body))
+        header = Header(step.number, len(self.rb.steps),
+                        status.status if status and status.status != "pending" else "",
+                        neutralise(self.redactor.text(title)), self.rb.id, self.ledger.id,
+                        st.severity, elapsed)
+        self.ui.step(header, neutralise(self.redactor.text(body), newlines=True))
         for name in missing:
             self.ui.say(f"note: no value for '{name}' (optional); shown as <{name}>. Pass "
                         f"--context {name}=VALUE next time.")
@@ -127,33 +145,70 @@ class Session:
                         f"'run' or 'run N')")
 
     # ---- the loop --------------------------------------------------------------------
+    def ask(self, prompt: str) -> str | None:
+        """A prompt where Ctrl-C (KeyboardInterrupt) and SIGTERM/SIGHUP (Leave) act."""
+        with self.signals.live():
+            return self.ui.ask(prompt)
+
     def walk(self) -> str:
+        """Walk until the responder leaves; returns why (as session.ended records it)."""
         from triagebook.runner.actions import ACTIONS
 
         self.record(SessionStarted(resume_at=self.current))
-        reason = "quit"
-        self.show_current()
-        while True:
-            line = self.ui.ask("tb> ")
-            if line is None:
-                reason = "end of input"
-                break
-            line = line.strip()
-            if not line:
-                continue
-            word, _, rest = line.partition(" ")
-            word = word.lower()
-            if word in ("quit", "q", "exit"):
-                break
-            handler = ACTIONS.get(word)
-            if handler is None:
-                self.ui.say(f"unknown action '{word}'; type help for the list")
-                continue
-            handler(self, rest.strip())
-        self.record(SessionEnded(reason=reason))
-        self.ui.say(f"left {self.ledger.id} ({self.state().status}); resume with: "
-                    f"inv runbook.run {self.rb.id} --incident {self.ledger.id}")
+        reason = "crashed"  # replaced on every way out but a bug, which is re-raised
+        try:
+            self.show_current()
+            cancelled = False  # the last prompt was cancelled with Ctrl-C
+            while True:
+                try:
+                    line = self.ask("tb> ")
+                except KeyboardInterrupt:
+                    if cancelled:
+                        reason = "Ctrl-C"
+                        break
+                    cancelled = True
+                    self.ui.say("(cancelled; Ctrl-C again to leave, or type quit)")
+                    continue
+                cancelled = False
+                if line is None:
+                    reason = "end of input"
+                    break
+                word, _, rest = line.strip().partition(" ")
+                word = word.lower()
+                if not word:
+                    continue
+                if word in ("quit", "q", "exit"):
+                    reason = "quit"
+                    break
+                handler = ACTIONS.get(word)
+                if handler is None:
+                    self.ui.say(f"unknown action '{word}'; type help for the list")
+                    continue
+                try:
+                    handler(self, rest.strip())
+                except KeyboardInterrupt:  # Ctrl-C at an action's own prompt
+                    self.ui.say("(cancelled)")
+        except Leave as exc:
+            reason = exc.reason
+        except OSError as exc:
+            if exc.errno not in (errno.EIO, errno.EPIPE, errno.EBADF):
+                raise
+            # the terminal went away under a prompt or a message (SIGHUP is on its way)
+            reason = "SIGHUP" if self.signals.pending == signal.SIGHUP else "terminal closed"
+        finally:
+            self.record(SessionEnded(reason=reason))
+            self.farewell(reason)
         return reason
+
+    def farewell(self, reason: str) -> None:
+        """Say how to come back; the terminal may be gone already (SIGHUP)."""
+        why = "" if reason == "quit" else f" ({reason})"
+        try:
+            self.ui.say(f"left {self.ledger.id}{why}, status {self.state().status}; "
+                        f"resume with:")
+            self.ui.command(f"inv runbook.run {self.rb.id} --incident {self.ledger.id}")
+        except OSError:
+            pass
 
     def current_step(self) -> Step | None:
         if 1 <= self.current <= len(self.rb.steps):

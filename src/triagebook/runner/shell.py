@@ -1,9 +1,23 @@
-"""Running one shell block: streamed, redacted, bounded, with a timeout."""
+"""Running one shell block: strict, streamed, neutralised, redacted, bounded, stoppable.
+
+A `sh`, `bash` or `shell` block runs as one script under
+`bash -o errexit -o pipefail -o errtrace`: the first failing line — or failing stage of
+a pipeline — ends it with that exit status, as a responder reading it top to bottom
+would assume.  An ERR trap reports the failing line on a pipe of its own (never mixed
+into the output).  Without bash, `/bin/sh -e` runs it and the line is not known.
+
+The block runs in its own process group and session, with stdin closed, in the project
+folder, with the runner's environment plus the secrets' `TRIAGEBOOK_SECRET_*` variables.
+Ctrl-C (KeyboardInterrupt from `Signals.live`), SIGTERM/SIGHUP (`Leave`) and the timeout
+stop the whole group: SIGINT (or SIGTERM), then SIGKILL after a grace period; the output
+so far is kept and the result says what stopped it.
+"""
 
 from __future__ import annotations
 
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import time
@@ -11,8 +25,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from triagebook.incident.redaction import Redactor
+from triagebook.runner.signals import Leave, Signals
+from triagebook.safetext import neutralise
 
 KEEP = 8 * 1024  # characters of output kept at each end for the ledger
+GRACE = 2.0  # seconds a stopped command gets before the next, harder signal
+BASH_OPTIONS = ("-o", "errexit", "-o", "pipefail", "-o", "errtrace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,61 +40,199 @@ class Result:
     output: str
     timed_out: bool
     truncated: bool
+    shell: str = ""
+    failed_line: int | None = None  # 1-based line of the block that failed
+    interrupted_by: str = ""  # "Ctrl-C", "SIGTERM", "SIGHUP" when a signal stopped it
+
+
+def interpreter() -> list[str]:
+    bash = shutil.which("bash") or ("/bin/bash" if os.path.exists("/bin/bash") else None)
+    return [bash, *BASH_OPTIONS] if bash else ["/bin/sh", "-e"]
+
+
+def describe(argv: list[str]) -> str:
+    """`bash -o errexit -o pipefail -o errtrace`: the interpreter as the ledger records it."""
+    return " ".join([os.path.basename(argv[0]), *argv[1:]])
+
+
+def _trap(fd: int) -> str:
+    # One line before the block, so the block's line N is the script's line N + 1.  Only
+    # the main shell reports ($BASH_SUBSHELL 0): a failure inside $(...) that errexit
+    # lets pass is not the line that ended the block.
+    return (f"trap 'tb_s=$?; if [ \"$BASH_SUBSHELL\" = 0 ]; then printf \"%s %s\\n\" "
+            f"\"$tb_s\" \"$LINENO\" >&{fd}; fi 2>/dev/null || :' ERR\n")
+
+
+def _silent(line: str) -> None:
+    pass
+
+
+class _Output:
+    """The output kept for the ledger: head and tail, each about KEEP characters."""
+
+    def __init__(self, redactor: Redactor, echo: Callable[[str], None]) -> None:
+        self.redactor, self.echo = redactor, echo
+        self.head: list[str] = []
+        self.tail: list[str] = []
+        self.size_head = self.size_tail = 0
+        self.truncated = False
+        self.pending = b""
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        self.pending += chunk
+        *lines, self.pending = self.pending.split(b"\n")
+        if final and self.pending:
+            lines.append(self.pending)
+            self.pending = b""
+        for raw in lines:
+            text = raw.decode("utf-8", "replace").removesuffix("\r")
+            self.line(neutralise(self.redactor.text(text)))
+
+    def line(self, line: str) -> None:
+        try:
+            self.echo(line)
+        except OSError:  # the terminal went away (SIGHUP follows): keep recording
+            self.echo = _silent
+        if self.size_head < KEEP:
+            self.head.append(line)
+            self.size_head += len(line) + 1
+            return
+        self.tail.append(line)
+        self.size_tail += len(line) + 1
+        while self.size_tail > KEEP and self.tail:
+            self.size_tail -= len(self.tail.pop(0)) + 1
+            self.truncated = True
+
+    def text(self) -> str:
+        cut = ["[... output truncated ...]"] if self.truncated else []
+        return "\n".join(self.head + cut + self.tail)
 
 
 def run_shell(command: str, lang: str, env: Mapping[str, str], cwd: str, timeout: float,
-              redactor: Redactor, echo: Callable[[str], None]) -> Result:
-    shell = "/bin/bash" if lang == "bash" and os.path.exists("/bin/bash") else "/bin/sh"
+              redactor: Redactor, echo: Callable[[str], None],
+              signals: Signals | None = None) -> Result:
+    signals = signals or Signals(install=False)
+    argv = interpreter()
+    bash = argv[0] != "/bin/sh"
+    report_r, report_w = os.pipe() if bash else (-1, -1)
+    script = (_trap(report_w) + command) if bash else command
     start = time.monotonic()
-    proc = subprocess.Popen([shell, "-c", command], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=cwd,
-                            env={**os.environ, **env}, start_new_session=True)
+    try:
+        proc = subprocess.Popen([*argv, "-c", script], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=cwd,
+                                env={**os.environ, **env}, start_new_session=True,
+                                pass_fds=(report_w,) if bash else ())
+    finally:
+        if bash:
+            os.close(report_w)
     assert proc.stdout is not None
-    head: list[str] = []
-    tail: list[str] = []
-    size_head = size_tail = 0
-    truncated = timed_out = False
+    out = _Output(redactor, echo)
+    reports = b""
     sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    pending = b""
-    while True:
-        left = timeout - (time.monotonic() - start)
-        if left <= 0:
-            timed_out = True
-            os.killpg(proc.pid, signal.SIGKILL)
-            break
-        if not sel.select(timeout=min(left, 0.5)):
-            if proc.poll() is not None:
-                break
-            continue
-        chunk = os.read(proc.stdout.fileno(), 65536)
-        if not chunk:
-            break
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        for raw in lines:
-            line = redactor.text(raw.decode("utf-8", "replace"))
-            echo(line)
-            if size_head < KEEP:
-                head.append(line)
-                size_head += len(line) + 1
-            else:
-                tail.append(line)
-                size_tail += len(line) + 1
-                while size_tail > KEEP and tail:
-                    size_tail -= len(tail.pop(0)) + 1
-                    truncated = True
-    if pending:
-        line = redactor.text(pending.decode("utf-8", "replace"))
-        echo(line)
-        tail.append(line)
+    sel.register(proc.stdout, selectors.EVENT_READ, "out")
+    if bash:
+        os.set_blocking(report_r, False)
+        sel.register(report_r, selectors.EVENT_READ, "report")
+    stopped_by = ""
+    timed_out = False
+    stop_at: float | None = None  # when the next, harder signal is due
+    stop_signal: int = signal.SIGKILL
+    open_streams = 2 if bash else 1
+    try:
+        while open_streams:
+            now = time.monotonic()
+            stopping = bool(stopped_by) or timed_out
+            if not stopping and now - start >= timeout:
+                timed_out = stopping = True
+                stop_at, stop_signal = _stop(proc, signal.SIGTERM)
+            if stop_at is not None and now >= stop_at:
+                _kill(proc, stop_signal)
+                stop_at = now + GRACE if stop_signal != signal.SIGKILL else None
+                stop_signal = signal.SIGKILL
+            wait = 0.2 if stopping else min(0.5, max(0.0, timeout - (now - start)))
+            try:
+                if stopping:  # signals wait until the command is stopped and recorded
+                    ready = sel.select(timeout=wait)
+                else:
+                    with signals.live():
+                        ready = sel.select(timeout=wait)
+            except KeyboardInterrupt:
+                stopped_by = "Ctrl-C"
+                stop_at, stop_signal = _stop(proc, signal.SIGINT)
+                continue
+            except Leave as exc:
+                stopped_by = exc.reason
+                stop_at, stop_signal = _stop(proc, signal.SIGTERM)
+                continue
+            if not ready and proc.poll() is not None:
+                break  # finished; a background child may still hold the pipe open
+            for key, _ in ready:
+                chunk = os.read(key.fd, 65536)
+                if key.data == "report":
+                    reports += chunk
+                else:
+                    out.feed(chunk)
+                if not chunk:
+                    sel.unregister(key.fd)
+                    open_streams -= 1
+        out.feed(b"", final=True)
+        code = _reap(proc)
+    finally:
+        if proc.poll() is None or stopped_by or timed_out:
+            _kill(proc, signal.SIGKILL)  # never leave the group running behind us
+            proc.wait()
+        sel.close()
+        proc.stdout.close()
+        if bash:
+            reports += _drain(report_r)
+            os.close(report_r)
+        signals.discard_interrupts()
+    stopped = bool(stopped_by) or timed_out
+    exit_code = None if timed_out and not stopped_by else code
+    return Result(exit_code, round(time.monotonic() - start, 3), out.text(), timed_out,
+                  out.truncated, describe(argv),
+                  None if stopped else _failed_line(reports, exit_code), stopped_by)
+
+
+def _stop(proc: subprocess.Popen[bytes], first: int) -> tuple[float, int]:
+    """Send the first signal to the group; returns when to send the next one, and which."""
+    _kill(proc, first)
+    return time.monotonic() + GRACE, signal.SIGTERM if first == signal.SIGINT \
+        else signal.SIGKILL
+
+
+def _kill(proc: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> int:
     try:
         code = proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        _kill(proc, signal.SIGKILL)
         code = proc.wait()
-    sel.close()
-    proc.stdout.close()
-    body = "\n".join(head + (["[... output truncated ...]"] if truncated else []) + tail)
-    return Result(None if timed_out else code, round(time.monotonic() - start, 3), body,
-                  timed_out, truncated)
+    return 128 - code if code < 0 else code  # killed by signal N: 128+N, as a shell says
+
+
+def _drain(fd: int) -> bytes:
+    data = b""
+    try:
+        while chunk := os.read(fd, 65536):
+            data += chunk
+    except BlockingIOError:
+        pass
+    return data
+
+
+def _failed_line(reports: bytes, exit_code: int | None) -> int | None:
+    """The block's line the ERR trap reported last, if its status is the exit status."""
+    lines = reports.decode("ascii", "replace").split()
+    if exit_code in (None, 0) or len(lines) < 2:
+        return None
+    status, lineno = lines[-2], lines[-1]
+    if not (status.isdigit() and lineno.isdigit()) or int(status) != exit_code:
+        return None
+    return int(lineno) - 1 if int(lineno) > 1 else None

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from triagebook.config import Config
-from triagebook.errors import UsageError
+from triagebook.errors import Interrupted, UsageError
 from triagebook.incident import events as E
-from triagebook.incident.ledger import Ledger, new_id
+from triagebook.incident.ledger import IncidentBusy, Ledger, new_id
 from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, RunbookUse, fold
 from triagebook.runbook.catalog import load_one
-from triagebook.runbook.model import SEVERITIES, Runbook
-from triagebook.runbook.values import check_values
+from triagebook.runbook.model import Runbook
+from triagebook.runbook.values import check_values, parse_severity
 from triagebook.runner.context import ask_context, operator_name, read_context_file
 from triagebook.runner.session import UI, Hooks, Session
+from triagebook.runner.signals import EXIT_CODES, Leave, Signals
+from triagebook.safetext import neutralise
 from triagebook.timeutil import Clock, iso, utc_now
 
 
@@ -35,46 +39,82 @@ class RunRequest:
 
 
 def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
-          hooks: Hooks | None = None) -> str:
-    """Open or resume the incident and walk the runbook; returns why the walk ended."""
+          hooks: Hooks | None = None, signals: Signals | None = None) -> str:
+    """Open or resume the incident and walk the runbook; returns why the walk ended.
+
+    Everything that can be refused is checked, and every value gathered, before anything
+    is written: a start that fails leaves no incident folder and no lock behind.
+    """
     rb = load_one(cfg, req.name)
-    if req.severity and req.severity not in SEVERITIES:
-        raise UsageError(f"--severity: expected one of {', '.join(SEVERITIES)} but received "
-                         f"{req.severity!r}")
+    severity = parse_severity(req.severity) if req.severity else ""
+    now = clock()
+    if req.detected is not None and req.detected > now:
+        raise UsageError(f"--detected {iso(req.detected)}: is in the future (now {iso(now)}); "
+                         f"give the time it was detected")
     given = dict(req.context or {})
     if req.context_file:
         given = {**read_context_file(req.context_file), **given}
     secrets = {k: v for k, v in given.items() if k in rb.secret_names}
     redactor = Redactor(secrets)
-    ledger = Ledger(cfg.incidents_dir, req.incident or new_id(clock()),
+    ledger = Ledger(cfg.incidents_dir, req.incident or new_id(now),
                     req.operator or operator_name(), redactor, clock)
-    with ledger:
-        st = fold(ledger.id, ledger.events)
-        use = st.runbooks.get(rb.id)
-        if use is not None and use.hash != rb.content_hash and not req.force:
-            raise UsageError(
-                f"{rb.id} changed since {ledger.id} started (hash {use.hash[:12]} → "
-                f"{rb.content_hash[:12]}); the steps may no longer match what was done. "
-                f"Compare with {use.snapshot}, then rerun with --force to continue (recorded)")
-        values = _gather(rb, {**(use.context if use else {}), **given}, ui, secrets, redactor)
+    with signals or Signals() as sig:
+        previous = _unchanged(rb, fold(ledger.id, ledger.events), ledger.id, req.force)
+        earlier = dict(previous.context) if previous else {}
+        try:
+            with sig.live():  # nothing is written yet: Ctrl-C or SIGTERM simply stop here
+                values = _gather(rb, {**earlier, **given}, ui, secrets, redactor)
+        except KeyboardInterrupt:
+            raise Interrupted(f"interrupted before {ledger.id} was opened; nothing recorded",
+                              130) from None
+        except Leave as exc:
+            raise Interrupted(f"stopped by {exc.reason} before {ledger.id} was opened; "
+                              f"nothing recorded", EXIT_CODES.get(exc.reason, 1)) from None
+        sources = _sources(rb, values, given, earlier)
         plain = {k: v for k, v in values.items() if k not in rb.secret_names}
-        fresh = not ledger.events
-        if fresh:
-            ledger.append(E.IncidentOpened(
-                severity=req.severity or rb.severity, title=rb.title,
-                detected_at=iso(req.detected or clock()), timezone=cfg.policy.timezone))
-        elif req.severity and req.severity != st.severity:
-            ledger.append(E.SeverityChanged(from_=st.severity, to=req.severity))
-        session = Session(rb=rb, ledger=ledger, ui=ui, values=plain, secrets=secrets,
-                          redactor=redactor, clock=clock, cwd=cfg.root, timeout=req.timeout,
-                          hooks=hooks or Hooks())
-        _attach(cfg, rb, ledger, use, plain, session.step_titles())
-        st = fold(ledger.id, ledger.events)
-        for p in st.problems:  # bad lines are skipped; the responder should know
-            ui.say(str(replace(p, path=cfg.display(Path(p.path)))))
-        _greet(ui, st, rb, ledger.id, fresh)
-        session.current = st.first_unfinished(rb.id) or len(rb.steps) + 1
-        return session.walk()
+        made = [p for p in (cfg.incidents_dir, ledger.dir) if not p.exists()]
+        try:
+            with ledger:
+                st = fold(ledger.id, ledger.events)  # again, under the lock
+                use = _unchanged(rb, st, ledger.id, req.force)
+                fresh = not ledger.events
+                if fresh:
+                    ledger.append(E.IncidentOpened(
+                        severity=severity or rb.severity, title=rb.title,
+                        detected_at=iso(req.detected or now), timezone=cfg.policy.timezone))
+                elif severity and severity != st.severity:
+                    ledger.append(E.SeverityChanged(from_=st.severity, to=severity))
+                session = Session(rb=rb, ledger=ledger, ui=ui, values=plain, secrets=secrets,
+                                  redactor=redactor, clock=clock, cwd=cfg.root,
+                                  timeout=req.timeout, hooks=hooks or Hooks(), signals=sig)
+                _attach(cfg, rb, ledger, use, plain, session.step_titles())
+                st = fold(ledger.id, ledger.events)
+                for p in st.problems:  # bad lines are skipped; the responder should know
+                    ui.say(str(replace(p, path=cfg.display(Path(p.path)))))
+                _greet(ui, st, rb, ledger.id, fresh, values, sources, redactor)
+                session.current = st.first_unfinished(rb.id) or len(rb.steps) + 1
+                return session.walk()
+        except IncidentBusy:
+            raise  # the folder is the other runner's
+        except BaseException:
+            if made and not ledger.events:  # refused before its first event: leave no trace
+                shutil.rmtree(ledger.dir, ignore_errors=True)
+                if cfg.incidents_dir in made:
+                    with contextlib.suppress(OSError):
+                        cfg.incidents_dir.rmdir()  # only if still empty
+            raise
+
+
+def _unchanged(rb: Runbook, st: IncidentState, incident_id: str,
+               force: bool) -> RunbookUse | None:
+    """The runbook's earlier use in this incident; refused if it changed, unless forced."""
+    use = st.runbooks.get(rb.id)
+    if use is not None and use.hash != rb.content_hash and not force:
+        raise UsageError(
+            f"{rb.id} changed since {incident_id} started (hash {use.hash[:12]} → "
+            f"{rb.content_hash[:12]}); the steps may no longer match what was done. "
+            f"Compare with {use.snapshot}, then rerun with --force to continue (recorded)")
+    return use
 
 
 def _gather(rb: Runbook, given: dict[str, str], ui: UI, secrets: dict[str, str],
@@ -89,6 +129,24 @@ def _gather(rb: Runbook, given: dict[str, str], ui: UI, secrets: dict[str, str],
                 redactor.add(name, values[name])
     check_values(rb, values, require=True)
     return values
+
+
+def _sources(rb: Runbook, values: dict[str, str], given: dict[str, str],
+             earlier: dict[str, str]) -> dict[str, str]:
+    """Where each value came from: given, from the incident, default, or entered."""
+    out = {}
+    for var in rb.context:
+        if var.name not in values:
+            continue
+        if var.name in given:
+            out[var.name] = "given"
+        elif var.name in earlier:
+            out[var.name] = "from the incident"
+        elif var.default is not None and values[var.name] == var.default:
+            out[var.name] = "default"
+        else:
+            out[var.name] = "entered"
+    return out
 
 
 def _attach(cfg: Config, rb: Runbook, ledger: Ledger, use: RunbookUse | None,
@@ -110,16 +168,27 @@ def _attach(cfg: Config, rb: Runbook, ledger: Ledger, use: RunbookUse | None,
         ledger.append(E.ContextSet(values=changed), runbook=rb.id)
 
 
-def _greet(ui: UI, st: IncidentState, rb: Runbook, incident_id: str, fresh: bool) -> None:
+def _greet(ui: UI, st: IncidentState, rb: Runbook, incident_id: str, fresh: bool,
+           values: dict[str, str], sources: dict[str, str], redactor: Redactor) -> None:
     if fresh:
         ui.say(f"opened {incident_id} ({st.severity}) with {rb.id}: {rb.title}")
-        return
-    done = [s for s in st.steps_of(rb.id) if s.status != "pending"]
-    ui.say(f"resuming {incident_id} ({st.status}, {st.severity}): "
-           f"{len(done)}/{len(rb.steps)} steps finished")
-    for s in done:
-        why = f" — {s.reason}" if s.reason else ""
-        ui.say(f"  {s.status:7s} step {s.number}: {s.title}{why}")
+    else:
+        done = [s for s in st.steps_of(rb.id) if s.status != "pending"]
+        ui.say(f"resuming {incident_id} ({st.status}, {st.severity}): "
+               f"{len(done)}/{len(rb.steps)} steps finished")
+        for s in done:
+            why = f" — {s.reason}" if s.reason else ""
+            ui.say(f"  {s.status:7s} step {s.number}: {s.title}{why}")
+    if rb.context:
+        ui.say("context:")
+    for var in rb.context:
+        if var.name not in values:
+            ui.say(f"  {var.name}: not set")
+            continue
+        shown = "(secret, not shown)" if var.secret else neutralise(
+            redactor.text(values[var.name]))
+        source = sources.get(var.name, "")
+        ui.say(f"  {var.name} = {shown}" + ("" if source == "given" else f"   ({source})"))
 
 
 def _snapshot(cfg: Config, rb: Runbook, ledger: Ledger) -> Path:

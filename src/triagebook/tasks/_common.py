@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from invoke.exceptions import Exit
+from invoke.parser.argument import Argument
+from invoke.tasks import Task
 
 from triagebook.config import Config, load_config
 from triagebook.errors import Problem, TriagebookError, UsageError
@@ -22,15 +25,27 @@ def project() -> Config:
     return load_config()
 
 
+HELP_WORDS = ("--help", "-h")
+
+
 def user_errors(fn: F) -> F:
-    """Turn a domain error into one line on stderr and exit 1 — never a traceback."""
+    """Turn a domain error into one line on stderr and exit 1 — never a traceback.
+
+    Also: `inv runbook.run --help` reaches the task with '--help' as NAME (Invoke reads
+    a word after a task as its positional argument); the task's help is printed instead.
+    """
+    params = list(inspect.signature(fn).parameters.values())[1:]  # after the Context
+    positional = [p.name for p in params if p.default is inspect.Parameter.empty]
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = [*args[1:], *(kwargs.get(name) for name in positional)]
         try:
+            if any(isinstance(v, str) and v in HELP_WORDS for v in values):
+                return _print_help(wrapper)
             return fn(*args, **kwargs)
         except TriagebookError as exc:
-            raise Exit(str(exc), code=1) from None
+            raise Exit(str(exc), code=exc.exit_code) from None
         except KeyboardInterrupt:
             raise Exit("interrupted", code=130) from None
         except BrokenPipeError:
@@ -39,6 +54,54 @@ def user_errors(fn: F) -> F:
             raise Exit(code=0) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _print_help(body: Callable[..., Any]) -> None:
+    """The help `inv --help TASK` prints, for the task whose body this is."""
+    from invoke.program import Program
+
+    from triagebook.tasks import namespace
+
+    ns = namespace()
+    for name in ns.task_names:
+        if ns[name].body is body:
+            Program(namespace=ns, binary="inv").run(["inv", "--help", name], exit=False)
+            return
+    raise Exit("no help found for this task; try inv --list", code=1)
+
+
+class _AfterHelp(Argument):
+    """A later positional that counts as given once an earlier one received --help."""
+
+    earlier: list[Argument]
+
+    @property
+    def value(self) -> Any:
+        value = self._value if self._value is not None else self.default
+        if value is None and any(a.raw_value in HELP_WORDS for a in self.earlier):
+            return ""
+        return value
+
+    @value.setter
+    def value(self, arg: str) -> None:
+        self.set_value(arg, cast=True)
+
+
+class TwoPositionals(Task):  # type: ignore[type-arg]
+    """A task with several positionals (`incident.note ID TEXT`) whose help still works.
+
+    `inv incident.note --help` gives '--help' as ID and nothing as TEXT, and Invoke's
+    parser stops at the missing TEXT before `user_errors` can print the help; here a
+    positional after a --help counts as given (empty), so the task body is reached.
+    """
+
+    def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
+        args = super().get_arguments(ignore_unknown_help)
+        positional = [a for a in args if a.positional]
+        for i, arg in enumerate(positional[1:], start=1):
+            arg.__class__ = _AfterHelp
+            arg.earlier = positional[:i]  # type: ignore[attr-defined]
+        return args
 
 
 def choice(name: str, value: str, allowed: tuple[str, ...]) -> str:

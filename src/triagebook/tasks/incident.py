@@ -1,4 +1,4 @@
-"""`inv incident.*`: read incident ledgers."""
+"""`inv incident.*`: read incident ledgers; the incident commander's entries."""
 
 from __future__ import annotations
 
@@ -13,7 +13,15 @@ from triagebook.errors import UsageError
 from triagebook.incident import ledger
 from triagebook.incident.state import MILESTONES, fold
 from triagebook.incident.timeline import render_timeline, timeline
-from triagebook.tasks._common import choice, project, user_errors, warn, warn_ledgers
+from triagebook.safetext import neutralise
+from triagebook.tasks._common import (
+    TwoPositionals,
+    choice,
+    project,
+    user_errors,
+    warn,
+    warn_ledgers,
+)
 from triagebook.timeutil import iso, local, utc
 
 
@@ -73,9 +81,13 @@ def show(c, id_):
         for s in steps:
             extra = f" — {s.reason}" if s.reason else ""
             notes = f" ({len(s.notes)} note{'s' * (len(s.notes) != 1)})" if s.notes else ""
-            cmds = f" ({len(s.commands)} command{'s' * (len(s.commands) != 1)})" \
-                if s.commands else ""
+            n = len(s.commands)
+            failed = len(s.failed_commands)
+            cmds = (f" ({n} command{'s' * (n != 1)}" + (f", {failed} FAILED" if failed else "")
+                    + ")") if n else ""
             print(f"  {s.status:7s} {s.number}. {s.title}{extra}{notes}{cmds}")
+            for cmd in s.failed_commands:
+                print(f"            FAILED: {neutralise(cmd.outcome())}")
 
 
 @task(help={"id_": "incident id", "format_": "md (default), json or csv"})
@@ -154,6 +166,58 @@ def digest(c):
     warn_ledgers(cfg, ((iid, evs.problems) for iid, evs in ledger.iter_all(cfg.incidents_dir)))
 
 
+AT_HELP = ("when it happened, if earlier than now: ISO 8601 with offset or "
+           "'YYYY-MM-DD HH:MM Zone/Name' (not in the future)")
+
+
+def _entry(fn, c_args: tuple[str, ...], at: str) -> None:
+    from triagebook.runner.context import operator_name
+    from triagebook.timeutil import parse_time
+
+    entry = fn(project(), *c_args, at=parse_time(at, "--at") if at else None,
+               actor=operator_name())
+    print(entry.message)
+    if entry.postmortem:
+        print(f"post-mortem draft: {entry.postmortem}")
+
+
+@task(klass=TwoPositionals, help={"id_": "incident id", "text": "the note", "at": AT_HELP})
+@user_errors
+def note(c, id_, text, at=""):
+    """Add a note to an incident (works while a runner has it open)."""
+    from triagebook.incident.commands import note as add_note
+
+    _entry(add_note, (id_, text), at)
+
+
+@task(help={"id_": "incident id", "at": AT_HELP})
+@user_errors
+def mitigate(c, id_, at=""):
+    """Record that the incident is mitigated (impact stopped; not yet resolved)."""
+    from triagebook.incident.commands import milestone
+
+    _entry(milestone, (id_, "mitigated"), at)
+
+
+@task(help={"id_": "incident id", "at": AT_HELP})
+@user_errors
+def resolve(c, id_, at=""):
+    """Record that the incident is resolved; SEV1/SEV2 get a post-mortem draft."""
+    from triagebook.incident.commands import milestone
+
+    _entry(milestone, (id_, "resolved"), at)
+
+
+@task(klass=TwoPositionals, help={
+    "id_": "incident id", "level": "SEV1, SEV2, SEV3 or SEV4 (any case)", "at": AT_HELP})
+@user_errors
+def severity(c, id_, level, at=""):
+    """Change an incident's severity (recorded; the post-mortem shows time at each)."""
+    from triagebook.incident.commands import set_severity
+
+    _entry(set_severity, (id_, level), at)
+
+
 ns = Collection("incident")
 ns.add_task(list_, name="list")
 ns.add_task(show)
@@ -161,3 +225,5 @@ ns.add_task(timeline_, name="timeline")
 ns.add_task(escalate)
 ns.add_task(ack)
 ns.add_task(digest)
+for t in (note, mitigate, resolve, severity):
+    ns.add_task(t)

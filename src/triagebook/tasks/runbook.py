@@ -15,11 +15,10 @@ from triagebook.runbook.catalog import Catalog, load_catalog, load_one
 from triagebook.runbook.lint import as_json, summary
 from triagebook.runbook.lint import lint as run_lint
 from triagebook.runbook.match import match as run_match
-from triagebook.runbook.model import SEVERITIES
 from triagebook.runbook.preview import render_runbook
 from triagebook.runbook.scaffold import new_runbook
 from triagebook.runbook.schema import json_schema
-from triagebook.runbook.values import check_values, parse_pairs
+from triagebook.runbook.values import check_values, parse_pairs, parse_severity
 from triagebook.tasks._common import choice, project, user_errors
 
 FORMATS = ("table", "json")
@@ -34,7 +33,7 @@ def _warn_broken(cat: Catalog) -> None:
 
 
 @task(help={
-    "severity": "only this severity (SEV1..SEV4)",
+    "severity": "only this severity (SEV1..SEV4, any case)",
     "route": "only runbooks owned by this route",
     "service": "only runbooks touching this service",
     "format_": "table (default) or json",
@@ -44,7 +43,7 @@ def list_(c, severity="", route="", service="", format_="table"):
     """List the runbook catalog, optionally filtered."""
     choice("format", format_, FORMATS)
     if severity:
-        choice("severity", severity, SEVERITIES)
+        severity = parse_severity(severity)
     cat = load_catalog(project())
     books = [rb for rb in cat.sorted()
              if (not severity or rb.severity == severity)
@@ -99,12 +98,16 @@ def show(c, name, context=None):
     """Print a runbook with its placeholders filled (or visibly marked)."""
     values = parse_pairs(context or [])
     rb = load_one(project(), name)
-    checked = check_values(rb, values, require=False) if values else {}
+    checked = check_values(rb, values, require=False)  # defaults applied
     print(render_runbook(rb, checked), end="")
+    missing = [v.name for v in rb.context if v.required and v.name not in checked]
+    if values and missing:
+        print(f"note: no value for {', '.join(missing)}; shown as "
+              f"{', '.join(f'<{n}>' for n in missing)}", file=sys.stderr)
 
 
 @task(help={
-    "text": "an error code, a whole log line, a JSON error body or a symptom",
+    "text": "an error code, a whole log line, a JSON error body or a symptom; - reads stdin",
     "format_": "text (default) or json: [{id, score, reason}]",
     "limit": "how many results at most (default 10)",
 })
@@ -112,8 +115,11 @@ def show(c, name, context=None):
 def match(c, text, format_="text", limit=10):
     """Rank the runbooks for an error code, log line or symptom, saying why."""
     choice("format", format_, ("text", "json"))
+    if text == "-":
+        text = sys.stdin.read()
     if not text.strip():
-        raise UsageError("runbook.match: give an error code, log line or symptom to match")
+        raise UsageError("runbook.match: give an error code, log line or symptom to match "
+                         "(or - to read it from stdin)")
     cat = load_catalog(project())
     found = run_match(cat, text, limit=limit)
     if format_ == "json":
@@ -133,7 +139,7 @@ def match(c, text, format_="text", limit=10):
     "incident": "incident id to open or resume (default: a new INC-YYYYMMDD-HHMM-xxxx)",
     "context": "NAME=VALUE for a placeholder; repeat for several",
     "context_file": "YAML file of NAME: VALUE pairs",
-    "severity": "incident severity (default: the runbook's)",
+    "severity": "incident severity, any case (default: the runbook's)",
     "detected": "when it was detected: ISO 8601 with offset or 'YYYY-MM-DD HH:MM Zone/Name'",
     "force": "resume even though the runbook changed since the incident started (recorded)",
     "command_timeout": "seconds a 'run' command may take (default 300)",
@@ -143,6 +149,7 @@ def run(c, name, incident="", context=None, context_file="", severity="", detect
         force=False, command_timeout=300.0):
     """Walk a runbook step by step into a durable incident ledger."""
     from triagebook.runner.lifecycle import hooks_for
+    from triagebook.runner.signals import EXIT_CODES, Signals
     from triagebook.runner.start import RunRequest, start
     from triagebook.tasks.ui import PlainUI, RichUI
     from triagebook.timeutil import check_past, parse_time, utc_now
@@ -156,7 +163,9 @@ def run(c, name, incident="", context=None, context_file="", severity="", detect
                                          detected) if detected else None, force=force,
                      timeout=float(command_timeout))
     ui = RichUI() if sys.stdin.isatty() and sys.stdout.isatty() else PlainUI()
-    start(cfg, req, ui, hooks=hooks_for(cfg))
+    reason = start(cfg, req, ui, hooks=hooks_for(cfg), signals=Signals())
+    if reason in EXIT_CODES:  # left by Ctrl-C or a signal: say so in the exit status
+        raise Exit(code=EXIT_CODES[reason])
 
 
 @task(help={"name": "the new runbook's id; becomes runbooks/NAME.md"})
