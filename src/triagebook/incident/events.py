@@ -162,6 +162,8 @@ class Command(Payload):
     timed_out: bool = False
     output: str = ""
     truncated: bool = False
+    destructive: bool = False  # the block was marked destructive (runner/evidence.py)
+    forced: bool = False  # ...and ran without evidence on its step: the responder typed force
 
 
 # ---- escalation -----------------------------------------------------------------------

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from triagebook.incident import events as E
 from triagebook.runbook.model import RUNNABLE_LANGS, SEVERITIES
+from triagebook.runner.evidence import gate
 from triagebook.runner.session import Session, secret_env
 from triagebook.runner.shell import run_shell
 from triagebook.timeutil import iso
@@ -116,6 +117,9 @@ def run(s: Session, rest: str) -> None:
         return
     shown = s.redactor.text(command)
     s.ui.say(f"about to run ({block.lang}, timeout {s.timeout:.0f} s):\n{shown}")
+    forced = gate(s, step, block)  # capture before destroy; None: refused, and said why
+    if forced is None:
+        return
     answer = s.ui.ask("run it? [y/N] ")
     if (answer or "").strip().lower() not in ("y", "yes"):
         s.ui.say("not run")
@@ -125,7 +129,8 @@ def run(s: Session, rest: str) -> None:
     what = "timed out" if res.timed_out else f"exit {res.exit_code}"
     s.record(E.Command(block=n, lang=block.lang, command=shown, exit_code=res.exit_code,
                        duration_s=res.duration_s, timed_out=res.timed_out, output=res.output,
-                       truncated=res.truncated), step.number)
+                       truncated=res.truncated, destructive=block.destructive,
+                       forced=forced), step.number)
     s.ui.say(f"{what} after {res.duration_s:.1f} s (recorded)")
 
 
