@@ -58,8 +58,9 @@ def _describe(st: IncidentState, ev: Event, p: E.Payload) -> tuple[str, str] | N
     if isinstance(p, E.Note):
         return "note", p.text or ""
     if isinstance(p, E.Command):
+        forced = " — destructive, forced without evidence" if p.forced else ""
         return "command", (f"`{_one_line(p.command or '')}` → {command_outcome(p)} "
-                           f"({float(p.duration_s or 0):.1f} s)")
+                           f"({float(p.duration_s or 0):.1f} s){forced}")
     if isinstance(p, E.Milestone):
         return p.name or "milestone", f"via {p.via or 'runner'}" + (f": {p.text}" if p.text
                                                                      else "")
