@@ -105,3 +105,15 @@ def test_bad_targets_are_one_line(walked, tmp_path):
         assert res.returncode == 1
         assert_no_traceback(res)
         assert words in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+
+
+def test_reordered_steps_are_marked_moved_once(walked):
+    path = walked / "runbooks" / "wedged.md"
+    text = path.read_text()
+    head, rest = text.split("### Restart the worker\n")
+    restart, tell = rest.split("### Tell the team\n")
+    path.write_text(f"{head}### Tell the team\n{tell.rstrip()}\n\n### Restart the worker\n"
+                    f"{restart}")
+    out = inv(walked, "incident.replay", "INC-R").stdout
+    assert "steps 1 moved" in out and out.count("[MOVED since: moved to step") == 1
+    assert "EDITED" not in out and "ADDED" not in out and "REMOVED" not in out

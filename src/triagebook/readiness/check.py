@@ -1,10 +1,9 @@
-"""The result of one readiness check, and the run of them all in a fixed order."""
+"""The result of one readiness check, and how a list of them is reported."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Literal
 
 Status = Literal["ok", "warn", "fail"]
@@ -22,24 +21,6 @@ class Check:
     def __str__(self) -> str:
         tail = f" — {self.fix}" if self.fix and self.status != "ok" else ""
         return f"{self.status:<4}  {self.name}: {self.detail}{tail}"
-
-
-def run_checks(root: Path | None = None, timeout: float = 3.0) -> list[Check]:
-    """Every check, in the order an on-call engineer would fix them."""
-    from triagebook.readiness import channels, local
-
-    cfg, config_check = local.config(root)
-    return [
-        local.python(),
-        local.tzdata(cfg),
-        config_check,
-        local.runbooks(cfg),
-        local.incidents_folder(cfg),
-        *channels.settings(cfg),
-        *channels.reachable(cfg, timeout),
-        local.deliveries(cfg),
-        local.offline_site(cfg),
-    ]
 
 
 def failed(checks: list[Check]) -> bool:

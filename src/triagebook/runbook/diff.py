@@ -73,7 +73,7 @@ def _compare(a: Step, b: Step, moved: bool) -> StepChange:
     if body_changed:
         parts.append("text or commands changed")
     if moved:
-        parts.append(f"moved: now step {b.number} (was {a.number})")
+        parts.append(f"moved to step {b.number} (was {a.number})")
     elif a.number != b.number:
         parts.append(f"now step {b.number}")
     kind = "edited" if body_changed or a.title.strip() != b.title.strip() else (

@@ -5,7 +5,8 @@ from __future__ import annotations
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from triagebook.readiness.check import as_json, failed, run_checks, summary
+from triagebook.readiness import run_checks
+from triagebook.readiness.check import as_json, failed, summary
 from triagebook.tasks._common import choice, user_errors
 
 
