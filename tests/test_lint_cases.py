@@ -37,6 +37,9 @@ CASES = [
     ("duplicate-key.md", "duplicate-key", 7, "error"),
     ("stale-review.md", "stale-review", 7, "warning"),
     ("unused-context.md", "unused-context", 8, "warning"),
+    ("destructive-not-shell.md", "destructive-not-shell", 14, "warning"),
+    ("destructive-norun.md", "destructive-norun", 14, "warning"),
+    ("unknown-fence-word.md", "unknown-fence-word", 14, "warning"),
 ]
 
 
@@ -69,6 +72,13 @@ def test_message_names_key_expected_and_received(tmp_path):
 def test_unknown_field_suggests_the_right_name(tmp_path):
     (p,) = [p for p in run_lint(tmp_path, "unknown-field.md") if p.code == "unknown-field"]
     assert "did you mean 'severity'" in p.message
+
+
+def test_misspelt_destructive_is_caught_with_the_right_word(tmp_path):
+    (p,) = [p for p in run_lint(tmp_path, "unknown-fence-word.md")
+            if p.code == "unknown-fence-word"]
+    assert "'destructve' means nothing to the runner" in p.message
+    assert "did you mean 'destructive'" in p.message
 
 
 def test_sandbox_case_names_the_attribute(tmp_path):

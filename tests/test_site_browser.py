@@ -117,3 +117,16 @@ def test_offline_variant_searches_from_file_url(project, browser):
     assert "SEV2" in page.locator("[data-tb-panel]").inner_text()
     page.context.close()
     assert outside == []
+
+
+def test_destructive_block_shows_its_label(project, browser):
+    outside: list[str] = []
+    with serve(project / "site") as base:
+        page = guarded_page(browser, outside)
+        page.goto(base + "/runbooks/bad-deploy-rollback/")
+        block = page.locator(".tb-destructive").first
+        assert "helm -n" in block.inner_text() and "rollback" in block.inner_text()
+        label = block.evaluate("el => getComputedStyle(el, '::before').content")
+        assert label == '"destructive: the runner asks for evidence first"'
+        page.context.close()
+    assert outside == []

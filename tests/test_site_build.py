@@ -197,3 +197,12 @@ def test_postmortems_published_and_linked(tmp_path):
     panel = page(root / "site", "runbooks/token-failure")
     assert 'href="../../postmortems/INC-20261101-0300-abcd/"' in panel
     assert "postmortems/INC-20261101-0300-abcd" not in page(root / "site", "runbooks/jobs-stuck")
+
+
+def test_destructive_blocks_are_labelled_and_marked_fences_stay_code(built):
+    html = page(built, "runbooks/bad-deploy-rollback")
+    assert html.count('<div class="tb-destructive highlight" data-tb-label="destructive: the '
+                      'runner asks for evidence first">') == 1
+    norun = page(built, "runbooks/iam-permission-denied")
+    assert "sh norun" not in norun  # without the rewrite superfences shows it as inline text
+    assert "<pre><span></span><code>git<span" in norun

@@ -183,6 +183,8 @@ class Command(Payload):
     failed_command: str = ""  # that line's text
     interrupted: bool = False  # stopped before it finished, by…
     interrupted_by: str = ""  # …Ctrl-C, SIGTERM or SIGHUP
+    destructive: bool = False  # the block was marked destructive (runner/evidence.py)
+    forced: bool = False  # ...and ran without evidence on its step: the responder typed force
 
     @property
     def failed(self) -> bool:

@@ -47,7 +47,8 @@ def _step(st: IncidentState, ev: Event) -> str:
 
 def _command(p: E.Command, code: Callable[[str], str]) -> str:
     return (f"{code(_one_line(p.command or ''))} → {_one_line(p.outcome())} "
-            f"({float(p.duration_s or 0):.1f} s)")
+            f"({float(p.duration_s or 0):.1f} s)"
+            + (" — destructive, forced without evidence" if p.forced else ""))
 
 
 def _describe(st: IncidentState, ev: Event, p: E.Payload) -> tuple[str, str] | None:

@@ -8,6 +8,9 @@ from datetime import date
 
 from triagebook.errors import Problem, did_you_mean
 from triagebook.runbook.catalog import Catalog
+from triagebook.runbook.model import RUNNABLE_LANGS, Runbook
+
+FENCE_WORDS = ("norun", "destructive")  # what the runner reads after a block's language
 
 
 def lint(cat: Catalog, today: date) -> list[Problem]:
@@ -24,6 +27,7 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
                                         f"related: no runbook with id '{rel}'{extra}"))
         for code in rb.failure_classes:
             claims[code.lower()].append(rb.id)
+        problems.extend(_fence_words(rb))
         for var in rb.context:
             if var.name not in rb.placeholders:
                 problems.append(Problem(rb.path, var.line, "unused-context",
@@ -50,6 +54,34 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
                                         f"{others}; routing becomes ambiguous", "warning"))
     problems.sort(key=lambda p: (p.path, p.line or 0, p.code))
     return problems
+
+
+def _fence_words(rb: Runbook) -> list[Problem]:
+    """The words after a code block's language: a typo silently turns a gate off."""
+    out: list[Problem] = []
+    for step in rb.steps:
+        for block in step.code:
+            words = block.info.split()[1:]
+            where = f"step {step.number}: ```{block.info}"
+            if block.destructive and block.lang not in RUNNABLE_LANGS:
+                out.append(Problem(rb.path, block.line, "destructive-not-shell",
+                                   f"{where}: only sh, bash and shell blocks are run, so "
+                                   f"'destructive' gates nothing here; mark the shell "
+                                   f"command that does the damage", "warning"))
+            elif block.destructive and "norun" in words:
+                out.append(Problem(rb.path, block.line, "destructive-norun",
+                                   f"{where}: a norun block is never run, so 'destructive' "
+                                   f"gates nothing; keep one of the two", "warning"))
+            if block.lang not in RUNNABLE_LANGS:
+                continue
+            for word in words:
+                if word in FENCE_WORDS or "=" in word or word.startswith(("{", ".", "#")):
+                    continue
+                extra = did_you_mean(word, FENCE_WORDS)
+                out.append(Problem(rb.path, block.line, "unknown-fence-word",
+                                   f"{where}: '{word}' means nothing to the runner (known: "
+                                   f"{', '.join(FENCE_WORDS)}){extra}", "warning"))
+    return out
 
 
 def summary(cat: Catalog, problems: list[Problem]) -> str:

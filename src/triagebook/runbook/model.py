@@ -24,6 +24,11 @@ class CodeBlock:
     def runnable(self) -> bool:
         return self.lang in RUNNABLE_LANGS and "norun" not in self.info.split()
 
+    @property
+    def destructive(self) -> bool:
+        """Marked `destructive` (restart, rollback, purge, replay): evidence first."""
+        return "destructive" in self.info.split()[1:]
+
 
 @dataclass(frozen=True, slots=True)
 class Step:

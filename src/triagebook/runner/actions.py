@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from triagebook.incident import events as E
 from triagebook.runbook.model import RUNNABLE_LANGS, SEVERITIES
+from triagebook.runner.evidence import gate
 from triagebook.runner.session import Session, secret_env
 from triagebook.runner.shell import describe, interpreter, run_shell
 from triagebook.runner.signals import Leave
@@ -120,6 +121,9 @@ def run(s: Session, rest: str) -> None:
     s.ui.say(f"about to run ({describe(interpreter())}, timeout {s.timeout:.0f} s; "
              f"Ctrl-C stops it):")
     s.ui.command(shown)
+    forced = gate(s, step, block)  # capture before destroy; None: refused, and said why
+    if forced is None:
+        return
     answer = s.ask("run it? [y/N] ")
     if (answer or "").strip().lower() not in ("y", "yes"):
         s.ui.say("not run")
@@ -134,7 +138,8 @@ def run(s: Session, rest: str) -> None:
                     duration_s=res.duration_s, timed_out=res.timed_out, output=res.output,
                     truncated=res.truncated, shell=res.shell, failed_line=res.failed_line,
                     failed_command=failed_command, interrupted=bool(res.interrupted_by),
-                    interrupted_by=res.interrupted_by)
+                    interrupted_by=res.interrupted_by,
+                    destructive=block.destructive, forced=forced)
     s.record(cmd, step.number)
     verdict = "failed: " if cmd.failed and not (cmd.timed_out or cmd.interrupted) else ""
     leaving = res.interrupted_by and res.interrupted_by != "Ctrl-C"  # SIGTERM, SIGHUP

@@ -107,6 +107,25 @@ def placeholder_html(mark: list[str]) -> str:
             f"{html.escape(expr)}</span>")
 
 
+def fence_words(lines: list[str], rb: Runbook) -> list[str]:
+    """```sh norun / ```sh destructive → ```{ .sh } for superfences, which reads a fence
+    with bare words after the language as inline text; a destructive block gets the
+    `tb-destructive` class and a label (triagebook.css shows it above the block)."""
+    out = list(lines)
+    for block in (b for step in rb.steps for b in step.code):
+        words = block.info.split()
+        if len(words) < 2 or not set(words[1:]) <= {"norun", "destructive"}:
+            continue
+        opener = out[block.line - 1]
+        body = opener.lstrip()
+        indent = opener[:len(opener) - len(body)]
+        marker = body[:len(body) - len(body.lstrip(body[:1]))]
+        extra = (' .tb-destructive data-tb-label="destructive: the runner asks for evidence '
+                 'first"') if block.destructive else ""
+        out[block.line - 1] = f"{indent}{marker}{{ .{words[0]}{extra} }}"
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class PostmortemDoc:
     id: str
@@ -151,7 +170,7 @@ def postmortem_pages(docs: list[PostmortemDoc]) -> list[Page]:
 def runbook_page(rb: Runbook, source: str, cat: Catalog, today: date,
                  postmortems: list[PostmortemDoc] | None = None) -> Page:
     policy = cat.config.policy
-    lines = source.split("\n")
+    lines = fence_words(source.split("\n"), rb)
     body_from = rb.lines.get("__body__", 1) - 1
     body = "\n".join(lines[body_from:]).strip("\n")
     if "__h1__" not in rb.lines:

@@ -7,8 +7,10 @@ from invoke.collection import Collection
 
 def namespace() -> Collection:
     from triagebook.tasks import escalation, incident, postmortem, runbook, site
+    from triagebook.tasks.doctor import doctor
 
     ns = Collection()
+    ns.add_task(doctor)  # a root task: the command is `inv doctor`
     for sub in (runbook, incident, postmortem, escalation, site):
         ns.add_collection(sub.ns)
     return ns

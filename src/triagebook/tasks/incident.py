@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from invoke.collection import Collection
+from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from triagebook.errors import UsageError
@@ -227,3 +228,66 @@ ns.add_task(ack)
 ns.add_task(digest)
 for t in (note, mitigate, resolve, severity):
     ns.add_task(t)
+
+
+# ---- evidence: bundle, verify, replay (issue 13) --------------------------------------
+
+@task(help={"id_": "incident id",
+            "out": "where to write it (default: ./ID.tar.gz; a folder: FOLDER/ID.tar.gz)"})
+@user_errors
+def bundle(c, id_, out=""):
+    """Write a deterministic, self-checking tar.gz of an incident (refused if a secret survives)."""
+    from triagebook.incident.bundle import build
+
+    cfg = project()
+    made = build(cfg, ledger.check_id(id_), Path(out) if out else None)
+    print(f"wrote {made.path} ({made.files} files, {made.size} bytes)")
+    print(f"sha256 {made.sha256}  (send this with the bundle; inv incident.verify checks it)")
+
+
+@task(help={"bundle_": "the .tar.gz made by inv incident.bundle",
+            "format_": "text (default) or json"})
+@user_errors
+def verify(c, bundle_, format_="text"):
+    """Re-hash and re-scan a bundle; name each tampered, missing or extra file."""
+    from triagebook.incident.verify import verify as run_verify
+
+    choice("format", format_, ("text", "json"))
+    verdict = run_verify(Path(bundle_), bundle_)
+    if format_ == "json":
+        print(json.dumps(verdict.as_dict(), indent=2))
+    else:
+        for issue in verdict.issues:
+            print(issue)
+        state = "intact" if verdict.ok else f"NOT intact ({len(verdict.issues)} problem" \
+            f"{'s' * (len(verdict.issues) != 1)})"
+        print(f"{bundle_}: {state}: {verdict.incident}, {verdict.files} files, made by "
+              f"{verdict.version}; sha256 {verdict.sha256}")
+    if not verdict.ok:
+        raise Exit(code=1)
+
+
+@task(help={"target": "an incident id, or a bundle (.tar.gz) made by inv incident.bundle",
+            "format_": "text (default) or json"})
+@user_errors
+def replay(c, target, format_="text"):
+    """Dry-run walk of what happened, against what the runbook says now; runs nothing."""
+    from triagebook.incident.replay import build as build_replay
+    from triagebook.incident.replay import from_bundle, from_project
+    from triagebook.incident.replay_render import as_dict, as_text
+
+    choice("format", format_, ("text", "json"))
+    cfg = project()
+    path = Path(target)
+    if path.is_file() or target.endswith((".tar.gz", ".tgz")):
+        evidence = from_bundle(path, target)
+    else:
+        evidence = from_project(cfg, ledger.check_id(target))
+    rep = build_replay(evidence, cfg)
+    print(json.dumps(as_dict(rep), indent=2, ensure_ascii=False) if format_ == "json"
+          else as_text(rep), end="\n" if format_ == "json" else "")
+
+
+ns.add_task(bundle)
+ns.add_task(verify)
+ns.add_task(replay)

@@ -1,0 +1,139 @@
+"""tar.gz in and out, in memory: byte-identical when packed twice, never extracted to disk.
+
+`pack` makes the same bytes from the same files: entries sorted, one fixed mtime,
+owner 0:0 without names, mode 0644, and a gzip header with no file name and mtime 0.
+`unpack` reads every member into memory and refuses what could escape or mislead
+(absolute paths, `..`, links, devices), so reading a bundle from a stranger is safe.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import tarfile
+import tempfile
+import zlib
+from pathlib import Path, PurePosixPath
+
+from triagebook.errors import TriagebookError
+
+MODE = 0o644
+MAX_BYTES = 1 << 30  # 1 GiB unpacked: a bundle is text; more is a decompression bomb
+
+
+class BadArchive(TriagebookError):
+    """A file that is not a readable bundle archive, said in one line."""
+
+    def __init__(self, path: str, why: str) -> None:
+        self.path, self.why = path, why
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.why}"
+
+
+def pack(files: dict[str, bytes], mtime: int) -> bytes:
+    """The tar.gz of ``files`` (archive path → bytes), deterministic."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name in sorted(files):
+            data = files[name]
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = mtime
+            info.mode = MODE
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            info.type = tarfile.REGTYPE
+            tar.addfile(info, io.BytesIO(data))
+    out = io.BytesIO()
+    # filename="" and mtime=0: the gzip header then holds nothing that varies per run
+    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz:
+        gz.write(raw.getvalue())
+    return out.getvalue()
+
+
+def write_atomic(dest: Path, data: bytes) -> None:
+    """Write ``data`` to ``dest`` whole or not at all (temp file, fsync, rename)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _safe_name(shown: str, member: tarfile.TarInfo) -> str:
+    name = member.name
+    parts = PurePosixPath(name).parts
+    if name.startswith("/") or (parts and parts[0].endswith(":")) or ".." in parts:
+        raise BadArchive(shown, f"member {name!r} has an absolute path or '..'; refused "
+                                f"(a bundle never has one)")
+    if member.issym() or member.islnk():
+        raise BadArchive(shown, f"member {name!r} is a link; refused (a bundle never has one)")
+    if not (member.isfile() or member.isdir()):
+        raise BadArchive(shown, f"member {name!r} is a device, pipe or other special file; "
+                                f"refused")
+    return "/".join(p for p in parts if p != ".")
+
+
+def _gunzip(raw: bytes, shown: str) -> bytes:
+    if raw[:2] != b"\x1f\x8b":
+        raise BadArchive(shown, "not a bundle: expected a gzip-compressed tar archive "
+                                "(.tar.gz, made by inv incident.bundle)")
+    d = zlib.decompressobj(wbits=31)  # 31: gzip header and trailer
+    try:
+        out = d.decompress(raw, MAX_BYTES + 1)
+    except zlib.error as exc:
+        raise BadArchive(shown, f"corrupt archive ({exc}); copy the bundle again from its "
+                                f"source") from None
+    if len(out) > MAX_BYTES:
+        raise BadArchive(shown, f"unpacks to more than {MAX_BYTES >> 20} MiB; refused (not a "
+                                f"triagebook bundle)")
+    if not d.eof:
+        raise BadArchive(shown, "truncated archive (the compressed data ends early); copy the "
+                                "bundle again from its source")
+    if d.unused_data.strip(b"\0"):
+        raise BadArchive(shown, "data after the end of the archive; refused (not a "
+                                "triagebook bundle)")
+    return out
+
+
+def unpack(path: Path, shown: str | None = None) -> dict[str, bytes]:
+    """Every regular file in the archive at ``path``, read into memory (never to disk)."""
+    shown = shown or str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise BadArchive(shown, "no such file") from None
+    except IsADirectoryError:
+        raise BadArchive(shown, "is a folder; expected a .tar.gz bundle") from None
+    except OSError as exc:
+        raise BadArchive(shown, f"cannot read: {exc.strerror or exc}") from None
+    tar_bytes = _gunzip(raw, shown)
+    files: dict[str, bytes] = {}
+    try:
+        with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as tar:
+            for member in tar:
+                name = _safe_name(shown, member)
+                if member.isdir():
+                    continue
+                if name in files:
+                    raise BadArchive(shown, f"member {name!r} appears twice; refused")
+                fh = tar.extractfile(member)
+                assert fh is not None  # a regular file always has a body
+                data = fh.read()
+                if len(data) != member.size:
+                    raise tarfile.ReadError("unexpected end of data")
+                files[name] = data
+    except tarfile.TarError as exc:
+        raise BadArchive(shown, f"truncated or corrupt tar archive ({exc}); copy the bundle "
+                                f"again from its source") from None
+    if not files:
+        raise BadArchive(shown, "the archive holds no files; not a bundle")
+    return files

@@ -1,0 +1,27 @@
+"""`inv doctor`: is the on-call path ready before it is needed? One function per check
+(`local`: this machine and project; `channels`: escalation settings and endpoints)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from triagebook.readiness import channels, local
+from triagebook.readiness.check import Check
+
+__all__ = ["Check", "run_checks"]
+
+
+def run_checks(root: Path | None = None, timeout: float = 3.0) -> list[Check]:
+    """Every check, in the order an on-call engineer would fix them."""
+    cfg, config_check = local.config(root)
+    return [
+        local.python(),
+        local.tzdata(cfg),
+        config_check,
+        local.runbooks(cfg),
+        local.incidents_folder(cfg),
+        *channels.settings(cfg),
+        *channels.reachable(cfg, timeout),
+        local.deliveries(cfg),
+        local.offline_site(cfg),
+    ]

@@ -1,0 +1,27 @@
+"""`inv doctor`: the on-call path checked before it is needed."""
+
+from __future__ import annotations
+
+from invoke.exceptions import Exit
+from invoke.tasks import task
+
+from triagebook.readiness import run_checks
+from triagebook.readiness.check import as_json, failed, summary
+from triagebook.tasks._common import choice, user_errors
+
+
+@task(help={"format_": "text (default) or json (for monitoring)",
+            "timeout": "seconds to wait for each SMTP/webhook endpoint (default 3)"})
+@user_errors
+def doctor(c, format_="text", timeout=3.0):
+    """Check readiness: Python, tz data, config, runbooks, incident folder, channels, site."""
+    choice("format", format_, ("text", "json"))
+    checks = run_checks(timeout=float(timeout))
+    if format_ == "json":
+        print(as_json(checks))
+    else:
+        for check in checks:
+            print(check)
+        print(summary(checks))
+    if failed(checks):
+        raise Exit(code=1)
