@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from triagebook.errors import Problem, ProblemsError, suggest
@@ -111,6 +112,17 @@ CHANNEL_KEYS = ("kind", "sms", "path", "host", "port", "starttls", "sender", "to
                 "password_env", "url_env", "shape")
 
 
+# ---- ledger store (issue 16; to port into the options engine) --------------------------
+@dataclass(frozen=True, slots=True)
+class LedgerConfig:
+    """The shared ledger store. Credentials never live here: PGPASSWORD / ~/.pgpass, or
+    the whole URL in the environment variable named by `store_url_env`."""
+
+    store: str = ""  # postgresql://user@host:port/db, no password; empty = local only
+    store_url_env: str = ""  # name of an environment variable holding the URL
+    timeout: float = 2.0  # seconds: connect and statement timeout; the runner never waits longer
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     root: Path
@@ -125,6 +137,7 @@ class Config:
     environment: str = ""
     ledger_url: str = ""
     channels: dict[str, ChannelConfig] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
+    ledger: LedgerConfig = LedgerConfig()  # issue 16: the shared ledger store
 
     def today(self) -> date:
         """Today on the responder's calendar (policy.timezone)."""
@@ -161,7 +174,7 @@ def find_root(start: Path | None = None) -> Path:
 
 _PATH_KEYS = ("runbooks_dir", "incidents_dir", "postmortems_dir", "cache_dir", "site_dir",
               "postmortem_template")
-_TOP_KEYS = (*_PATH_KEYS, "policy", "escalation")
+_TOP_KEYS = (*_PATH_KEYS, "policy", "escalation", "ledger")
 _POLICY_KEYS = ("timezone", "quiet_hours", "yellow_promote_minutes", "followup_minutes",
                 "cap_per_24h", "review_window_days", "postmortem_draft_days", "severities",
                  "escalation_classes")
@@ -242,6 +255,8 @@ class _Validator:
             policy = self.policy(policy, sec["policy"])
         if "escalation" in sec:
             changes.update(self.escalation(sec["escalation"]))
+        if "ledger" in sec:
+            changes["ledger"] = _ledger_config(self, sec["ledger"])
         return replace(cfg, policy=policy, **changes)
 
     def escalation(self, value: Any) -> dict[str, Any]:
@@ -385,3 +400,40 @@ class _Validator:
                     self.bad(ck + ("channels",), "a non-empty list of channel names", chans)
             out.append(replace(cls, **ch))
         return tuple(out)
+
+
+# ---- ledger store (issue 16; to port into the options engine) ----------------------------
+def _ledger_config(v: _Validator, value: Any) -> LedgerConfig:
+    key = (SECTION, "ledger")
+    m = v.mapping(key, value, ("store", "store_url_env", "timeout"))
+    out = LedgerConfig()
+    store = m.get("store", "")
+    if "store" in m:
+        parts = urlsplit(store) if isinstance(store, str) else None
+        if parts is None or (store and parts.scheme not in ("postgresql", "postgres")):
+            v.bad(key + ("store",), "a postgresql://user@host:port/database URL", store)
+        elif parts.password is not None or "password=" in parts.query:
+            # one line, and the value itself is not echoed: it holds a password
+            v.problems.append(Problem(v.path, v.doc.line(*key, "store"), "bad-config",
+                                      "triagebook.ledger.store: holds a password; "
+                                      "invoke.yaml is shared, so give it in PGPASSWORD or "
+                                      "~/.pgpass, or put the whole URL in an environment "
+                                      "variable named by ledger.store_url_env"))
+        else:
+            out = replace(out, store=store)
+    if "store_url_env" in m:
+        env = m["store_url_env"]
+        if isinstance(env, str) and env.replace("_", "").isalnum():
+            out = replace(out, store_url_env=env)
+        else:
+            v.bad(key + ("store_url_env",), "the name of an environment variable", env)
+    if out.store and out.store_url_env:
+        v.bad(key + ("store_url_env",), "either ledger.store or ledger.store_url_env, not "
+                                        "both", out.store_url_env)
+    if "timeout" in m:
+        t = m["timeout"]
+        if isinstance(t, (int, float)) and not isinstance(t, bool) and 0 < t <= 60:
+            out = replace(out, timeout=float(t))
+        else:
+            v.bad(key + ("timeout",), "seconds, more than 0 and at most 60", t)
+    return out

@@ -15,8 +15,8 @@ import re
 import secrets
 import socket
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -147,6 +147,9 @@ class Ledger:
         self._lock_fd: int | None = None
         self._opened = False
         self._cache: tuple[tuple[int, int], list[Event]] | None = None
+        # Called after each successful local write with the last event written: the
+        # shared store's sync (incident/sync.py).  Local first: it never blocks for long.
+        self.on_append: Callable[[Event], None] | None = None
 
     @property
     def exists(self) -> bool:
@@ -221,7 +224,48 @@ class Ledger:
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
             os.close(lock)
+        if self.on_append is not None:
+            self.on_append(ev)
         return ev
+
+    def adopt(self, events: list[Event]) -> list[Event]:
+        """Append events written elsewhere (`incident.merge`), keeping their id, ts,
+        actor and data; seq continues this ledger's.  Ids already here are skipped, so
+        adopting twice adds nothing.  Returns the events written."""
+        if not self._opened:
+            raise RuntimeError("ledger not open")
+        lock = os.open(self.dir / APPEND_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            first = _cut_torn_tail(self.path)
+            have = self.events
+            known = {e.id for e in have}
+            seq = have[-1].seq if have else 0
+            out: list[Event] = []
+            for ev in events:
+                if ev.id in known:
+                    continue
+                known.add(ev.id)
+                seq += 1
+                out.append(replace(ev, seq=seq, data=self.redactor.data(ev.data)))
+            if out:
+                blob = "".join(json.dumps(e.as_dict(), ensure_ascii=False,
+                                          separators=(",", ":")) + "\n" for e in out)
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    os.write(fd, blob.encode("utf-8"))
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                self._cache = None
+                if first:
+                    _fsync_dir(self.dir)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            os.close(lock)
+        if out and self.on_append is not None:
+            self.on_append(out[-1])
+        return out
 
 
 def _cut_torn_tail(path: Path) -> bool:

@@ -19,9 +19,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from triagebook.config import Config
 from triagebook.errors import UsageError
-from triagebook.incident import ledger
 from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
+from triagebook.incident.team import load_merged
 from triagebook.incident.timeline import render_timeline, timeline
 from triagebook.runbook.frontmatter import split_front_matter
 from triagebook.timeutil import utc, utc_now
@@ -169,8 +169,7 @@ def _replace_parts(body: str, parts: dict[str, str]) -> str:
 
 def write_postmortem(cfg: Config, incident_id: str, update: bool, quiet: bool = False,
                      now: datetime | None = None) -> Path:
-    events = ledger.load(cfg.incidents_dir, incident_id)
-    st = fold(incident_id, events)
+    st = fold(incident_id, load_merged(cfg, incident_id))  # the whole team's events
     now = now or utc_now()
     gen = generate(cfg, st, now)
     red = Redactor()

@@ -14,6 +14,8 @@ from triagebook.incident import events as E
 from triagebook.incident.ledger import Ledger, new_id
 from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, RunbookUse, fold
+from triagebook.incident.store.base import merge_events
+from triagebook.incident.team import join
 from triagebook.runbook.catalog import load_one
 from triagebook.runbook.model import SEVERITIES, Runbook
 from triagebook.runbook.values import check_values
@@ -50,30 +52,37 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
     ledger = Ledger(cfg.incidents_dir, req.incident or new_id(clock()),
                     req.operator or operator_name(), redactor, clock)
     with ledger:
-        st = fold(ledger.id, ledger.events)
-        use = st.runbooks.get(rb.id)
-        if use is not None and use.hash != rb.content_hash and not req.force:
-            raise UsageError(
-                f"{rb.id} changed since {ledger.id} started (hash {use.hash[:12]} → "
-                f"{rb.content_hash[:12]}); the steps may no longer match what was done. "
-                f"Compare with {use.snapshot}, then rerun with --force to continue (recorded)")
-        values = _gather(rb, {**(use.context if use else {}), **given}, ui, secrets, redactor)
-        plain = {k: v for k, v in values.items() if k not in rb.secret_names}
-        fresh = not ledger.events
-        if fresh:
-            ledger.append(E.IncidentOpened(
-                severity=req.severity or rb.severity, title=rb.title,
-                detected_at=iso(req.detected or clock()), timezone=cfg.policy.timezone))
-        elif req.severity and req.severity != st.severity:
-            ledger.append(E.SeverityChanged(from_=st.severity, to=req.severity))
-        session = Session(rb=rb, ledger=ledger, ui=ui, values=plain, secrets=secrets,
-                          redactor=redactor, clock=clock, cwd=cfg.root, timeout=req.timeout,
-                          hooks=hooks or Hooks())
-        _attach(cfg, rb, ledger, use, plain, session.step_titles())
-        st = fold(ledger.id, ledger.events)
-        _greet(ui, st, rb, ledger.id, fresh)
-        session.current = st.first_unfinished(rb.id) or len(rb.steps) + 1
-        return session.walk()
+        team = join(cfg, ledger, rb.id, ui.say)  # others' events, the claim, the sync
+        try:
+            shared = team.shared
+            st = fold(ledger.id, merge_events(ledger.events, shared))
+            use = st.runbooks.get(rb.id)
+            if use is not None and use.hash != rb.content_hash and not req.force:
+                raise UsageError(
+                    f"{rb.id} changed since {ledger.id} started (hash {use.hash[:12]} → "
+                    f"{rb.content_hash[:12]}); the steps may no longer match what was done. "
+                    f"Compare with {use.snapshot}, then rerun with --force to continue "
+                    f"(recorded)")
+            values = _gather(rb, {**(use.context if use else {}), **given}, ui, secrets,
+                             redactor)
+            plain = {k: v for k, v in values.items() if k not in rb.secret_names}
+            fresh = not ledger.events and not shared  # the team may have opened it
+            if fresh:
+                ledger.append(E.IncidentOpened(
+                    severity=req.severity or rb.severity, title=rb.title,
+                    detected_at=iso(req.detected or clock()), timezone=cfg.policy.timezone))
+            elif req.severity and req.severity != st.severity:
+                ledger.append(E.SeverityChanged(from_=st.severity, to=req.severity))
+            session = Session(rb=rb, ledger=ledger, ui=ui, values=plain, secrets=secrets,
+                              redactor=redactor, clock=clock, cwd=cfg.root,
+                              timeout=req.timeout, hooks=hooks or Hooks(), shared=shared)
+            _attach(cfg, rb, ledger, use, plain, session.step_titles())
+            st = session.state()
+            _greet(ui, st, rb, ledger.id, fresh)
+            session.current = st.first_unfinished(rb.id) or len(rb.steps) + 1
+            return session.walk()
+        finally:
+            team.close()
 
 
 def _gather(rb: Runbook, given: dict[str, str], ui: UI, secrets: dict[str, str],

@@ -6,9 +6,9 @@ from invoke.collection import Collection
 
 
 def namespace() -> Collection:
-    from triagebook.tasks import escalation, incident, postmortem, runbook, site
+    from triagebook.tasks import escalation, incident, postmortem, runbook, site, store
 
     ns = Collection()
-    for sub in (runbook, incident, postmortem, escalation, site):
+    for sub in (runbook, incident, postmortem, escalation, site, store):
         ns.add_collection(sub.ns)
     return ns

@@ -1,18 +1,20 @@
-"""`inv incident.*`: read incident ledgers."""
+"""`inv incident.*`: read incident ledgers (merged with the team's store), sync, merge."""
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 from invoke.collection import Collection
 from invoke.tasks import task
 
 from triagebook.errors import UsageError
-from triagebook.incident import ledger
 from triagebook.incident.state import MILESTONES, fold
-from triagebook.incident.timeline import render_timeline, timeline
+from triagebook.incident.store import configured
+from triagebook.incident.team import known_incidents, load_merged
+from triagebook.incident.timeline import render_rows, render_timeline, timeline
 from triagebook.tasks._common import choice, project, user_errors
 from triagebook.timeutil import iso, local, utc
 
@@ -20,16 +22,21 @@ from triagebook.timeutil import iso, local, utc
 @task(help={"format_": "table (default) or json"})
 @user_errors
 def list_(c, format_="table"):
-    """List incidents: id, severity, status, runbook, detected, last event."""
+    """List incidents (here and in the team's store): id, severity, status, runbook, ..."""
     choice("format", format_, ("table", "json"))
     cfg = project()
+    team = configured(cfg)
     rows = []
-    for iid, events in ledger.iter_all(cfg.incidents_dir):
-        st = fold(iid, events)
-        rows.append({"id": iid, "severity": st.severity, "status": st.status,
-                     "runbook": ", ".join(st.runbooks),
-                     "detected": utc(st.detected_at) if st.detected_at else "",
-                     "last_event": utc(st.last_event) if st.last_event else ""})
+    for k in known_incidents(cfg):
+        st = fold(k.id, k.events)
+        last = k.last or st.last_event
+        row = {"id": k.id, "severity": st.severity, "status": st.status,
+               "runbook": ", ".join(st.runbooks),
+               "detected": utc(st.detected_at) if st.detected_at else "",
+               "last_event": utc(last) if last else ""}
+        if team:
+            row["where"] = k.where
+        rows.append(row)
     rows.sort(key=lambda r: r["detected"], reverse=True)
     if format_ == "json":
         print(json.dumps(rows, indent=2))
@@ -39,6 +46,8 @@ def list_(c, format_="table"):
         return
     head = {"id": "ID", "severity": "SEV", "status": "STATUS", "runbook": "RUNBOOK",
             "detected": "DETECTED", "last_event": "LAST EVENT"}
+    if team:
+        head["where"] = "WHERE"
     widths = {k: max(len(str(r[k])) for r in [head, *rows]) for k in head}
     for r in [head, *rows]:
         print("  ".join(str(r[k]).ljust(widths[k]) for k in head).rstrip())
@@ -49,10 +58,13 @@ def list_(c, format_="table"):
 def show(c, id_):
     """Show an incident: status, milestones (UTC and local), steps done/skipped/pending."""
     cfg = project()
-    st = fold(id_, ledger.load(cfg.incidents_dir, id_))
+    st = fold(id_, load_merged(cfg, id_))
     tz = cfg.policy.timezone
     print(f"{st.id}  {st.severity}  {st.status}  {st.title}")
     print(f"operator: {st.operator}")
+    responders = sorted({e.actor for e in st.events if e.actor and e.actor != st.operator})
+    if responders:
+        print(f"also: {', '.join(responders)}")
     if st.detected_at:
         print(f"{'detected':13s} {utc(st.detected_at)}   {local(st.detected_at, tz)}")
     for name in MILESTONES:
@@ -74,14 +86,85 @@ def show(c, id_):
             print(f"  {s.status:7s} {s.number}. {s.title}{extra}{notes}{cmds}")
 
 
-@task(help={"id_": "incident id", "format_": "md (default), json or csv"})
+@task(help={"id_": "incident id", "format_": "md (default), json or csv",
+            "follow": "keep printing new rows as responders record them (Ctrl-C stops)",
+            "timeout": "with --follow: stop after this many seconds (default: never)",
+            "count": "with --follow: stop after this many new rows (default: never)"})
 @user_errors
-def timeline_(c, id_, format_="md"):
-    """Print an incident's timeline (UTC and the responder's local time)."""
+def timeline_(c, id_, format_="md", follow=False, timeout=0.0, count=0):
+    """Print an incident's timeline (UTC, the responder's local time, who)."""
     choice("format", format_, ("md", "json", "csv"))
     cfg = project()
-    st = fold(id_, ledger.load(cfg.incidents_dir, id_))
-    print(render_timeline(timeline(st), format_, cfg.policy.timezone), end="")
+    if not follow:
+        if timeout or count:
+            raise UsageError("--timeout and --count go with --follow")
+        st = fold(id_, load_merged(cfg, id_))
+        print(render_timeline(timeline(st), format_, cfg.policy.timezone), end="")
+        return
+    if format_ == "json":
+        raise UsageError("--follow prints md or csv rows as they come; --format json is for "
+                         "a finished timeline")
+    _follow(cfg, id_, format_, float(timeout), int(count))
+
+
+def _follow(cfg, id_, fmt, timeout, count):
+    from triagebook.incident.follow import follow
+
+    tz = cfg.policy.timezone
+    deadline = time.monotonic() + timeout if timeout > 0 else None
+    shown: set[str] = set()
+    new_rows = 0
+    try:
+        for n, (events, new) in enumerate(follow(cfg, id_, poll_s=0.5 if deadline else 1.0)):
+            if new:
+                rows = [r for r in timeline(fold(id_, events))
+                        if (r.event_id or r.event) not in shown]
+                shown.update(r.event_id or r.event for r in rows)
+                if n:
+                    new_rows += len(rows)
+                print(render_rows(rows, fmt, tz, header=n == 0), end="", flush=True)
+            if count and new_rows >= count:
+                return
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+    except KeyboardInterrupt:
+        print(f"stopped following {id_}", file=sys.stderr)
+
+
+@task(help={"incident": "only this incident (default: every incident here)"})
+@user_errors
+def sync(c, incident=""):
+    """Send queued ledger events to the team's store (they queue while it is offline)."""
+    from triagebook.incident.sync import sync as run_sync
+
+    cfg = project()
+    done = run_sync(cfg, incident)
+    for p in done:
+        if p.sent:
+            print(f"{p.incident}: {p.sent} event{'s' * (p.sent != 1)} sent "
+                  f"({p.new} new to the store)")
+    total = sum(p.sent for p in done)
+    print(f"incident.sync: {total} event{'s' * (total != 1)} sent, nothing left queued")
+
+
+@task(help={
+    "id_": "incident id to merge into (created here if absent)",
+    "source": "an events.jsonl, an incident folder, or a bundle (.tar.gz); more sources "
+              "after -- (inv incident.merge ID A -- B C)",
+})
+@user_errors
+def merge(c, id_, source):
+    """Merge other responders' ledgers or bundles into this incident, by event id."""
+    from triagebook.incident.merge import merge as run_merge
+
+    cfg = project()
+    # Invoke takes one value per positional; the rest come after a standalone `--`
+    more = getattr(c, "remainder", "").split()
+    reports = run_merge(cfg, id_, [s for s in (source, *more) if s])
+    for r in reports:
+        print(f"{r.source}: {r.events} event{'s' * (r.events != 1)}, {r.added} new")
+    added = sum(r.added for r in reports)
+    print(f"incident.merge: {added} event{'s' * (added != 1)} added to {id_}")
 
 
 @task(help={
@@ -149,6 +232,8 @@ ns = Collection("incident")
 ns.add_task(list_, name="list")
 ns.add_task(show)
 ns.add_task(timeline_, name="timeline")
+ns.add_task(sync)
+ns.add_task(merge)
 ns.add_task(escalate)
 ns.add_task(ack)
 ns.add_task(digest)
