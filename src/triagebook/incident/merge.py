@@ -60,9 +60,11 @@ def _member(tar: tarfile.TarFile, shown: str) -> tarfile.TarInfo:
     one top folder."""
     ranked: dict[int, list[tarfile.TarInfo]] = {}
     for m in tar.getmembers():
-        parts = tuple(p for p in PurePosixPath(m.name).parts if p not in (".", "/"))
-        if not m.isfile() or not parts or parts[-1] != "events.jsonl":
-            continue
+        path = PurePosixPath(m.name)
+        parts = tuple(p for p in path.parts if p != ".")
+        if not m.isfile() or path.is_absolute() or ".." in parts or not parts \
+                or parts[-1] != "events.jsonl":
+            continue  # links, devices and paths leaving the bundle are never a ledger
         tail = parts[-2:] if len(parts) >= 2 else parts
         if tail == ("ledger", "events.jsonl") and len(parts) <= 3:
             ranked.setdefault(0, []).append(m)
