@@ -66,7 +66,7 @@ def _source(kind: str, bob: Path, tmp_path: Path) -> str:
 
 
 @pytest.mark.parametrize("kind", ["events.jsonl", "folder", "bundle", "flat-bundle"])
-def test_two_laptops_merge_into_one_timeline_once(two, tmp_path, kind):
+def test_each_kind_of_source_merges_once_keeping_id_time_and_actor(two, tmp_path, kind):
     alice, bob = two
     before = events(alice, "INC-M")
     theirs = events(bob, "INC-M")
@@ -85,6 +85,11 @@ def test_two_laptops_merge_into_one_timeline_once(two, tmp_path, kind):
     assert again.stdout.splitlines()[-1] == "incident.merge: 0 events added to INC-M"
     assert events(alice, "INC-M") == merged
 
+
+def test_two_laptops_merged_make_one_timeline_and_postmortem(two, tmp_path):
+    alice, bob = two
+    src = _source("bundle", bob, tmp_path)
+    assert inv(alice, "incident.merge", "INC-M", src).returncode == 0
     tl = inv(alice, "incident.timeline", "INC-M").stdout
     assert "| alice | note | alice restarted srv-abc |" in tl
     assert "| bob | note | bob posted on the status page |" in tl

@@ -191,6 +191,18 @@ def test_the_same_runbook_on_a_second_laptop_is_refused_with_who_holds_it(store,
     assert "step 2/4" in after.stdout
 
 
+def test_a_runner_killed_mid_walk_does_not_lock_its_runbook_on_its_own_machine(store,
+                                                                            tmp_path):
+    alice = laptop(tmp_path, "alice", store)
+    live = Live(alice, "alice", "demo", "INC-K")
+    live.until("tb> ")
+    live.act("done")
+    live.kill()  # SIGKILL: no goodbye, the claim stays in the store
+    again = walk(alice, "alice", "demo", "INC-K", "done\nquit\n")
+    assert again.returncode == 0, again.stderr  # its process is gone: taken over at once
+    assert "resuming INC-K (open, SEV2): 1/4 steps finished" in again.stdout
+
+
 def test_database_stopped_mid_session_loses_nothing_and_syncs_after_restart(pg, store,
                                                                            tmp_path):
     alice = laptop(tmp_path, "alice", store)
@@ -436,3 +448,26 @@ def test_fifty_runners_appending_at_once_store_every_event_exactly_once(store, t
         assert [e["seq"] for e in local_events(r, "INC-50")] == list(range(1, 101))
     ids = stored(store, "INC-50")
     assert len(ids) == 500 and set(ids) == {e["id"] for e in local}
+
+
+@pytest.mark.parametrize("ledger, message", [
+    ("store: mysql://db/x", "invoke.yaml:3: bad-config: triagebook.ledger.store: expected a "
+                            "postgresql://user@host:port/database URL but received 'mysql://db/x'"),
+    ("store: postgresql://ops@db/x?password=hunter2", "invoke.yaml:3: bad-config: "
+     "triagebook.ledger.store: holds a password; invoke.yaml is shared, so give it in "
+     "PGPASSWORD or ~/.pgpass, or put the whole URL in an environment variable named by "
+     "ledger.store_url_env"),
+    ("timeout: 0", "invoke.yaml:3: bad-config: triagebook.ledger.timeout: expected seconds, "
+                   "more than 0 and at most 60 but received 0"),
+    ("store_url_env: 'not a name'", "invoke.yaml:3: bad-config: triagebook.ledger."
+     "store_url_env: expected the name of an environment variable but received 'not a name'"),
+])
+def test_bad_ledger_settings_are_one_line_each(tmp_path, ledger, message):
+    root = tmp_path / "p"
+    (root / "runbooks").mkdir(parents=True)
+    shutil.copy(REPO / "tasks.py", root / "tasks.py")
+    (root / "invoke.yaml").write_text(f"triagebook:\n  ledger:\n    {ledger}\n")
+    res = inv(root, "incident.list")
+    assert res.returncode == 1
+    assert res.stderr.strip() == message
+    assert "hunter2" not in res.stderr

@@ -22,7 +22,7 @@ from triagebook.timeutil import iso, local, utc
 @task(help={"format_": "table (default) or json"})
 @user_errors
 def list_(c, format_="table"):
-    """List incidents (here and in the team's store): id, severity, status, runbook, ..."""
+    """List incidents, here and in the team's store: severity, status, runbooks, times."""
     choice("format", format_, ("table", "json"))
     cfg = project()
     team = configured(cfg)
