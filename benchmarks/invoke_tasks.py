@@ -33,7 +33,16 @@ def runner(c, n=1000):
     c.run(f"{sys.executable} {_script('bench_runner.py')} --n {int(n)}", pty=False)
 
 
+@task(help={"n": "appends per variant (default 500)",
+            "sync_events": "queued events sent in one sync (default 20000)"})
+def store(c, n=500, sync_events=20000):
+    """Benchmark append latency local vs with the team store, and sync throughput."""
+    c.run(f"{sys.executable} {_script('bench_store.py')} --n {int(n)} "
+          f"--sync-events {int(sync_events)}", pty=False)
+
+
 ns = Collection("bench")
 ns.add_task(lint)
 ns.add_task(site)
 ns.add_task(runner)
+ns.add_task(store)

@@ -43,3 +43,28 @@ def inv(cwd: Path, *args: str, input: str | None = None,
 def assert_no_traceback(res: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in res.stderr, res.stderr
     assert "Traceback" not in res.stdout, res.stdout
+
+
+@pytest.fixture(scope="session")
+def pg():
+    """One real PostgreSQL server per test process (see pgserver.py); never skipped."""
+    from pgserver import PgServer, PgUnavailable
+
+    try:
+        server = PgServer()
+    except PgUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        try:
+            server.start()
+        except PgUnavailable as exc:
+            pytest.fail(str(exc), pytrace=False)
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def store_url(pg) -> str:
+    """A fresh, empty database on that server, as a team would write it in invoke.yaml."""
+    return pg.url(pg.new_database())

@@ -82,21 +82,21 @@ def section(text: str, start: str, end: str) -> list[str]:
 def test_timeline_and_metrics_are_facts(proj):
     text = scripted_incident(proj).read_text()
     rows = section(text, "timeline", "timeline")
-    assert rows[0] == "| Time (UTC) | Local (Europe/Stockholm) | Event | Detail |"
+    assert rows[0] == "| Time (UTC) | Local (Europe/Stockholm) | Actor | Event | Detail |"
     assert rows[2:] == [
-        "| 2026-10-25 00:30:00 UTC | 2026-10-25 02:30:00 CEST | detected | SEV2 Demo outage |",
-        "| 2026-10-25 00:40:00 UTC | 2026-10-25 02:40:00 CEST | incident opened | by alice, severity SEV2 |",
-        "| 2026-10-25 00:40:00 UTC | 2026-10-25 02:40:00 CEST | runbook started | demo: Demo outage |",
-        "| 2026-10-25 00:45:00 UTC | 2026-10-25 02:45:00 CEST | acknowledged | via runner |",
-        "| 2026-10-25 00:48:00 UTC | 2026-10-25 02:48:00 CEST | step done | step 1 Inspect srv-abc |",
-        "| 2026-10-25 00:52:00 UTC | 2026-10-25 02:52:00 CEST | note | error rate back to normal on srv-abc |",
-        "| 2026-10-25 00:54:00 UTC | 2026-10-25 02:54:00 CEST | step skipped | step 2 Look back 30m — logs were empty |",
-        "| 2026-10-25 00:55:00 UTC | 2026-10-25 02:55:00 CEST | severity changed | SEV2 → SEV1 |",
+        "| 2026-10-25 00:30:00 UTC | 2026-10-25 02:30:00 CEST |  | detected | SEV2 Demo outage |",
+        "| 2026-10-25 00:40:00 UTC | 2026-10-25 02:40:00 CEST | alice | incident opened | by alice, severity SEV2 |",
+        "| 2026-10-25 00:40:00 UTC | 2026-10-25 02:40:00 CEST | alice | runbook started | demo: Demo outage |",
+        "| 2026-10-25 00:45:00 UTC | 2026-10-25 02:45:00 CEST | alice | acknowledged | via runner |",
+        "| 2026-10-25 00:48:00 UTC | 2026-10-25 02:48:00 CEST | alice | step done | step 1 Inspect srv-abc |",
+        "| 2026-10-25 00:52:00 UTC | 2026-10-25 02:52:00 CEST | alice | note | error rate back to normal on srv-abc |",
+        "| 2026-10-25 00:54:00 UTC | 2026-10-25 02:54:00 CEST | alice | step skipped | step 2 Look back 30m — logs were empty |",
+        "| 2026-10-25 00:55:00 UTC | 2026-10-25 02:55:00 CEST | alice | severity changed | SEV2 → SEV1 |",
         # 01:00 UTC: 03:00 CEST becomes 02:00 CET — local wall time steps back an hour
-        "| 2026-10-25 01:15:00 UTC | 2026-10-25 02:15:00 CET | mitigated | via runner |",
-        "| 2026-10-25 01:21:00 UTC | 2026-10-25 02:21:00 CET | severity changed | SEV1 → SEV2 |",
-        "| 2026-10-25 01:26:00 UTC | 2026-10-25 02:26:00 CET | step done | step 4 Dangerous |",
-        "| 2026-10-25 02:10:00 UTC | 2026-10-25 03:10:00 CET | resolved | via runner |",
+        "| 2026-10-25 01:15:00 UTC | 2026-10-25 02:15:00 CET | alice | mitigated | via runner |",
+        "| 2026-10-25 01:21:00 UTC | 2026-10-25 02:21:00 CET | alice | severity changed | SEV1 → SEV2 |",
+        "| 2026-10-25 01:26:00 UTC | 2026-10-25 02:26:00 CET | alice | step done | step 4 Dangerous |",
+        "| 2026-10-25 02:10:00 UTC | 2026-10-25 03:10:00 CET | alice | resolved | via runner |",
     ]
     metrics = section(text, "metrics", "metrics")
     assert metrics[2:] == [

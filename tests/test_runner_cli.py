@@ -77,7 +77,8 @@ def test_piped_session_records_every_action(proj):
     assert tl[0]["event"] == "detected"
     assert tl[0]["ts"] == "2026-11-22T02:14:00Z"
     csv = inv(proj, "incident.timeline", "INC-1", "--format", "csv").stdout
-    assert csv.splitlines()[0] == "utc,local,event,detail,runbook,step"
+    assert csv.splitlines()[0] == "utc,local,actor,event,detail,runbook,step"
+    assert csv.splitlines()[2].split(",")[2] == "alice"  # who did it
 
 
 def test_norun_and_bad_actions_record_nothing(proj):

@@ -13,12 +13,22 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from triagebook.errors import Problem, ProblemsError
 from triagebook.options.base import Codes, Invalid, Run, Schema
 from triagebook.options.containers import DictOfItems, ListOfItems, Optional, SubConfig
-from triagebook.options.types import Bool, Choice, FilePath, Int, Str, TimeRange, TimeZone
+from triagebook.options.types import (
+    Bool,
+    Choice,
+    FilePath,
+    Int,
+    Number,
+    Str,
+    TimeRange,
+    TimeZone,
+)
 from triagebook.runbook import frontmatter as yamlsrc
 
 CONFIG_FILE = "invoke.yaml"
@@ -118,6 +128,17 @@ def _channel_values(c: ChannelConfig) -> dict[str, Any]:
 CHANNEL_KINDS = ("stdout", "file", "smtp", "webhook")
 
 
+# ---- the ledger's shared store (teams) ---------------------------------------------
+@dataclass(frozen=True, slots=True)
+class LedgerConfig:
+    """The shared ledger store. Credentials never live here: PGPASSWORD / ~/.pgpass, or
+    the whole URL in the environment variable named by `store_url_env`."""
+
+    store: str = ""  # postgresql://user@host:port/db, no password; empty = local only
+    store_url_env: str = ""  # name of an environment variable holding the URL
+    timeout: float = 2.0  # seconds: connect and statement timeout; the runner never waits longer
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     root: Path
@@ -132,6 +153,7 @@ class Config:
     environment: str = ""
     ledger_url: str = ""
     channels: dict[str, ChannelConfig] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
+    ledger: LedgerConfig = LedgerConfig()  # issue 16: the shared ledger store
 
     def today(self) -> date:
         """Today on the responder's calendar (policy.timezone)."""
@@ -203,6 +225,41 @@ CHANNEL = Schema({
 }, check=_check_channel)
 
 
+def _check_ledger(v: dict[str, Any], run: Run, key: tuple[object, ...]) -> None:
+    store = v.get("store") or ""
+    parts = urlsplit(store)
+    if store and parts.scheme not in ("postgresql", "postgres"):
+        run.invalid(key + ("store",), store,
+                    Invalid("a postgresql://user@host:port/database URL"))
+    elif parts.password is not None or "password=" in parts.query:
+        # one line, and the value itself is not echoed: it holds a password
+        run.invalid(key + ("store",), "", Invalid(
+            "", message="holds a password; invoke.yaml is shared, "
+            "so give it in PGPASSWORD or ~/.pgpass, or put the whole URL in an environment "
+            "variable named by ledger.store_url_env"))
+    env = v.get("store_url_env") or ""
+    if env and not env.replace("_", "").isalnum():
+        run.invalid(key + ("store_url_env",), env,
+                    Invalid("the name of an environment variable"))
+    if store and env:
+        run.invalid(key + ("store_url_env",), env,
+                    Invalid("either ledger.store or ledger.store_url_env, not both"))
+
+
+_l = LedgerConfig()
+LEDGER = Schema({
+    "store": Str("The team's shared store: `postgresql://user@host:port/database`, no "
+                 "password (PGPASSWORD or ~/.pgpass); empty: this machine only.", blank=True,
+                 default=_l.store),
+    "store_url_env": Str("Instead of `store`: an environment variable holding the URL "
+                         "(which may then hold the password).", blank=True,
+                         default=_l.store_url_env),
+    "timeout": Number("Seconds the store may take to connect, and per statement; the runner "
+                      "never waits longer.", low=0, high=60,
+                      expected="seconds, more than 0 and at most 60", default=_l.timeout),
+}, check=_check_ledger)
+
+
 def _path(doc: str, default: str) -> FilePath:
     return FilePath(doc, default=Path(default))
 
@@ -250,6 +307,8 @@ SETTINGS = Schema({
                                          for n, c in DEFAULT_CHANNELS.items()},
                                 shown="page (sms), chat, email: all stdout"),
     }), "How escalation messages are sent."),
+    "ledger": SubConfig(LEDGER, "The incident ledger's shared store, for teams (see the "
+                                "team guide)."),
 })
 
 
@@ -314,6 +373,7 @@ def build(root: Path, v: dict[str, Any], source: Path | None = None) -> Config:
         postmortem_template=_under(root, template) if template is not None else None,
         environment=e["environment"], ledger_url=e["ledger_url"],
         channels={str(n): ChannelConfig(str(n), **c) for n, c in e["channels"].items()},
+        ledger=LedgerConfig(**v["ledger"]),
     )
 
 

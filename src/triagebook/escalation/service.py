@@ -24,10 +24,13 @@ from triagebook.escalation.policy import (
     new_escalation_id,
     retry_at,
 )
+from triagebook.incident import actor as A
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
 from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
+from triagebook.incident.sync import attach
+from triagebook.incident.team import load_merged
 from triagebook.runbook.model import Runbook
 from triagebook.runbook.parse import parse_bytes
 from triagebook.timeutil import Clock, iso, utc_now
@@ -64,9 +67,10 @@ def _runbook(cfg: Config, st: IncidentState) -> Runbook | None:
 
 
 def _ledger(cfg: Config, incident_id: str, actor: str, red: Redactor, clock: Clock) -> L.Ledger:
+    """A short-lived writer on an incident its caller has just read (locally or from the
+    team's store), its events synced to the store when there is one."""
     led = L.Ledger(cfg.incidents_dir, incident_id, actor, red, clock, session=False)
-    if not led.exists:
-        raise L.NoSuchIncident(incident_id, L.incident_ids(cfg.incidents_dir))
+    attach(cfg, led, keep_open=False)
     return led.open()
 
 
@@ -122,8 +126,7 @@ def escalate(cfg: Config, incident_id: str, cls: str | None = None, diagnosis: s
              action: str = "", fix: str = "", dry_run: bool = False, actor: str = "",
              clock: Clock = utc_now, secrets: dict[str, str] | None = None) -> Outcome:
     red = _redactor(cfg, secrets)
-    events = L.load(cfg.incidents_dir, incident_id)
-    st = fold(incident_id, events)
+    st = fold(incident_id, load_merged(cfg, incident_id))  # the team's acks count too
     rb = _runbook(cfg, st)
     visible = rb.customer_visible if rb else False
     chosen = choose_class(cls, rb.escalation if rb else None, st.severity, visible)
@@ -133,7 +136,7 @@ def escalate(cfg: Config, incident_id: str, cls: str | None = None, diagnosis: s
     esc_id = new_escalation_id()
     if dry_run:
         return Outcome(incident_id, decision, msg, esc_id)
-    led = _ledger(cfg, incident_id, actor or "escalation", red, clock)
+    led = _ledger(cfg, incident_id, actor or A.service("escalation"), red, clock)
     base: dict[str, Any] = {"id": esc_id, "class_": chosen, "channels": list(decision.channels),
             "reason": decision.reason, "subject": msg.subject, "body": msg.text(),
             "fields": [list(f) for f in msg.fields]}
@@ -164,7 +167,7 @@ def _meta_incident(cfg: Config, st: IncidentState, now: datetime, red: Redactor,
         if isinstance(p, E.EscalationMuted) and p.meta_incident and e.time > since:
             return str(p.meta_incident)
     meta_id = L.new_id(now) + "-cap"
-    led = L.Ledger(cfg.incidents_dir, meta_id, "escalation", red, clock, session=False).open()
+    led = _ledger(cfg, meta_id, A.service("escalation"), red, clock)
     led.append(E.IncidentOpened(
         severity="SEV2", title=f"escalation cap hit on incident {st.id}",
         detected_at=iso(now), meta_for=st.id, timezone=cfg.policy.timezone))
@@ -191,7 +194,7 @@ def tick(cfg: Config, clock: Clock = utc_now) -> list[TickReport]:
         work = due_work(st, now, cfg.policy)
         if not work:
             continue
-        led = _ledger(cfg, iid, "escalation.tick", red, clock)
+        led = _ledger(cfg, iid, A.service("escalation.tick"), red, clock)
         for item in work:
             if item.kind == "followup":
                 led.append(E.EscalationFollowup(summary=f"follow-up: {item.detail}; a note, "
@@ -256,11 +259,10 @@ def ack(cfg: Config, incident_id: str | None, via: str, text: str = "",
                          "that says 'ack <ID>'")
     if not via:
         raise UsageError("incident.ack: --via CHANNEL is required (page, chat, email, phone…)")
-    L.check_id(incident_id)
-    st = fold(incident_id, L.load(cfg.incidents_dir, incident_id))
+    st = fold(incident_id, load_merged(cfg, incident_id))
     if "acknowledged" in st.milestones:
         return incident_id, False
-    led = _ledger(cfg, incident_id, actor or via, _redactor(cfg), clock)
+    led = _ledger(cfg, incident_id, actor or A.operator(), _redactor(cfg), clock)
     led.append(E.Milestone(name="acknowledged", via=via, text=text))
     return incident_id, True
 

@@ -23,8 +23,8 @@ import re
 import secrets
 import socket
 import uuid
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -225,6 +225,9 @@ class Ledger:
         self._lock_fd: int | None = None
         self._opened = False
         self._cache: tuple[tuple[int, int], Events] | None = None
+        # Called after each successful local write with the last event written: the
+        # shared store's sync (incident/sync.py).  Local first: it never blocks for long.
+        self.on_append: Callable[[Event], None] | None = None
 
     @property
     def exists(self) -> bool:
@@ -315,6 +318,8 @@ class Ledger:
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
             os.close(lock)
+        if self.on_append is not None:
+            self.on_append(ev)
         return ev
 
     def write_file(self, relpath: str, data: bytes) -> Path:
@@ -326,6 +331,50 @@ class Ledger:
         except OSError as exc:
             raise self._not_writable(exc) from None
         return path
+
+    def adopt(self, events: list[Event]) -> list[Event]:
+        """Append events written elsewhere (`incident.merge`), keeping their id, ts,
+        actor and data; seq continues this ledger's.  Ids already here are skipped, so
+        adopting twice adds nothing; an event that does not match its declaration is
+        refused like one of ours.  Returns the events written."""
+        if not self._opened:
+            raise RuntimeError("ledger not open")
+        try:
+            lock = os.open(self.dir / APPEND_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise self._not_writable(exc) from None
+        out: list[Event] = []
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                cut_torn_tail(self.path)
+                have = self.events
+                known = {e.id for e in have}
+                seq = have.next_seq - 1
+                for ev in events:
+                    if ev.id in known:
+                        continue
+                    data = self.redactor.data(ev.data)
+                    bad = check(ev.type, data)
+                    if bad:
+                        raise InvalidEvent(self.id, ev.type, *bad[0])
+                    known.add(ev.id)
+                    seq += 1
+                    out.append(replace(ev, seq=seq, data=data))
+                if out:
+                    blob = "".join(json.dumps(e.as_dict(), ensure_ascii=False,
+                                              separators=(",", ":")) + "\n" for e in out)
+                    append_line(self.path, blob.encode("utf-8"))
+            except OSError as exc:
+                raise self._not_writable(exc) from None
+            self._cache = None
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            os.close(lock)
+        if out and self.on_append is not None:
+            self.on_append(out[-1])
+        return out
+
 
     def _not_writable(self, exc: OSError) -> LedgerNotWritable:
         why = exc.strerror or str(exc)

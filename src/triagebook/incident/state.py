@@ -107,6 +107,8 @@ Fold = Callable[[IncidentState, Event, E.Payload], None]
 
 def _opened(st: IncidentState, ev: Event, p: E.Payload) -> None:
     assert isinstance(p, E.IncidentOpened)
+    if st.opened_at is not None:
+        return  # opened again on another machine (merged ledgers): the first one stands
     t = ev.time
     st.severity, st.title = p.severity or "", p.title or ""
     detected = parse_iso(p.detected_at) if p.detected_at else t
@@ -131,8 +133,7 @@ def _attached(st: IncidentState, ev: Event, p: E.Payload) -> None:
     st.runbooks[ev.runbook] = RunbookUse(ev.runbook, p.title or ev.runbook, p.hash or "",
                                          p.snapshot or "", titles, dict(p.context or {}),
                                          p.path or "")
-    for n, title in enumerate(titles, 1):
-        st.steps.setdefault((ev.runbook, n), StepState(ev.runbook, n, title))
+    _set_titles(st, ev.runbook, titles)
 
 
 def _forced(st: IncidentState, ev: Event, p: E.Payload) -> None:

@@ -32,6 +32,7 @@ class Row:
     step: int | None = None
     actor: str = ""
     markdown: str = ""  # detail as Markdown when it is not just escaped text (a command)
+    event_id: str = ""  # the ledger event behind the row ("" for detection)
 
 
 def _one_line(text: object) -> str:
@@ -94,7 +95,8 @@ def timeline(st: IncidentState) -> list[Row]:
             md = _command(p, md_code) if isinstance(p, E.Command) else ""
             if md and ev.when != ev.time:
                 md += f" (entered {utc(ev.time)})"
-            rows.append(Row(ev.when, event, detail, ev.runbook or "", ev.step, ev.actor, md))
+            rows.append(Row(ev.when, event, detail, ev.runbook or "", ev.step, ev.actor, md,
+                            ev.id))
     rows.sort(key=lambda r: r.ts)
     return rows
 
@@ -102,19 +104,28 @@ def timeline(st: IncidentState) -> list[Row]:
 def render_timeline(rows: list[Row], fmt: str, tz: str) -> str:
     if fmt == "json":
         return json.dumps([{"ts": r.ts.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-                            "local": local(r.ts, tz),
+                            "local": local(r.ts, tz), "actor": r.actor or None,
                             "event": r.event, "detail": r.detail, "runbook": r.runbook or None,
                             "step": r.step} for r in rows], indent=2, ensure_ascii=False)
+    return render_rows(rows, fmt, tz, header=True)
+
+
+def render_rows(rows: list[Row], fmt: str, tz: str, header: bool) -> str:
+    """Rows as Markdown table lines or CSV records — also a few at a time (--follow)."""
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["utc", "local", "event", "detail", "runbook", "step"])
+        if header:
+            w.writerow(["utc", "local", "actor", "event", "detail", "runbook", "step"])
         for r in rows:
-            w.writerow([utc(r.ts), local(r.ts, tz), r.event, r.detail, r.runbook,
+            w.writerow([utc(r.ts), local(r.ts, tz), r.actor, r.event, r.detail, r.runbook,
                         r.step or ""])
         return buf.getvalue()
-    lines = [f"| Time (UTC) | Local ({tz}) | Event | Detail |", "|---|---|---|---|"]
+    lines = [f"| Time (UTC) | Local ({tz}) | Actor | Event | Detail |",
+             "|---|---|---|---|---|"] if header else []
     for r in rows:
         detail = (r.markdown or md_text(r.detail)).replace("|", "\\|")
-        lines.append(f"| {utc(r.ts)} | {local(r.ts, tz)} | {md_text(r.event)} | {detail} |")
-    return "\n".join(lines) + "\n"
+        actor = md_text(r.actor).replace("|", "\\|")
+        lines.append(f"| {utc(r.ts)} | {local(r.ts, tz)} | {actor} | {md_text(r.event)} "
+                     f"| {detail} |")
+    return "\n".join(lines) + "\n" if lines else ""

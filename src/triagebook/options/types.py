@@ -79,6 +79,30 @@ class Bool(Option):
         return super().default_text()
 
 
+class Number(Option):
+    """A number of seconds or the like (int or float, never a YAML `true`, never nan),
+    more than ``low`` and at most ``high``."""
+
+    type_name = "number"
+
+    def __init__(self, doc: str = "", *, low: float, high: float, expected: str = "",
+                 **kw: Any) -> None:
+        super().__init__(doc, **kw)
+        self.low, self.high = low, high
+        self.expected = expected or f"a number more than {low:g} and at most {high:g}"
+        self.type_name = f"number ({low:g}, {high:g}]"
+
+    def convert(self, value: Any) -> Any:
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise Invalid(self.expected)
+        if not self.low < value <= self.high:  # also refuses nan
+            raise Invalid(self.expected, kind="value")
+        return float(value)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "number", "exclusiveMinimum": self.low, "maximum": self.high}
+
+
 class Int(Option):
     """A whole number (never a YAML `true`) within ``[low, high]``."""
 

@@ -26,6 +26,7 @@ from triagebook.incident import ledger
 from triagebook.incident.durable import write_file
 from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
+from triagebook.incident.team import load_merged
 from triagebook.incident.timeline import render_timeline, timeline
 from triagebook.mdtext import md_code, md_text
 from triagebook.postmortem.blocks import BlockError, replace_blocks
@@ -208,11 +209,11 @@ class PostmortemNotWritten(TriagebookError):
 
 def write_postmortem(cfg: Config, incident_id: str, update: bool, quiet: bool = False,
                      now: datetime | None = None) -> Path:
-    events = ledger.load(cfg.incidents_dir, incident_id)
+    events = load_merged(cfg, incident_id)  # the whole team's events
     red = Redactor()
     # Redact before escaping: a credential pattern must see the text as it was typed.
     clean = ledger.Events([replace(e, data=red.data(e.data)) for e in events],
-                          events.problems, events.top)
+                          getattr(events, "problems", ()), getattr(events, "top", 0))
     st = fold(incident_id, clean)
     now = now or utc_now()
     gen = generate(cfg, st, now)

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 import re
 from pathlib import Path
 
 import yaml
 
 from triagebook.errors import UsageError
+from triagebook.incident import actor
 from triagebook.runbook.model import Runbook
 from triagebook.runner.session import UI
 
 
 def operator_name() -> str:
-    return os.environ.get("TRIAGEBOOK_OPERATOR") or getpass.getuser()
+    return actor.operator()
 
 
 def read_context_file(path: str) -> dict[str, str]:

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Protocol
 
 from triagebook.incident.events import Payload, SessionEnded, SessionStarted
-from triagebook.incident.ledger import Ledger
+from triagebook.incident.ledger import Event, Ledger
 from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
+from triagebook.incident.store.base import merge_events
 from triagebook.runbook.model import Runbook, Step
 from triagebook.runbook.templates import RenderFailure, render
 from triagebook.runner.header import Header
@@ -78,8 +79,11 @@ class Session:
     hooks: Hooks = field(default_factory=Hooks)
     signals: Signals = field(default_factory=lambda: Signals(install=False))
     current: int = 1
+    shared: list[Event] = field(default_factory=list)  # the team's events, read at start
 
     def state(self) -> IncidentState:
+        if self.shared:
+            return fold(self.ledger.id, merge_events(self.ledger.events, self.shared))
         return fold(self.ledger.id, self.ledger.events)
 
     def record(self, payload: Payload, step: int | None = None) -> None:

@@ -12,9 +12,11 @@ from pathlib import Path
 from triagebook.config import Config
 from triagebook.errors import Interrupted, UsageError
 from triagebook.incident import events as E
-from triagebook.incident.ledger import IncidentBusy, Ledger, new_id
+from triagebook.incident.ledger import Events, IncidentBusy, Ledger, new_id
 from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, RunbookUse, fold
+from triagebook.incident.store.base import merge_events
+from triagebook.incident.team import join
 from triagebook.runbook.catalog import load_one
 from triagebook.runbook.model import Runbook
 from triagebook.runbook.values import check_values, parse_severity
@@ -75,25 +77,34 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
         made = [p for p in (cfg.incidents_dir, ledger.dir) if not p.exists()]
         try:
             with ledger:
-                st = fold(ledger.id, ledger.events)  # again, under the lock
-                use = _unchanged(rb, st, ledger.id, req.force)
-                fresh = not ledger.events
-                if fresh:
-                    ledger.append(E.IncidentOpened(
-                        severity=severity or rb.severity, title=rb.title,
-                        detected_at=iso(req.detected or now), timezone=cfg.policy.timezone))
-                elif severity and severity != st.severity:
-                    ledger.append(E.SeverityChanged(from_=st.severity, to=severity))
-                session = Session(rb=rb, ledger=ledger, ui=ui, values=plain, secrets=secrets,
-                                  redactor=redactor, clock=clock, cwd=cfg.root,
-                                  timeout=req.timeout, hooks=hooks or Hooks(), signals=sig)
-                _attach(cfg, rb, ledger, use, plain, session.step_titles())
-                st = fold(ledger.id, ledger.events)
-                for p in st.problems:  # bad lines are skipped; the responder should know
-                    ui.say(str(replace(p, path=cfg.display(Path(p.path)))))
-                _greet(ui, st, rb, ledger.id, fresh, values, sources, redactor)
-                session.current = st.first_unfinished(rb.id) or len(rb.steps) + 1
-                return session.walk()
+                team = join(cfg, ledger, rb.id, ui.say)  # others' events, the claim, the sync
+                try:
+                    shared = team.shared
+                    local = ledger.events  # again, under the lock
+                    st = fold(ledger.id, Events(merge_events(local, shared), local.problems,
+                                                local.top))
+                    use = _unchanged(rb, st, ledger.id, req.force)
+                    fresh = not local and not shared  # the team may have opened it
+                    if fresh:
+                        ledger.append(E.IncidentOpened(
+                            severity=severity or rb.severity, title=rb.title,
+                            detected_at=iso(req.detected or now),
+                            timezone=cfg.policy.timezone))
+                    elif severity and severity != st.severity:
+                        ledger.append(E.SeverityChanged(from_=st.severity, to=severity))
+                    session = Session(rb=rb, ledger=ledger, ui=ui, values=plain,
+                                      secrets=secrets, redactor=redactor, clock=clock,
+                                      cwd=cfg.root, timeout=req.timeout,
+                                      hooks=hooks or Hooks(), signals=sig, shared=shared)
+                    _attach(cfg, rb, ledger, use, plain, session.step_titles())
+                    st = session.state()
+                    for p in ledger.events.problems:  # bad lines are skipped; say so
+                        ui.say(str(replace(p, path=cfg.display(Path(p.path)))))
+                    _greet(ui, st, rb, ledger.id, fresh, values, sources, redactor)
+                    session.current = st.first_unfinished(rb.id) or len(rb.steps) + 1
+                    return session.walk()
+                finally:
+                    team.close()
         except IncidentBusy:
             raise  # the folder is the other runner's
         except BaseException:

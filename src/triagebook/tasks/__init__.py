@@ -6,11 +6,11 @@ from invoke.collection import Collection
 
 
 def namespace() -> Collection:
-    from triagebook.tasks import escalation, incident, postmortem, runbook, site
+    from triagebook.tasks import escalation, incident, postmortem, runbook, site, store
     from triagebook.tasks.doctor import doctor
 
     ns = Collection()
     ns.add_task(doctor)  # a root task: the command is `inv doctor`
-    for sub in (runbook, incident, postmortem, escalation, site):
+    for sub in (runbook, incident, postmortem, escalation, site, store):
         ns.add_collection(sub.ns)
     return ns

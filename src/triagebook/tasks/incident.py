@@ -1,9 +1,11 @@
-"""`inv incident.*`: read incident ledgers; the incident commander's entries."""
+"""`inv incident.*`: read incident ledgers (merged with the team's store), sync, merge; the
+incident commander's entries."""
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 from invoke.collection import Collection
@@ -13,7 +15,9 @@ from invoke.tasks import task
 from triagebook.errors import UsageError
 from triagebook.incident import ledger
 from triagebook.incident.state import MILESTONES, fold
-from triagebook.incident.timeline import render_timeline, timeline
+from triagebook.incident.store import configured
+from triagebook.incident.team import known_incidents, load_merged
+from triagebook.incident.timeline import render_rows, render_timeline, timeline
 from triagebook.safetext import neutralise
 from triagebook.tasks._common import (
     TwoPositionals,
@@ -29,18 +33,23 @@ from triagebook.timeutil import iso, local, utc
 @task(help={"format_": "table (default) or json"})
 @user_errors
 def list_(c, format_="table"):
-    """List incidents: id, severity, status, runbook, detected, last event."""
+    """List incidents, here and in the team's store: severity, status, runbooks, times."""
     choice("format", format_, ("table", "json"))
     cfg = project()
+    team = configured(cfg)
     rows = []
     bad = []
-    for iid, events in ledger.iter_all(cfg.incidents_dir):
-        st = fold(iid, events)
-        bad.append((iid, st.problems))
-        rows.append({"id": iid, "severity": st.severity, "status": st.status,
-                     "runbook": ", ".join(st.runbooks),
-                     "detected": utc(st.detected_at) if st.detected_at else "",
-                     "last_event": utc(st.last_event) if st.last_event else ""})
+    for k in known_incidents(cfg):
+        st = fold(k.id, k.events)
+        bad.append((k.id, st.problems))
+        last = k.last or st.last_event
+        row = {"id": k.id, "severity": st.severity, "status": st.status,
+               "runbook": ", ".join(st.runbooks),
+               "detected": utc(st.detected_at) if st.detected_at else "",
+               "last_event": utc(last) if last else ""}
+        if team:
+            row["where"] = k.where
+        rows.append(row)
     rows.sort(key=lambda r: r["detected"], reverse=True)
     warn_ledgers(cfg, bad)
     if format_ == "json":
@@ -51,6 +60,8 @@ def list_(c, format_="table"):
         return
     head = {"id": "ID", "severity": "SEV", "status": "STATUS", "runbook": "RUNBOOK",
             "detected": "DETECTED", "last_event": "LAST EVENT"}
+    if team:
+        head["where"] = "WHERE"
     widths = {k: max(len(str(r[k])) for r in [head, *rows]) for k in head}
     for r in [head, *rows]:
         print("  ".join(str(r[k]).ljust(widths[k]) for k in head).rstrip())
@@ -61,11 +72,14 @@ def list_(c, format_="table"):
 def show(c, id_):
     """Show an incident: status, milestones (UTC and local), steps done/skipped/pending."""
     cfg = project()
-    st = fold(id_, ledger.load(cfg.incidents_dir, id_))
+    st = fold(id_, load_merged(cfg, id_))
     warn(cfg, st.problems)
     tz = cfg.policy.timezone
     print(f"{st.id}  {st.severity}  {st.status}  {st.title}")
     print(f"operator: {st.operator}")
+    responders = sorted({e.actor for e in st.events if e.actor and e.actor != st.operator})
+    if responders:
+        print(f"also: {', '.join(responders)}")
     if st.detected_at:
         print(f"{'detected':13s} {utc(st.detected_at)}   {local(st.detected_at, tz)}")
     for name in MILESTONES:
@@ -91,15 +105,86 @@ def show(c, id_):
                 print(f"            FAILED: {neutralise(cmd.outcome())}")
 
 
-@task(help={"id_": "incident id", "format_": "md (default), json or csv"})
+@task(help={"id_": "incident id", "format_": "md (default), json or csv",
+            "follow": "keep printing new rows as responders record them (Ctrl-C stops)",
+            "timeout": "with --follow: stop after this many seconds (default: never)",
+            "count": "with --follow: stop after this many new rows (default: never)"})
 @user_errors
-def timeline_(c, id_, format_="md"):
-    """Print an incident's timeline (UTC and the responder's local time)."""
+def timeline_(c, id_, format_="md", follow=False, timeout=0.0, count=0):
+    """Print an incident's timeline (UTC, the responder's local time, who)."""
     choice("format", format_, ("md", "json", "csv"))
     cfg = project()
-    st = fold(id_, ledger.load(cfg.incidents_dir, id_))
-    warn(cfg, st.problems)
-    print(render_timeline(timeline(st), format_, cfg.policy.timezone), end="")
+    if not follow:
+        if timeout or count:
+            raise UsageError("--timeout and --count go with --follow")
+        st = fold(id_, load_merged(cfg, id_))
+        warn(cfg, st.problems)
+        print(render_timeline(timeline(st), format_, cfg.policy.timezone), end="")
+        return
+    if format_ == "json":
+        raise UsageError("--follow prints md or csv rows as they come; --format json is for "
+                         "a finished timeline")
+    _follow(cfg, id_, format_, float(timeout), int(count))
+
+
+def _follow(cfg, id_, fmt, timeout, count):
+    from triagebook.incident.follow import follow
+
+    tz = cfg.policy.timezone
+    deadline = time.monotonic() + timeout if timeout > 0 else None
+    shown: set[str] = set()
+    new_rows = 0
+    try:
+        for n, (events, new) in enumerate(follow(cfg, id_, poll_s=0.5 if deadline else 1.0)):
+            if new:
+                rows = [r for r in timeline(fold(id_, events))
+                        if (r.event_id or r.event) not in shown]
+                shown.update(r.event_id or r.event for r in rows)
+                if n:
+                    new_rows += len(rows)
+                print(render_rows(rows, fmt, tz, header=n == 0), end="", flush=True)
+            if count and new_rows >= count:
+                return
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+    except KeyboardInterrupt:
+        print(f"stopped following {id_}", file=sys.stderr)
+
+
+@task(help={"incident": "only this incident (default: every incident here)"})
+@user_errors
+def sync(c, incident=""):
+    """Send queued ledger events to the team's store (they queue while it is offline)."""
+    from triagebook.incident.sync import sync as run_sync
+
+    cfg = project()
+    done = run_sync(cfg, incident)
+    for p in done:
+        if p.sent:
+            print(f"{p.incident}: {p.sent} event{'s' * (p.sent != 1)} sent "
+                  f"({p.new} new to the store)")
+    total = sum(p.sent for p in done)
+    print(f"incident.sync: {total} event{'s' * (total != 1)} sent, nothing left queued")
+
+
+@task(help={
+    "id_": "incident id to merge into (created here if absent)",
+    "source": "an events.jsonl, an incident folder, or a bundle (.tar.gz); more sources "
+              "after -- (inv incident.merge ID A -- B C)",
+})
+@user_errors
+def merge(c, id_, source):
+    """Merge other responders' ledgers or bundles into this incident, by event id."""
+    from triagebook.incident.merge import merge as run_merge
+
+    cfg = project()
+    # Invoke takes one value per positional; the rest come after a standalone `--`
+    more = getattr(c, "remainder", "").split()
+    reports = run_merge(cfg, id_, [s for s in (source, *more) if s])
+    for r in reports:
+        print(f"{r.source}: {r.events} event{'s' * (r.events != 1)}, {r.added} new")
+    added = sum(r.added for r in reports)
+    print(f"incident.merge: {added} event{'s' * (added != 1)} added to {id_}")
 
 
 @task(help={
@@ -117,7 +202,7 @@ def escalate(c, id_, class_="", diagnosis="", action="", suggested_fix="", dry_r
     from triagebook.escalation.service import escalate as run_escalate
 
     cfg = project()
-    warn(cfg, ledger.load(cfg.incidents_dir, id_).problems)
+    warn(cfg, load_merged(cfg, id_).problems)
     out = run_escalate(cfg, id_, class_ or None, diagnosis, action, suggested_fix, dry_run)
     d = out.decision
     print(out.message.text())
@@ -151,7 +236,7 @@ def ack(c, id_, via="", text="", from_reply=""):
         except OSError as exc:
             raise UsageError(f"--from-reply {from_reply}: cannot read: {exc.strerror}") from None
     iid, new = run_ack(cfg, id_, via, text, reply)
-    warn(cfg, ledger.load(cfg.incidents_dir, iid).problems)
+    warn(cfg, load_merged(cfg, iid).problems)
     print(f"{iid} acknowledged via {via or 'reply'}" if new
           else f"{iid} was already acknowledged; nothing recorded")
 
@@ -223,6 +308,8 @@ ns = Collection("incident")
 ns.add_task(list_, name="list")
 ns.add_task(show)
 ns.add_task(timeline_, name="timeline")
+ns.add_task(sync)
+ns.add_task(merge)
 ns.add_task(escalate)
 ns.add_task(ack)
 ns.add_task(digest)

@@ -1,0 +1,135 @@
+"""`inv incident.merge ID SOURCE…`: bring other responders' ledgers in, without a database.
+
+A source is an `events.jsonl`, an incident folder holding one (directly or under
+`ledger/`), or a bundle (`.tar.gz`, `inv incident.bundle`) holding `ledger/events.jsonl`
+or `events.jsonl`.  A bundle is read in memory — nothing is ever extracted, so its
+member paths cannot write anywhere.  Events merge by id: ones already in the local
+ledger are skipped (merging twice adds nothing); the new ones keep their id, ts and
+actor, get this ledger's next seq, and pass redaction again on the way in.  Every source
+is read and checked before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from triagebook.config import Config
+from triagebook.errors import TriagebookError, UsageError
+from triagebook.incident import actor as A
+from triagebook.incident import ledger as L
+from triagebook.incident.redaction import Redactor
+from triagebook.incident.store.base import event_from_dict, merge_events
+from triagebook.incident.sync import Notify, attach, warn
+
+MAX_MEMBER = 256 * 1024 * 1024  # a ledger bigger than this in a bundle is not one
+
+
+class BadSource(TriagebookError):
+    def __init__(self, source: str, why: str) -> None:
+        self.source, self.why = source, why
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.why}"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceReport:
+    source: str
+    events: int  # events in the source
+    added: int  # of those, new to the ledger
+
+
+def parse(raw: bytes, shown: str, incident_id: str) -> list[L.Event]:
+    """Ledger lines → events; a torn last line is ignored, as the local reader does."""
+    out = []
+    for n, line in enumerate(raw.split(b"\n")[:-1], 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(event_from_dict(json.loads(line), incident_id))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadSource(f"{shown}:{n}", f"not a ledger event ({exc})") from None
+    return out
+
+
+def _member(tar: tarfile.TarFile, shown: str) -> tarfile.TarInfo:
+    """The bundle's ledger: `ledger/events.jsonl`, else `events.jsonl`, at the top or in
+    one top folder."""
+    ranked: dict[int, list[tarfile.TarInfo]] = {}
+    for m in tar.getmembers():
+        path = PurePosixPath(m.name)
+        parts = tuple(p for p in path.parts if p != ".")
+        if not m.isfile() or path.is_absolute() or ".." in parts or not parts \
+                or parts[-1] != "events.jsonl":
+            continue  # links, devices and paths leaving the bundle are never a ledger
+        tail = parts[-2:] if len(parts) >= 2 else parts
+        if tail == ("ledger", "events.jsonl") and len(parts) <= 3:
+            ranked.setdefault(0, []).append(m)
+        elif len(parts) <= 2:
+            ranked.setdefault(1, []).append(m)
+    if not ranked:
+        raise BadSource(shown, "no ledger/events.jsonl or events.jsonl in this bundle")
+    best = ranked[min(ranked)]
+    if len(best) > 1:
+        names = ", ".join(m.name for m in best)
+        raise BadSource(shown, f"several ledgers in this bundle ({names}); merge one "
+                               f"incident's bundle at a time")
+    if best[0].size > MAX_MEMBER:
+        raise BadSource(shown, f"{best[0].name} is {best[0].size} bytes; not a ledger")
+    return best[0]
+
+
+def read_source(source: str, incident_id: str) -> list[L.Event]:
+    path = Path(source)
+    if path.is_dir():
+        for cand in (path / L.EVENTS, path / "ledger" / L.EVENTS,
+                     path / incident_id / L.EVENTS):
+            if cand.is_file():
+                path = cand
+                break
+        else:
+            raise BadSource(source, f"no {L.EVENTS} in this folder (nor in ledger/ or "
+                                    f"{incident_id}/)")
+    if not path.is_file():
+        raise BadSource(source, "no such file or folder")
+    if path.name.endswith((".tar.gz", ".tgz")) or tarfile.is_tarfile(path):
+        try:
+            with tarfile.open(path, "r:*") as tar:
+                m = _member(tar, source)
+                fh = tar.extractfile(m)  # a file object over the archive: nothing on disk
+                raw = fh.read(MAX_MEMBER + 1) if fh is not None else b""
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            raise BadSource(source, f"not a readable bundle ({exc})") from None
+        return parse(raw, f"{source}:{m.name}", incident_id)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BadSource(source, f"cannot read: {exc.strerror}") from None
+    folder = path.parent.name
+    return parse(raw, source, folder if L.ID_RE.match(folder) and folder != "ledger"
+                 else incident_id)
+
+
+def merge(cfg: Config, incident_id: str, sources: list[str],
+          notify: Notify = warn) -> list[SourceReport]:
+    """Merge every source into the local ledger of `incident_id` (created if needed)."""
+    L.check_id(incident_id)
+    if not sources:
+        raise UsageError("incident.merge: give one or more ledgers or bundles to merge in")
+    read = [(s, read_source(s, incident_id)) for s in sources]  # all checked first
+    ledger = L.Ledger(cfg.incidents_dir, incident_id, A.operator(), Redactor(),
+                      session=False)
+    reports = []
+    with ledger:
+        syncer = attach(cfg, ledger, notify, keep_open=False)
+        try:
+            for source, events in read:
+                added = ledger.adopt(merge_events(events))
+                reports.append(SourceReport(source, len(events), len(added)))
+        finally:
+            if syncer is not None:
+                syncer.close()
+    return reports

@@ -1,0 +1,155 @@
+"""The shared ledger store, as a port: what the core needs from any team store.
+
+A store holds the events of every incident, keyed by the event's globally unique id, so
+writing an event twice stores it once and ledgers from several machines merge without
+loss.  It also holds claims: which responder walks which runbook of an incident, so the
+same runbook is not walked on two machines at once.  `postgres.py` is the adapter; the
+core (sync, merged reads, claims, follow) speaks only to this class.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from triagebook.errors import TriagebookError
+from triagebook.incident.ledger import Event
+
+
+class StoreUnavailable(TriagebookError):
+    """The store cannot be reached or used now; local work goes on and syncs later."""
+
+    def __init__(self, where: str, why: str) -> None:
+        self.where, self.why = where, why
+
+    def __str__(self) -> str:
+        return f"ledger store {self.where} unreachable: {self.why}"
+
+
+class StoreSchemaError(TriagebookError):
+    """The store is reachable but its schema is missing or from another version."""
+
+    def __init__(self, where: str, why: str) -> None:
+        self.where, self.why = where, why
+
+    def __str__(self) -> str:
+        return f"ledger store {self.where}: {self.why}"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimHolder:
+    """Who walks one runbook of one incident, and when they were last heard of."""
+
+    incident: str
+    runbook: str
+    token: str  # random per runner session; only its owner renews or releases a claim
+    actor: str
+    host: str
+    pid: int
+    since: datetime | None = None
+    heartbeat: datetime | None = None
+
+    def describe(self) -> str:
+        return f"{self.actor} (pid {self.pid} on {self.host})"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredIncident:
+    """An incident as the store knows it, for listing."""
+
+    id: str
+    events: int
+    last_ts: datetime
+
+
+class EventStore(ABC):
+    """One team store. Every call may raise StoreUnavailable (bounded by a timeout)."""
+
+    where: str  # shown to people: the URL without credentials
+
+    @abstractmethod
+    def migrate(self) -> tuple[int, int]:
+        """Create or upgrade the schema; (version before, version after)."""
+
+    @abstractmethod
+    def put(self, incident: str, events: Iterable[Event]) -> int:
+        """Store events (idempotent on id); how many were new."""
+
+    @abstractmethod
+    def events(self, incident: str) -> list[Event]:
+        """Every stored event of one incident, ordered by time, then seq, then id."""
+
+    @abstractmethod
+    def incidents(self) -> list[StoredIncident]:
+        """The incidents the store knows."""
+
+    @abstractmethod
+    def listing_events(self) -> dict[str, list[Event]]:
+        """Per incident, the events a listing folds (opened, severity, milestones,
+        runbooks) — not every step and command."""
+
+    @abstractmethod
+    def claim(self, want: ClaimHolder, ttl_s: float, displace: str = "") -> ClaimHolder:
+        """Take the runbook's claim, or renew ours; returns the holder after the call
+        (``want`` when granted, someone else's live claim when not).  A claim that has
+        expired, or whose token is ``displace`` (a runner known dead), is taken over."""
+
+    @abstractmethod
+    def release(self, held: ClaimHolder) -> None:
+        """Give up our claim (no-op when it is not ours any more)."""
+
+    @abstractmethod
+    def wait(self, incident: str, timeout_s: float) -> bool:
+        """Block up to ``timeout_s`` for news of the incident (LISTEN/NOTIFY); True if
+        something arrived.  The first call subscribes."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Drop the connection; a later call reconnects."""
+
+    def __enter__(self) -> EventStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def merge_events(*sources: Iterable[Event]) -> list[Event]:
+    """Union by event id, ordered by time, then seq, then id.
+
+    The first copy of an id wins (callers pass the local ledger first).  `seq` breaks
+    ties inside one millisecond, so one ledger's own events never swap places; between
+    ledgers it is only a stable tie-break.
+    """
+    seen: dict[str, Event] = {}
+    for src in sources:
+        for ev in src:
+            seen.setdefault(ev.id, ev)
+    return sorted(seen.values(), key=lambda e: (e.time, e.seq, e.id))
+
+
+def new_only(events: Iterable[Event], known: set[str]) -> Iterator[Event]:
+    for ev in events:
+        if ev.id not in known:
+            known.add(ev.id)
+            yield ev
+
+
+def event_from_dict(d: Any, incident: str) -> Event:
+    """An event as written on disk or in a store; KeyError/TypeError/ValueError if not one.
+
+    Events written before ids existed are named `<incident>:<seq>`, as the local reader
+    names them."""
+    if not isinstance(d, dict):
+        raise TypeError(f"expected a JSON object, got {type(d).__name__}")
+    seq = int(d["seq"])
+    data = d.get("data") or {}
+    if not isinstance(data, dict):
+        raise TypeError("data: expected a JSON object")
+    ev = Event(seq, str(d["ts"]), str(d["type"]), d.get("runbook"), d.get("step"),
+               str(d.get("actor") or ""), data, str(d.get("id") or f"{incident}:{seq}"))
+    ev.time  # noqa: B018 - a bad timestamp is a bad event, found here rather than later
+    return ev

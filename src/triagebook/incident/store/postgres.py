@@ -1,0 +1,247 @@
+"""The ledger store on PostgreSQL (psycopg 3).
+
+Every call is bounded: connecting by `connect_timeout`, every statement by
+`statement_timeout`, a dead peer by `tcp_user_timeout` — so a responder is never kept
+waiting on the network for more than a couple of seconds.  A broken connection is
+replaced once per call (every call is idempotent: inserts are `ON CONFLICT (id) DO
+NOTHING`), then the call fails with StoreUnavailable and the caller works locally.
+Errors never show the password: messages name the store by its URL without it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+from triagebook.incident.ledger import Event
+from triagebook.incident.store.base import (
+    ClaimHolder,
+    EventStore,
+    StoredIncident,
+    StoreSchemaError,
+    StoreUnavailable,
+    event_from_dict,
+)
+from triagebook.incident.store.schema import BOOTSTRAP, CHANNEL, LATEST, MIGRATIONS, SCHEMA
+
+T = TypeVar("T")
+CHUNK = 1000  # events per INSERT: one round trip each
+LISTING_TYPES = ["incident.opened", "severity.changed", "milestone", "runbook.attached"]
+
+
+def describe(url: str) -> str:
+    """The URL as people may see it: no password, no query."""
+    try:
+        p = urlsplit(url)
+        host = p.hostname or "localhost"
+        netloc = (f"{p.username}@" if p.username else "") + host + (f":{p.port}" if p.port
+                                                                      else "")
+        return urlunsplit((p.scheme, netloc, p.path, "", ""))
+    except ValueError:
+        return "postgresql://(unparsable URL)"
+
+
+class PostgresStore(EventStore):
+    def __init__(self, url: str, timeout: float = 2.0) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.where = describe(url)
+        self._secret = urlsplit(url).password or ""
+        self._conn: psycopg.Connection[Any] | None = None
+        self._listen: psycopg.Connection[Any] | None = None
+
+    # ---- connections -------------------------------------------------------------------
+    def _open(self) -> psycopg.Connection[Any]:
+        ms = int(self.timeout * 1000)
+        return psycopg.connect(
+            self.url, autocommit=True, connect_timeout=max(1, math.ceil(self.timeout)),
+            tcp_user_timeout=ms, application_name="triagebook",
+            options=f"-c statement_timeout={ms} -c lock_timeout={ms}")
+
+    def _checked(self) -> psycopg.Connection[Any]:
+        """A connection to a store whose schema this version knows."""
+        if self._conn is None or self._conn.closed:
+            conn = self._open()
+            try:
+                row = conn.execute(sql.SQL("SELECT max(version) FROM {}.schema_version")
+                                   .format(sql.Identifier(SCHEMA))).fetchone()
+            except psycopg.errors.UndefinedTable:
+                conn.close()
+                raise StoreSchemaError(self.where, "has no triagebook schema yet; run "
+                                                   "inv store.init") from None
+            version = row[0] if row and row[0] is not None else 0
+            if version != LATEST:
+                conn.close()
+                raise StoreSchemaError(self.where, _version_problem(version))
+            self._conn = conn
+        return self._conn
+
+    def _clean(self, exc: BaseException) -> str:
+        lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+        text = lines[0] if lines else type(exc).__name__
+        text = text.removeprefix("connection failed: ")
+        return text.replace(self._secret, "***") if self._secret else text
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
+            self.close()
+            raise StoreSchemaError(self.where, "has no triagebook schema yet; run "
+                                               "inv store.init") from None
+        except psycopg.Error as exc:
+            self.close()
+            raise StoreUnavailable(self.where, self._clean(exc)) from None
+
+    def _call(self, fn: Callable[[psycopg.Connection[Any]], T]) -> T:
+        """fn on a live connection; a connection found dead is replaced once."""
+        with self._errors():
+            had = self._conn is not None and not self._conn.closed
+            try:
+                return fn(self._checked())
+            except psycopg.OperationalError:
+                if not had or (self._conn is not None and not self._conn.closed):
+                    raise  # a fresh connection failed, or the server answered: no retry
+                self._conn = None
+                return fn(self._checked())
+
+    def close(self) -> None:
+        for conn in (self._conn, self._listen):
+            if conn is not None:
+                try:
+                    conn.close()
+                except psycopg.Error:
+                    pass
+        self._conn = self._listen = None
+
+    # ---- schema ------------------------------------------------------------------------
+    def migrate(self) -> tuple[int, int]:
+        with self._errors():
+            with self._open() as conn, conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext('triagebook.migrate'))")
+                for stmt in BOOTSTRAP:
+                    conn.execute(stmt)
+                row = conn.execute(sql.SQL("SELECT max(version) FROM {}.schema_version")
+                                   .format(sql.Identifier(SCHEMA))).fetchone()
+                before = row[0] if row and row[0] is not None else 0
+                if before > LATEST:
+                    raise StoreSchemaError(self.where, _version_problem(before))
+                for version in range(before + 1, LATEST + 1):
+                    for stmt in MIGRATIONS[version - 1]:
+                        conn.execute(stmt)
+                    conn.execute(sql.SQL("INSERT INTO {}.schema_version (version) VALUES (%s)")
+                                 .format(sql.Identifier(SCHEMA)), (version,))
+        return before, LATEST
+
+    # ---- events ------------------------------------------------------------------------
+    def put(self, incident: str, events: Iterable[Event]) -> int:
+        batch = list(events)
+        query = sql.SQL(
+            "INSERT INTO {}.events (id, incident, ts, seq, type, runbook, step, actor, body) "
+            "SELECT e.id, %s, e.ts, e.seq, e.type, e.runbook, e.step, e.actor, e.body "
+            "FROM unnest(%s::text[], %s::timestamptz[], %s::int[], %s::text[], %s::text[], "
+            "%s::int[], %s::text[], %s::text[]) "
+            "AS e(id, ts, seq, type, runbook, step, actor, body) "
+            "ON CONFLICT (id) DO NOTHING").format(sql.Identifier(SCHEMA))
+
+        def run(conn: psycopg.Connection[Any]) -> int:
+            new = 0
+            for i in range(0, len(batch), CHUNK):
+                part = batch[i:i + CHUNK]
+                cur = conn.execute(query, (
+                    incident, [e.id for e in part], [e.time for e in part],
+                    [e.seq for e in part], [e.type for e in part], [e.runbook for e in part],
+                    [e.step for e in part], [e.actor for e in part],
+                    [json.dumps(e.as_dict(), ensure_ascii=False, separators=(",", ":"))
+                     for e in part]))
+                new += max(cur.rowcount, 0)
+            return new
+
+        return self._call(run) if batch else 0
+
+    def events(self, incident: str) -> list[Event]:
+        query = sql.SQL("SELECT body FROM {}.events WHERE incident = %s "
+                        "ORDER BY ts, seq, id").format(sql.Identifier(SCHEMA))
+        rows = self._call(lambda conn: conn.execute(query, (incident,)).fetchall())
+        return [event_from_dict(json.loads(r[0]), incident) for r in rows]
+
+    def incidents(self) -> list[StoredIncident]:
+        query = sql.SQL("SELECT incident, count(*), max(ts) FROM {}.events GROUP BY incident "
+                        "ORDER BY incident").format(sql.Identifier(SCHEMA))
+        rows = self._call(lambda conn: conn.execute(query).fetchall())
+        return [StoredIncident(r[0], r[1], r[2]) for r in rows]
+
+    def listing_events(self) -> dict[str, list[Event]]:
+        query = sql.SQL("SELECT incident, body FROM {}.events WHERE type = ANY(%s) "
+                        "ORDER BY incident, ts, seq, id").format(sql.Identifier(SCHEMA))
+        rows = self._call(lambda conn: conn.execute(query, (LISTING_TYPES,)).fetchall())
+        out: dict[str, list[Event]] = {}
+        for incident, body in rows:
+            out.setdefault(incident, []).append(event_from_dict(json.loads(body), incident))
+        return out
+
+    # ---- claims ------------------------------------------------------------------------
+    def claim(self, want: ClaimHolder, ttl_s: float, displace: str = "") -> ClaimHolder:
+        take = sql.SQL(
+            "INSERT INTO {s}.claims AS c (incident, runbook, token, actor, host, pid, "
+            "expires_at) VALUES (%(i)s, %(r)s, %(t)s, %(a)s, %(h)s, %(p)s, "
+            "now() + make_interval(secs => %(ttl)s)) "
+            "ON CONFLICT (incident, runbook) DO UPDATE SET token = EXCLUDED.token, "
+            "actor = EXCLUDED.actor, host = EXCLUDED.host, pid = EXCLUDED.pid, "
+            "since = CASE WHEN c.token = EXCLUDED.token THEN c.since ELSE now() END, "
+            "heartbeat = now(), expires_at = EXCLUDED.expires_at "
+            "WHERE c.token = EXCLUDED.token OR c.token = %(d)s OR c.expires_at < now() "
+            "RETURNING since, heartbeat").format(s=sql.Identifier(SCHEMA))
+        held = sql.SQL("SELECT token, actor, host, pid, since, heartbeat FROM {}.claims "
+                       "WHERE incident = %s AND runbook = %s").format(sql.Identifier(SCHEMA))
+        args = {"i": want.incident, "r": want.runbook, "t": want.token, "a": want.actor,
+                "h": want.host, "p": want.pid, "ttl": ttl_s, "d": displace or want.token}
+
+        def run(conn: psycopg.Connection[Any]) -> ClaimHolder:
+            for _ in range(3):  # the holder may let go between our two statements
+                row = conn.execute(take, args).fetchone()
+                if row is not None:
+                    return ClaimHolder(want.incident, want.runbook, want.token, want.actor,
+                                       want.host, want.pid, row[0], row[1])
+                other = conn.execute(held, (want.incident, want.runbook)).fetchone()
+                if other is not None:
+                    return ClaimHolder(want.incident, want.runbook, *other)
+            raise StoreUnavailable(self.where, "the claim kept changing hands; try again")
+
+        return self._call(run)
+
+    def release(self, held: ClaimHolder) -> None:
+        query = sql.SQL("DELETE FROM {}.claims WHERE incident = %s AND runbook = %s "
+                        "AND token = %s").format(sql.Identifier(SCHEMA))
+        self._call(lambda conn: conn.execute(query, (held.incident, held.runbook, held.token)))
+
+    # ---- news --------------------------------------------------------------------------
+    def wait(self, incident: str, timeout_s: float) -> bool:
+        with self._errors():
+            if self._listen is None or self._listen.closed:
+                self._listen = self._open()
+                self._listen.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+            deadline = time.monotonic() + max(timeout_s, 0.0)
+            while True:
+                left = max(deadline - time.monotonic(), 0.0)
+                for note in self._listen.notifies(timeout=left, stop_after=1):
+                    if note.payload == incident:
+                        return True
+                if time.monotonic() >= deadline:
+                    return False
+
+
+def _version_problem(version: int) -> str:
+    if version > LATEST:
+        return (f"schema version {version} is newer than this triagebook knows ({LATEST}); "
+                f"upgrade triagebook")
+    return f"schema version {version}, this triagebook needs {LATEST}; run inv store.init"

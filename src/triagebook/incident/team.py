@@ -1,0 +1,122 @@
+"""One incident, several responders: the merged view and a runner's place in the team.
+
+Reads merge the local ledger with the shared store (local ∪ store, by event id, ordered
+by time); when the store cannot be read they say so once and show the local events —
+never fail for want of the network.  A runner joins the team (`join`): it reads what the
+others recorded, claims its runbook, and syncs its own events as it appends them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from triagebook.config import Config
+from triagebook.errors import TriagebookError
+from triagebook.incident import ledger as L
+from triagebook.incident.claim import Claim
+from triagebook.incident.store import configured, open_store
+from triagebook.incident.store.base import merge_events
+from triagebook.incident.sync import Notify, Syncer, attach, warn
+
+
+def load_merged(cfg: Config, incident_id: str, notify: Notify = warn) -> L.Events:
+    """The incident's events: local ∪ store; NoSuchIncident when neither has it."""
+    L.check_id(incident_id)
+    path = cfg.incidents_dir / incident_id / L.EVENTS
+    local = L.read_events(path)
+    remote: list[L.Event] = []
+    if configured(cfg):
+        try:
+            store = open_store(cfg)
+            assert store is not None
+            with store:
+                remote = store.events(incident_id)
+        except TriagebookError as exc:
+            notify(f"{exc}; showing this machine's events only")
+    if not local and not remote and not path.is_file():
+        raise L.NoSuchIncident(incident_id, L.incident_ids(cfg.incidents_dir))
+    # the local ledger's unreadable lines stay reported beside the merged events
+    return L.Events(merge_events(local, remote), local.problems, local.top)
+
+
+@dataclass
+class Known:
+    """An incident for `incident.list`: its events (for the fold) and where it lives."""
+
+    id: str
+    events: list[L.Event]
+    where: str  # local | store | local+store
+    last: datetime | None = None  # the last event anywhere (the store sends a summary)
+
+
+def known_incidents(cfg: Config, notify: Notify = warn) -> list[Known]:
+    """Local incidents, and with a store also the ones only the team has."""
+    out = {iid: Known(iid, evs, "local") for iid, evs in L.iter_all(cfg.incidents_dir)}
+    if not configured(cfg):
+        return list(out.values())
+    try:
+        store = open_store(cfg)
+        assert store is not None
+        with store:
+            summary = {s.id: s for s in store.incidents()}
+            listed = store.listing_events()
+    except TriagebookError as exc:
+        notify(f"{exc}; listing this machine's incidents only")
+        return list(out.values())
+    for iid, s in summary.items():
+        k = out.get(iid)
+        if k is None:
+            out[iid] = Known(iid, merge_events(listed.get(iid, [])), "store", s.last_ts)
+        else:
+            k.events = L.Events(merge_events(k.events, listed.get(iid, [])),
+                                getattr(k.events, "problems", ()), getattr(k.events, "top", 0))
+            k.where = "local+store"
+            k.last = max(s.last_ts, k.events[-1].time) if k.events else s.last_ts
+    return list(out.values())
+
+
+@dataclass
+class Team:
+    """A runner's link to the team: others' events, its claim, its sync."""
+
+    shared: list[L.Event] = field(default_factory=list)
+    claim: Claim | None = None
+    syncer: Syncer | None = None
+
+    def close(self) -> None:
+        if self.claim is not None:
+            self.claim.release()
+        if self.syncer is not None:
+            self.syncer.close()
+
+
+def join(cfg: Config, ledger: L.Ledger, runbook: str, notify: Notify = warn) -> Team:
+    """Read the team's events, claim the runbook (RunbookClaimed if another runner walks
+    it), and sync this ledger.  Without a store: an empty Team (local only)."""
+    team = Team()
+    if not configured(cfg):
+        return team
+    team.syncer = attach(cfg, ledger, notify)
+    if team.syncer is None:  # the store cannot be used at all; attach said why
+        return team
+    try:
+        team.shared = team.syncer.store.events(ledger.id)
+    except TriagebookError as exc:
+        team.syncer.offline = str(exc)
+        team.syncer.store.close()
+        notify(f"{exc}; working locally — events are kept and sent by a later append or "
+               f"inv incident.sync")
+    offline = bool(team.syncer.offline)
+    if offline:
+        team.syncer.retry_at = 0.0  # the first append tries once more, quietly
+    claim_store = open_store(cfg)
+    assert claim_store is not None
+    team.claim = Claim(claim_store, ledger.id, runbook, ledger.actor, notify)
+    try:
+        team.claim.acquire(offline=offline)
+    except TriagebookError:
+        team.claim = None
+        team.syncer.close()
+        raise
+    return team

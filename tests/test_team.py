@@ -1,0 +1,473 @@
+"""Several responders, one incident, one timeline — through a real PostgreSQL server.
+
+Each responder is a separate project folder (a separate laptop) with the same
+`ledger.store` in its invoke.yaml and the password in PGPASSWORD; every command is the
+real `inv` in a subprocess.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import FIXTURES, REPO, assert_no_traceback, inv
+from pgserver import PASSWORD
+
+HOST = socket.gethostname().split(".")[0]
+
+
+def laptop(tmp_path: Path, name: str, url: str, extra: str = "") -> Path:
+    root = tmp_path / name
+    (root / "runbooks").mkdir(parents=True)
+    shutil.copy(REPO / "tasks.py", root / "tasks.py")
+    shutil.copy(FIXTURES / "runner" / "demo.md", root / "runbooks" / "demo.md")
+    shutil.copy(FIXTURES / "team" / "comms.md", root / "runbooks" / "comms.md")
+    (root / "invoke.yaml").write_text(f"triagebook:\n  ledger:\n    store: {url}\n{extra}")
+    return root
+
+
+def env_of(who: str) -> dict[str, str]:
+    return {"TRIAGEBOOK_OPERATOR": who, "PGPASSWORD": PASSWORD}
+
+
+def walk(root: Path, who: str, runbook: str, iid: str, script: str):
+    ctx = ["--context", "server_id=srv-abc"] if runbook == "demo" else []
+    return inv(root, "runbook.run", runbook, "--incident", iid, *ctx, input=script,
+               env=env_of(who))
+
+
+def local_events(root: Path, iid: str) -> list[dict]:
+    path = root / "incidents" / iid / "events.jsonl"
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+
+
+def stored(url: str, iid: str) -> list[str]:
+    """Event ids in the store, one per row."""
+    with psycopg.connect(url, password=PASSWORD) as conn:
+        rows = conn.execute("SELECT id FROM triagebook.events WHERE incident = %s",
+                            (iid,)).fetchall()
+    return [r[0] for r in rows]
+
+
+@pytest.fixture
+def store(store_url: str, tmp_path: Path) -> str:
+    admin = laptop(tmp_path, "admin", store_url)
+    res = inv(admin, "store.init", env=env_of("admin"))
+    assert res.returncode == 0, res.stderr
+    return store_url
+
+
+class Live:
+    """A runner in a real terminal-less subprocess, driven one action at a time."""
+
+    def __init__(self, root: Path, who: str, runbook: str, iid: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "invoke", "runbook.run", runbook, "--incident", iid,
+             "--context", "server_id=srv-abc"], cwd=root, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env={**os.environ, "NO_COLOR": "1", **env_of(who)})
+        self.out = b""
+        self.pos = 0
+
+    def until(self, marker: str, timeout: float = 30) -> str:
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        want = marker.encode()
+        while want not in self.out[self.pos:]:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no {marker!r} in time; output so far:\n{self.out.decode()}"
+            ready, _, _ = select.select([self.proc.stdout], [], [], left)
+            if ready:
+                chunk = os.read(self.proc.stdout.fileno(), 65536)
+                assert chunk, f"runner ended early:\n{self.out.decode()}"
+                self.out += chunk
+        end = self.out.index(want, self.pos) + len(want)
+        seen, self.pos = self.out[self.pos:end].decode(), end
+        return seen
+
+    def act(self, line: str) -> str:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+        return self.until("tb> ")
+
+    def finish(self) -> str:
+        rest, _ = self.proc.communicate(timeout=30)  # closes stdin: end of input is quit
+        self.out += rest
+        assert self.proc.returncode == 0, self.out.decode()
+        return self.out.decode()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def test_store_init_creates_the_schema_once_and_says_so(store_url, tmp_path):
+    root = laptop(tmp_path, "ops", store_url)
+    first = inv(root, "store.init", env=env_of("ops"))
+    again = inv(root, "store.init", env=env_of("ops"))
+    assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
+    assert first.stdout.strip().endswith("schema created (version 1)")
+    assert again.stdout.strip().endswith("schema version 1, up to date")
+    assert PASSWORD not in first.stdout + first.stderr
+
+
+def test_two_responders_on_two_laptops_make_one_timeline_and_postmortem(store, tmp_path):
+    alice, bob = laptop(tmp_path, "alice", store), laptop(tmp_path, "bob", store)
+    a = walk(alice, "alice", "demo", "INC-T", "ack\ndone\nnote alice checked srv-abc\nquit\n")
+    b = walk(bob, "bob", "comms", "INC-T", "done\nnote bob told the customers\nmitigated\n"
+                                           "quit\n")
+    assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
+    assert "note:" not in a.stderr + b.stderr  # nobody was offline
+    # bob joined an incident the team had opened: he did not open it again
+    assert [e["type"] for e in local_events(bob, "INC-T")][0] == "runbook.attached"
+
+    tl = inv(alice, "incident.timeline", "INC-T", env=env_of("alice")).stdout
+    assert "| Actor | Event | Detail |" in tl.splitlines()[0]
+    mine = [ln for ln in tl.splitlines() if "| alice |" in ln]
+    theirs = [ln for ln in tl.splitlines() if "| bob |" in ln]
+    assert any("| step done | step 1 Inspect srv-abc |" in ln for ln in mine)
+    assert any("| note | bob told the customers |" in ln for ln in theirs)
+    assert any("| step done | step 1 Post on the status page |" in ln for ln in theirs)
+    times = [ln.split(" | ")[0] for ln in tl.splitlines()[2:]]
+    assert times == sorted(times)
+
+    pm = inv(alice, "postmortem.new", "INC-T", env=env_of("alice"))
+    assert pm.returncode == 0, pm.stderr
+    text = (alice / "postmortems" / "INC-T.md").read_text()
+    assert "bob told the customers" in text and "alice checked srv-abc" in text
+    assert "- alice (" in text and "- bob (" in text
+    assert "| Time to mitigate |" in text and "not recorded" not in text.split(
+        "| Time to mitigate |")[1].splitlines()[0]
+
+    carol = laptop(tmp_path, "carol", store)  # a third laptop that never walked anything
+    listed = json.loads(inv(carol, "incident.list", "--format", "json",
+                            env=env_of("carol")).stdout)
+    assert [(r["id"], r["status"], r["where"]) for r in listed] == [("INC-T", "mitigated",
+                                                                       "store")]
+    assert set(listed[0]["runbook"].split(", ")) == {"demo", "comms"}
+    shown = inv(carol, "incident.show", "INC-T", env=env_of("carol")).stdout
+    assert "INC-T  SEV2  mitigated  Demo outage" in shown
+    assert "runbook comms: 1 done, 0 skipped, 1 pending" in shown
+
+
+def test_the_same_runbook_on_a_second_laptop_is_refused_with_who_holds_it(store, tmp_path):
+    alice, bob = laptop(tmp_path, "alice", store), laptop(tmp_path, "bob", store)
+    live = Live(alice, "alice", "demo", "INC-C")
+    try:
+        live.until("tb> ")
+        refused = walk(bob, "bob", "demo", "INC-C", "done\nquit\n")
+        assert refused.returncode == 1
+        assert_no_traceback(refused)
+        assert refused.stderr.startswith(
+            f"runbook demo of INC-C is being walked by alice (pid {live.proc.pid} on {HOST})"
+            f" since ")
+        assert len(refused.stderr.strip().splitlines()) == 1
+        assert "walk another runbook of this incident, or wait until they quit" in \
+            refused.stderr
+        other = walk(bob, "bob", "comms", "INC-C", "done\nquit\n")  # another runbook: fine
+        assert other.returncode == 0, other.stderr
+        live.act("done")
+        live.finish()  # end of input: quit
+    finally:
+        live.kill()
+    # alice quit: her claim is gone, and bob picks her runbook up where she left it
+    after = walk(bob, "bob", "demo", "INC-C", "done\nquit\n")
+    assert after.returncode == 0, after.stderr
+    assert "resuming INC-C (open, SEV2): 1/4 steps finished" in after.stdout
+    assert "step 2/4" in after.stdout
+
+
+def test_a_runner_killed_mid_walk_does_not_lock_its_runbook_on_its_own_machine(store,
+                                                                            tmp_path):
+    alice = laptop(tmp_path, "alice", store)
+    live = Live(alice, "alice", "demo", "INC-K")
+    live.until("tb> ")
+    live.act("done")
+    live.kill()  # SIGKILL: no goodbye, the claim stays in the store
+    again = walk(alice, "alice", "demo", "INC-K", "done\nquit\n")
+    assert again.returncode == 0, again.stderr  # its process is gone: taken over at once
+    assert "resuming INC-K (open, SEV2): 1/4 steps finished" in again.stdout
+
+
+def test_database_stopped_mid_session_loses_nothing_and_syncs_after_restart(pg, store,
+                                                                           tmp_path):
+    alice = laptop(tmp_path, "alice", store)
+    live = Live(alice, "alice", "demo", "INC-S")
+    try:
+        live.until("tb> ")
+        live.act("ack")
+        pg.stop()
+        try:
+            began = time.monotonic()
+            during = live.act("done")
+            during += live.act("note the database is down, carrying on")
+            assert time.monotonic() - began < 5  # the runner does not wait on the store
+        finally:
+            pg.start()
+        back = live.act("note the database is back")
+        out = live.finish()
+    finally:
+        live.kill()
+    assert out.count("unreachable") == 1 and "unreachable" in during
+    assert "working locally" in during
+    assert "reachable again: 3 queued events sent" in back
+    ids = [e["id"] for e in local_events(alice, "INC-S")]
+    assert sorted(stored(store, "INC-S")) == sorted(ids)  # every event, once
+
+
+def test_events_written_offline_wait_for_incident_sync_and_resending_stores_them_once(
+        pg, store, tmp_path):
+    bob = laptop(tmp_path, "bob", store)
+    pg.stop()
+    try:
+        offline = walk(bob, "bob", "comms", "INC-O", "done\nnote no network here\nquit\n")
+    finally:
+        pg.start()
+    assert offline.returncode == 0, offline.stderr
+    assert offline.stdout.count("unreachable") == 1
+    ids = [e["id"] for e in local_events(bob, "INC-O")]
+    assert stored(store, "INC-O") == []
+
+    synced = inv(bob, "incident.sync", env=env_of("bob"))
+    assert synced.returncode == 0, synced.stderr
+    assert f"INC-O: {len(ids)} events sent ({len(ids)} new to the store)" in synced.stdout
+    again = inv(bob, "incident.sync", env=env_of("bob"))
+    assert "incident.sync: 0 events sent" in again.stdout
+    # the same events delivered a second time (a lost cursor): sent again, stored once
+    (bob / "incidents" / "INC-O" / ".sync").unlink()
+    resent = inv(bob, "incident.sync", "--incident", "INC-O", env=env_of("bob"))
+    assert f"INC-O: {len(ids)} events sent (0 new to the store)" in resent.stdout
+    assert sorted(stored(store, "INC-O")) == sorted(ids)
+
+
+def test_sync_without_a_store_unreachable_store_and_bad_config_are_one_line(
+        pg, store, tmp_path):
+    plain = tmp_path / "plain"
+    (plain / "runbooks").mkdir(parents=True)
+    shutil.copy(REPO / "tasks.py", plain / "tasks.py")
+    res = inv(plain, "incident.sync")
+    assert res.returncode == 1 and res.stderr.strip() == (
+        "incident.sync: no shared store configured; set ledger.store in invoke.yaml (see "
+        "docs/guide/teams.md)")
+
+    bob = laptop(tmp_path, "bob", store)
+    pg.stop()
+    try:
+        walk(bob, "bob", "comms", "INC-U", "done\nquit\n")
+        res = inv(bob, "incident.sync", env=env_of("bob"))
+    finally:
+        pg.start()
+    assert res.returncode == 1 and len(res.stderr.strip().splitlines()) == 1
+    assert res.stderr.startswith(f"ledger store {store} unreachable: ")
+    assert res.stderr.strip().endswith("; 5 events still queued here, safe — run inv "
+                                       "incident.sync again when the store is back")
+    assert_no_traceback(res)
+
+    leaky = tmp_path / "leaky"
+    (leaky / "runbooks").mkdir(parents=True)
+    shutil.copy(REPO / "tasks.py", leaky / "tasks.py")
+    (leaky / "invoke.yaml").write_text(
+        "triagebook:\n  ledger:\n    store: postgresql://ops:hunter2-secret@db.example/ops\n")
+    res = inv(leaky, "incident.list")
+    assert res.returncode == 1
+    assert res.stderr.strip() == (
+        "invoke.yaml:3: bad-config: triagebook.ledger.store: holds a password; invoke.yaml "
+        "is shared, so give it in PGPASSWORD or ~/.pgpass, or put the whole URL in an "
+        "environment variable named by ledger.store_url_env")
+    assert "hunter2" not in res.stderr + res.stdout
+
+
+def test_store_url_from_the_environment(store, tmp_path):
+    root = tmp_path / "envurl"
+    (root / "runbooks").mkdir(parents=True)
+    shutil.copy(REPO / "tasks.py", root / "tasks.py")
+    shutil.copy(FIXTURES / "team" / "comms.md", root / "runbooks" / "comms.md")
+    (root / "invoke.yaml").write_text(
+        "triagebook:\n  ledger:\n    store_url_env: TEAM_LEDGER_URL\n")
+    with_pw = store.replace("triagebook@", f"triagebook:{PASSWORD}@")
+    res = inv(root, "runbook.run", "comms", "--incident", "INC-E", input="done\nquit\n",
+              env={"TRIAGEBOOK_OPERATOR": "erin", "TEAM_LEDGER_URL": with_pw})
+    assert res.returncode == 0 and "note:" not in res.stdout, res.stdout
+    assert len(stored(store, "INC-E")) == len(local_events(root, "INC-E"))
+    missing = inv(root, "runbook.run", "comms", "--incident", "INC-E2", input="done\nquit\n",
+                  env={"TRIAGEBOOK_OPERATOR": "erin", "TEAM_LEDGER_URL": ""})
+    assert missing.returncode == 0  # local first: the runner works without the store
+    assert "environment variable TEAM_LEDGER_URL is empty" in missing.stdout
+    assert PASSWORD not in res.stdout + res.stderr + missing.stdout + missing.stderr
+
+
+def test_a_store_that_never_answers_costs_the_runner_one_short_timeout(tmp_path):
+    silent = socket.socket()  # accepts connections (the kernel does), never replies
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)
+    port = silent.getsockname()[1]
+    try:
+        root = laptop(tmp_path, "dana", f"postgresql://ops@127.0.0.1:{port}/ops",
+                      extra="    timeout: 1\n")
+        began = time.monotonic()
+        res = walk(root, "dana", "comms", "INC-B", "done\nnote one\nnote two\nnote three\n"
+                                                   "done\nquit\n")
+        took = time.monotonic() - began
+    finally:
+        silent.close()
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.count("unreachable") == 1 and "timeout expired" in res.stdout
+    # joining (1 s) and the first append's retry (1 s); then appends stay local
+    assert took < 8, took
+    assert [e["type"] for e in local_events(root, "INC-B")][-1] == "session.ended"
+
+
+def test_follow_shows_another_responders_events_as_they_happen(store, tmp_path):
+    alice, bob = laptop(tmp_path, "alice", store), laptop(tmp_path, "bob", store)
+    assert walk(alice, "alice", "demo", "INC-F", "ack\nquit\n").returncode == 0
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "incident.timeline", "INC-F", "--follow",
+         "--count", "2", "--timeout", "60"], cwd=alice, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env={**os.environ, **env_of("alice")})
+    try:
+        assert follower.stdout is not None
+        assert follower.stdout.readline().startswith("| Time (UTC) |")
+        while "| alice | acknowledged |" not in follower.stdout.readline():
+            pass  # the timeline so far; --timeout bounds this if it never comes
+        walked = walk(bob, "bob", "comms", "INC-F", "note from bob's laptop\nquit\n")
+        assert walked.returncode == 0, walked.stderr
+        rest, err = follower.communicate(timeout=30)
+    finally:
+        follower.kill()
+    assert follower.returncode == 0, err
+    assert_no_traceback(subprocess.CompletedProcess([], 0, rest, err))
+    new = [ln for ln in rest.splitlines() if "| bob |" in ln]
+    assert len(new) == 2
+    assert new[0].endswith("| bob | runbook started | comms: Customer communication |")
+    assert new[1].endswith("| bob | note | from bob's laptop |")
+
+
+def test_follow_stops_cleanly_on_ctrl_c(store, tmp_path):
+    alice = laptop(tmp_path, "alice", store)
+    assert walk(alice, "alice", "demo", "INC-Q", "quit\n").returncode == 0
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "incident.timeline", "INC-Q", "--follow"],
+        cwd=alice, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **env_of("alice")})
+    try:
+        assert follower.stdout is not None
+        assert follower.stdout.readline().startswith("| Time (UTC) |")
+        time.sleep(0.5)
+        follower.send_signal(signal.SIGINT)
+        out, err = follower.communicate(timeout=20)
+    finally:
+        follower.kill()
+    assert follower.returncode == 0
+    assert err.strip() == "stopped following INC-Q"
+
+
+def test_actor_is_login_at_host_and_escalation_is_told_apart(store, tmp_path):
+    alice = laptop(tmp_path, "alice", store)
+    env = {k: v for k, v in os.environ.items() if k != "TRIAGEBOOK_OPERATOR"}
+    res = subprocess.run(
+        [sys.executable, "-m", "invoke", "runbook.run", "comms", "--incident", "INC-A"],
+        cwd=alice, input="escalate RED the status page is down\nquit\n", text=True,
+        capture_output=True, env={**env, "PGPASSWORD": PASSWORD, "NO_COLOR": "1"})
+    assert res.returncode == 0, res.stderr
+    actors = {e["type"]: e["actor"] for e in local_events(alice, "INC-A")}
+    assert actors["runbook.attached"] == f"{getpass.getuser()}@{HOST}"
+    assert actors["escalation.sent"] == f"escalation@{HOST}"
+    assert sorted(stored(store, "INC-A")) == sorted(
+        e["id"] for e in local_events(alice, "INC-A"))
+
+
+def test_newer_store_schema_is_refused_and_the_runner_stays_local(store, tmp_path):
+    with psycopg.connect(store, password=PASSWORD, autocommit=True) as conn:
+        conn.execute("INSERT INTO triagebook.schema_version (version) VALUES (99)")
+    root = laptop(tmp_path, "old", store)
+    res = walk(root, "old", "comms", "INC-V", "done\nquit\n")
+    assert res.returncode == 0
+    assert ("schema version 99 is newer than this triagebook knows (1); upgrade "
+            "triagebook") in res.stdout
+    init = inv(root, "store.init", env=env_of("old"))
+    assert init.returncode == 1 and len(init.stderr.strip().splitlines()) == 1
+    assert "schema version 99 is newer" in init.stderr
+
+
+def test_fifty_runners_appending_at_once_store_every_event_exactly_once(store, tmp_path,
+                                                                       monkeypatch):
+    # 50 writers on one incident: five laptops with ten writers each (a runner plus
+    # escalation and ack writers share a laptop's ledger), each writer with its own
+    # connection, all appending and syncing at the same time
+    from triagebook.config import load_config
+    from triagebook.incident import events as E
+    from triagebook.incident.ledger import Ledger
+    from triagebook.incident.redaction import Redactor
+    from triagebook.incident.sync import attach
+
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    roots = [laptop(tmp_path, f"laptop{i}", store) for i in range(5)]
+    cfgs = [load_config(r) for r in roots]
+    start = threading.Barrier(50)
+    errors: list[BaseException] = []
+    notes: list[str] = []
+
+    def writer(n: int) -> None:
+        try:
+            led = Ledger(cfgs[n % 5].incidents_dir, "INC-50", f"writer{n}@laptop{n % 5}",
+                         Redactor(), session=False)
+            syncer = attach(cfgs[n % 5], led, notes.append)
+            assert syncer is not None
+            with led:
+                start.wait(timeout=60)
+                for i in range(10):
+                    led.append(E.Note(text=f"writer {n} note {i}"))
+            syncer.close()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert notes == []  # nobody went offline
+    local = [e for r in roots for e in local_events(r, "INC-50")]
+    assert len(local) == 500 and len({e["id"] for e in local}) == 500
+    for r in roots:  # each laptop's own ledger stays gap-free
+        assert [e["seq"] for e in local_events(r, "INC-50")] == list(range(1, 101))
+    ids = stored(store, "INC-50")
+    assert len(ids) == 500 and set(ids) == {e["id"] for e in local}
+
+
+@pytest.mark.parametrize("ledger, message", [
+    ("store: mysql://db/x", "invoke.yaml:3: bad-config: triagebook.ledger.store: expected a "
+                            "postgresql://user@host:port/database URL but received 'mysql://db/x'"),
+    ("store: postgresql://ops@db/x?password=hunter2", "invoke.yaml:3: bad-config: "
+     "triagebook.ledger.store: holds a password; invoke.yaml is shared, so give it in "
+     "PGPASSWORD or ~/.pgpass, or put the whole URL in an environment variable named by "
+     "ledger.store_url_env"),
+    ("timeout: 0", "invoke.yaml:3: bad-config: triagebook.ledger.timeout: expected seconds, "
+                   "more than 0 and at most 60 but received int 0"),
+    ("store_url_env: 'not a name'", "invoke.yaml:3: bad-config: triagebook.ledger."
+     "store_url_env: expected the name of an environment variable but received 'not a name'"),
+])
+def test_bad_ledger_settings_are_one_line_each(tmp_path, ledger, message):
+    root = tmp_path / "p"
+    (root / "runbooks").mkdir(parents=True)
+    shutil.copy(REPO / "tasks.py", root / "tasks.py")
+    (root / "invoke.yaml").write_text(f"triagebook:\n  ledger:\n    {ledger}\n")
+    res = inv(root, "incident.list")
+    assert res.returncode == 1
+    assert res.stderr.strip() == message
+    assert "hunter2" not in res.stderr
