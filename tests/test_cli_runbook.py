@@ -11,7 +11,7 @@ from conftest import FIXTURES, assert_no_traceback, inv
 def test_list_table_and_json(shipped):
     res = inv(shipped, "runbook.list")
     assert res.returncode == 0, res.stderr
-    assert "token-failure" in res.stdout and res.stdout.rstrip().endswith("15 runbooks")
+    assert "token-failure" in res.stdout and res.stdout.rstrip().endswith("16 runbooks")
     res = inv(shipped, "runbook.list", "--severity", "SEV2", "--format", "json")
     rows = json.loads(res.stdout)
     assert rows and all(r["severity"] == "SEV2" for r in rows)
@@ -30,7 +30,7 @@ def test_list_rejects_bad_flag_values(shipped):
 def test_lint_clean_then_broken(shipped):
     res = inv(shipped, "runbook.lint", "--strict")
     assert res.returncode == 0, res.stdout
-    assert res.stdout.strip() == "lint: 15 runbook files, 0 errors, 0 warnings"
+    assert res.stdout.strip() == "lint: 16 runbook files, 0 errors, 0 warnings"
     shutil.copy(FIXTURES / "lint" / "bad-severity.md", shipped / "runbooks" / "bad-severity.md")
     shutil.copy(FIXTURES / "lint" / "yaml-syntax.md", shipped / "runbooks" / "yaml-syntax.md")
     res = inv(shipped, "runbook.lint")

@@ -99,16 +99,18 @@ class ChannelConfig:
     password_env: str = ""
     url_env: str = ""
     shape: str = "slack"  # slack | discord
+    shadow: bool = False  # issue 14: record what would be sent, deliver nothing
 
 
 DEFAULT_CHANNELS = {
     "page": ChannelConfig("page", sms=True),
     "chat": ChannelConfig("chat"),
     "email": ChannelConfig("email"),
+    "digest": ChannelConfig("digest"),  # issue 14: `inv incident.digest --send` (GREEN's channel)
 }
 CHANNEL_KINDS = ("stdout", "file", "smtp", "webhook")
 CHANNEL_KEYS = ("kind", "sms", "path", "host", "port", "starttls", "sender", "to", "user_env",
-                "password_env", "url_env", "shape")
+                "password_env", "url_env", "shape", "shadow")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,11 @@ class Config:
     environment: str = ""
     ledger_url: str = ""
     channels: dict[str, ChannelConfig] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
+    # ---- issue 14 (escalation); to be declared in the options engine ----
+    site_url: str = ""  # the published site; messages link the runbook page pre-filled
+    meta_route: tuple[str, ...] = ()  # channels for the cap-hit meta-incident (empty: RED's)
+    deadline_seconds: float = 20.0  # one channel's delivery, connect to answer, all included
+    shadow_policy: str = ""  # a policy file whose decisions are recorded, never delivered
 
     def today(self) -> date:
         """Today on the responder's calendar (policy.timezone)."""
@@ -161,7 +168,7 @@ def find_root(start: Path | None = None) -> Path:
 
 _PATH_KEYS = ("runbooks_dir", "incidents_dir", "postmortems_dir", "cache_dir", "site_dir",
               "postmortem_template")
-_TOP_KEYS = (*_PATH_KEYS, "policy", "escalation")
+_TOP_KEYS = (*_PATH_KEYS, "policy", "escalation", "site_url")  # site_url: issue 14
 _POLICY_KEYS = ("timezone", "quiet_hours", "yellow_promote_minutes", "followup_minutes",
                 "cap_per_24h", "review_window_days", "postmortem_draft_days", "severities",
                  "escalation_classes")
@@ -237,6 +244,12 @@ class _Validator:
                     changes[key] = (cfg.root / val).resolve()
                 else:
                     self.bad(top + (key,), "a folder path", val)
+        if "site_url" in sec:  # issue 14
+            if isinstance(sec["site_url"], str):
+                changes["site_url"] = sec["site_url"].strip().rstrip("/")
+            else:
+                self.bad(top + ("site_url",), "a URL such as https://runbooks.internal",
+                         sec["site_url"])
         policy = cfg.policy
         if "policy" in sec:
             policy = self.policy(policy, sec["policy"])
@@ -246,9 +259,23 @@ class _Validator:
 
     def escalation(self, value: Any) -> dict[str, Any]:
         key = (SECTION, "escalation")
-        e = self.mapping(key, value, ("environment", "ledger_url", "channels"))
+        e = self.mapping(key, value, ("environment", "ledger_url", "channels", "meta_route",
+                                      "deadline_seconds", "shadow_policy"))
         out: dict[str, Any] = {}
-        for name in ("environment", "ledger_url"):
+        # ---- issue 14: meta_route, deadline_seconds, shadow_policy ----
+        if "meta_route" in e:
+            mr = e["meta_route"]
+            if isinstance(mr, list) and mr and all(isinstance(c, str) for c in mr):
+                out["meta_route"] = tuple(mr)
+            else:
+                self.bad(key + ("meta_route",), "a non-empty list of channel names", mr)
+        if "deadline_seconds" in e:
+            ds = e["deadline_seconds"]
+            if isinstance(ds, int | float) and not isinstance(ds, bool) and 0 < ds <= 600:
+                out["deadline_seconds"] = float(ds)
+            else:
+                self.bad(key + ("deadline_seconds",), "seconds, more than 0 and at most 600", ds)
+        for name in ("environment", "ledger_url", "shadow_policy"):
             if name in e:
                 if isinstance(e[name], str):
                     out[name] = e[name]
@@ -269,7 +296,7 @@ class _Validator:
                         continue
                     if k == "kind" and v not in CHANNEL_KINDS:
                         self.bad(sk + (k,), f"one of {', '.join(CHANNEL_KINDS)}", v)
-                    elif k in ("sms", "starttls") and not isinstance(v, bool):
+                    elif k in ("sms", "starttls", "shadow") and not isinstance(v, bool):
                         self.bad(sk + (k,), "true or false", v)
                     elif k == "port" and not (isinstance(v, int) and 0 < v < 65536):
                         self.bad(sk + (k,), "a port number", v)
@@ -278,7 +305,8 @@ class _Validator:
                         self.bad(sk + (k,), "a list of addresses", v)
                     elif k == "shape" and v not in ("slack", "discord"):
                         self.bad(sk + (k,), "slack or discord", v)
-                    elif k not in ("sms", "starttls", "port", "to") and not isinstance(v, str):
+                    elif k not in ("sms", "starttls", "shadow", "port", "to") \
+                            and not isinstance(v, str):
                         self.bad(sk + (k,), "a string", v)
                     else:
                         kw[k] = tuple(v) if k == "to" else v
@@ -309,10 +337,16 @@ class _Validator:
                 ch["quiet_start"], ch["quiet_end"] = start, end
             except ValueError:
                 self.bad(qk, "'HH:MM-HH:MM' such as '22:00-07:00'", q)
-        for name in ("yellow_promote_minutes", "cap_per_24h", "review_window_days",
-                     "postmortem_draft_days"):
+        for name in ("cap_per_24h", "review_window_days", "postmortem_draft_days"):
             if name in p:
                 ch[name] = self.positive(key + (name,), p[name], getattr(base, name))
+        if "yellow_promote_minutes" in p:  # issue 14: 0 turns promotion off
+            ym = p["yellow_promote_minutes"]
+            if isinstance(ym, int) and not isinstance(ym, bool) and ym >= 0:
+                ch["yellow_promote_minutes"] = ym
+            else:
+                self.bad(key + ("yellow_promote_minutes",), "minutes (0 turns promotion off)",
+                         ym)
         if "followup_minutes" in p:
             fk = key + ("followup_minutes",)
             fm = self.mapping(fk, p["followup_minutes"], ("RED", "YELLOW"))
@@ -385,3 +419,25 @@ class _Validator:
                     self.bad(ck + ("channels",), "a non-empty list of channel names", chans)
             out.append(replace(cls, **ch))
         return tuple(out)
+
+
+def overlay(cfg: Config, path: Path) -> Config:
+    """`cfg` with the `triagebook:` section of another file applied (issue 14: a shadow
+    policy is a copy of invoke.yaml with the changes to try); problems as for invoke.yaml."""
+    shown = cfg.display(path)
+    try:
+        doc = yamlsrc.load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProblemsError([Problem(shown, None, "unreadable", f"cannot read: {exc}")]) from None
+    except yamlsrc.YamlSyntaxError as exc:
+        raise ProblemsError([Problem(shown, exc.line, "yaml-syntax",
+                                     f"not valid YAML: {exc.message}")]) from None
+    data = doc.data if isinstance(doc.data, dict) else {}
+    if SECTION not in data:
+        raise ProblemsError([Problem(shown, 1, "bad-config", f"expected a '{SECTION}:' "
+                                     f"section (the same shape as {CONFIG_FILE})")])
+    v = _Validator(doc, shown)
+    out = v.build(cfg, data[SECTION])
+    if v.problems:
+        raise ProblemsError(sorted(v.problems, key=lambda p: p.line or 0))
+    return out

@@ -16,6 +16,7 @@ import secrets
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -145,6 +146,7 @@ class Ledger:
         self.clock = clock
         self.session = session
         self._lock_fd: int | None = None
+        self._held: int | None = None  # the append lock, while `locked()` holds it
         self._opened = False
         self._cache: tuple[tuple[int, int], list[Event]] | None = None
 
@@ -197,9 +199,9 @@ class Ledger:
                step: int | None = None) -> Event:
         if not self._opened:
             raise RuntimeError("ledger not open")  # a programming error, not a user one
-        lock = os.open(self.dir / APPEND_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        held = self._held is not None
+        lock = self._held if self._held is not None else self._take_append_lock()
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX)
             first = _cut_torn_tail(self.path)
             events = self.events
             seq = events[-1].seq + 1 if events else 1
@@ -219,9 +221,32 @@ class Ledger:
             if first:
                 _fsync_dir(self.dir)
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-            os.close(lock)
+            if not held:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                os.close(lock)
         return ev
+
+    def _take_append_lock(self) -> int:
+        lock = os.open(self.dir / APPEND_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return lock
+
+    @contextmanager
+    def locked(self) -> Iterator[Ledger]:
+        """Hold the append lock across read, decide and append: no other writer between.
+
+        For check-then-act writers (escalation's cap, tick's claims): `self.events` read
+        inside is final until the block ends, and appends inside reuse the held lock.
+        """
+        if not self._opened:
+            raise RuntimeError("ledger not open")
+        self._held = self._take_append_lock()
+        try:
+            yield self
+        finally:
+            fcntl.flock(self._held, fcntl.LOCK_UN)
+            os.close(self._held)
+            self._held = None
 
 
 def _cut_torn_tail(path: Path) -> bool:

@@ -8,6 +8,7 @@ resolve (postmortem/hook.py) and escalation through the configured channels.
 from __future__ import annotations
 
 from triagebook.config import Config
+from triagebook.errors import TriagebookError
 from triagebook.postmortem.hook import on_resolved
 from triagebook.runner.session import Hooks
 from triagebook.timeutil import Clock, utc_now
@@ -19,8 +20,11 @@ def hooks_for(cfg: Config, actor: str = "", clock: Clock = utc_now) -> Hooks:
         # imported when used: channels (smtplib, urllib) stay out of the runner's start-up
         from triagebook.escalation.service import escalate
 
-        out = escalate(cfg, incident_id, cls, diagnosis, actor=actor, clock=clock,
-                       secrets=secrets)
+        try:
+            out = escalate(cfg, incident_id, cls, diagnosis, actor=actor, clock=clock,
+                           secrets=secrets)
+        except TriagebookError as exc:  # e.g. required context missing: say so, walk on
+            return [f"escalation refused: {exc}"]
         d = out.decision
         lines = [out.message.text() + f"\nrouting: {d.action} — {d.reason}"]
         lines += [f"delivery failed (recorded; inv escalation.tick retries): {f}"

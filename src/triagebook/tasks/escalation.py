@@ -1,14 +1,16 @@
-"""`inv escalation.*`: the time-driven work, for cron / a systemd timer, or a loop."""
+"""`inv escalation.*`: time-driven work (for cron / a systemd timer, or a loop), drills
+and the report that proves paging works."""
 
 from __future__ import annotations
 
+import json
 import time
 
 from invoke.collection import Collection
+from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from triagebook.escalation.service import tick as run_tick
-from triagebook.tasks._common import project, user_errors
+from triagebook.tasks._common import choice, project, user_errors
 
 
 def _print(reports) -> None:
@@ -20,6 +22,8 @@ def _print(reports) -> None:
 @user_errors
 def tick(c):
     """Send deferred messages, promote unacknowledged YELLOW, follow-ups, retries (idempotent)."""
+    from triagebook.escalation.service import tick as run_tick
+
     reports = run_tick(project())
     _print(reports)
     print(f"escalation.tick: {len(reports)} action{'s' * (len(reports) != 1)}")
@@ -30,6 +34,8 @@ def tick(c):
 @user_errors
 def watch(c, interval=60, count=0):
     """Run escalation.tick in a loop."""
+    from triagebook.escalation.service import tick as run_tick
+
     n = 0
     while True:
         _print(run_tick(project()))
@@ -39,6 +45,45 @@ def watch(c, interval=60, count=0):
         time.sleep(float(interval))
 
 
+@task(help={"class_": "drill the channels of this class: RED (default), YELLOW or GREEN",
+            "ack_window": "minutes within which an ack counts as the round trip (default 15)"})
+@user_errors
+def drill(c, class_="RED", ack_window=15):
+    """Send a DRILL page through the real channels and time each one (no cap is used)."""
+    from triagebook.escalation.drill import TARGET_SECONDS
+    from triagebook.escalation.drill import drill as run_drill
+
+    out = run_drill(project(), class_, int(ack_window))
+    for r in out.results:
+        if r.shadow:
+            print(f"{r.channel}: shadow channel, recorded, not delivered")
+        elif r.ok:
+            slow = f" — slower than the {TARGET_SECONDS:g} s target" \
+                if (r.latency_s or 0) >= TARGET_SECONDS else ""
+            print(f"{r.channel}: delivered in {r.latency_s or 0:.2f} s{slow}")
+        else:
+            print(f"{r.channel}: FAILED: {r.error}")
+    print(f"drill {out.id} ({out.cls}): acknowledge it to time the round trip: "
+          f"inv incident.ack {out.id} --via CHANNEL (within {out.ack_window_minutes} min)")
+    if out.failed:
+        raise Exit(f"drill {out.id}: {len(out.failed)} of {len(out.results)} channels "
+                   f"failed (recorded; inv escalation.report)", code=1)
+
+
+@task(help={"days": "look back this many days (default 30)",
+            "format_": "text (default) or json"})
+@user_errors
+def report(c, days=30, format_="text"):
+    """Drill latency per channel (percentiles), failures, last good drill, shadow vs live."""
+    from triagebook.escalation.report import as_dict, build, render
+
+    choice("format", format_, ("text", "json"))
+    rep = build(project(), int(days))
+    print(json.dumps(as_dict(rep), indent=2) if format_ == "json" else render(rep), end="")
+
+
 ns = Collection("escalation")
 ns.add_task(tick)
 ns.add_task(watch)
+ns.add_task(drill)
+ns.add_task(report)
