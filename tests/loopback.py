@@ -11,9 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Webhook:
-    """POST /ok → 200; /busy → 429 with Retry-After: 1 for the first request, then 200;
-    /later → 503 with Retry-After: 3600; /fail → 500; /garbage → not HTTP; /hang → no
-    answer; /trickle → a 200 status line, then a header one byte at a time, forever."""
+    """The first path segment picks the behaviour (the rest is a token, as in real
+    webhook URLs): /ok → 200; /busy → 429 with Retry-After: 1 once, then 200; /flaky →
+    500 once, then 200; /later → 503 with Retry-After: 3600; /fail → 500; /garbage → not
+    HTTP; /hang → no answer; /trickle → a 200 status line, then a header byte by byte."""
 
     def __init__(self) -> None:
         self.bodies: dict[str, list[dict]] = {}
@@ -23,7 +24,7 @@ class Webhook:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - the http.server API
-                path = self.path.split("?")[0]
+                path = "/" + self.path.split("?")[0].split("/")[1]
                 n = hook.hits[path] = hook.hits.get(path, 0) + 1
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 if path == "/garbage":
@@ -43,6 +44,8 @@ class Webhook:
                 status, headers = 200, {}
                 if path == "/busy" and n == 1:
                     status, headers = 429, {"Retry-After": "1"}
+                elif path == "/flaky" and n == 1:
+                    status = 500
                 elif path == "/later":
                     status, headers = 503, {"Retry-After": "3600"}
                 elif path == "/fail":

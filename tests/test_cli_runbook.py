@@ -40,7 +40,7 @@ def test_lint_clean_then_broken(shipped):
                         "SEV1, SEV2, SEV3, SEV4 but received 'SEV9'")
     assert lines[1].startswith("runbooks/yaml-syntax.md:4: yaml-syntax: front-matter is not "
                                "valid YAML: while parsing a flow sequence")
-    assert lines[-1] == "lint: 17 runbook files, 2 errors, 0 warnings in 2 files"
+    assert lines[-1] == "lint: 18 runbook files, 2 errors, 0 warnings in 2 files"
     assert_no_traceback(res)
     # the good runbooks are still listed, with a pointer to lint
     res = inv(shipped, "runbook.list")

@@ -37,7 +37,11 @@ def first_instant(day: date, wall: time, zone: ZoneInfo) -> datetime:
 
 def quiet_window(now: datetime, timezone: str, start: time,
                  end: time) -> tuple[bool, datetime]:
-    """(inside quiet hours?, when the current or next quiet window ends), in real time."""
+    """(inside quiet hours?, when the current or next quiet window ends), in UTC.
+
+    UTC because a local time in the repeated hour compares unequal to every other zone's
+    (PEP 495), so local datetimes are for display only.
+    """
     zone = ZoneInfo(timezone)
     today = to_zone(now, timezone).date()
     now_utc = now.astimezone(UTC)
@@ -50,10 +54,10 @@ def quiet_window(now: datetime, timezone: str, start: time,
         begin = first_instant(day, start, zone)
         finish = first_instant(day + timedelta(days=1) if wraps else day, end, zone)
         if begin <= now_utc < finish:
-            return True, to_zone(finish, timezone)
+            return True, finish
         if finish > now_utc:
             ends.append(finish)
-    return False, to_zone(min(ends), timezone)
+    return False, min(ends)
 
 
 def wall_time_note(ts: datetime) -> str:

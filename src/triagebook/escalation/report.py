@@ -99,7 +99,11 @@ def build(cfg: Config, days: int = 30, clock: Clock = utc_now) -> Report:
 
 
 def _s(v: float | None) -> str:
-    return "-" if v is None else f"{v:.1f} s" if v < 100 else span(timedelta(seconds=v))
+    if v is None:
+        return "-"
+    if v < 1:
+        return f"{v * 1000:.0f} ms"
+    return f"{v:.1f} s" if v < 100 else span(timedelta(seconds=v))
 
 
 def render(rep: Report) -> str:

@@ -18,8 +18,8 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from triagebook.config import Config, Policy
-from triagebook.escalation import sla
 from triagebook.errors import UsageError
+from triagebook.escalation import sla
 from triagebook.incident import ledger
 from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold

@@ -35,14 +35,14 @@ def channel_for(ch: ChannelConfig, root: Path) -> Channel:
 def deliver(channel: Channel, subject: str, text: str, deadline: Deadline) -> None:
     try:
         channel.deliver(subject, text, deadline)
-    except DeliveryError:
+    except DeliveryError as exc:
         if deadline.aborted.is_set():
-            raise DeliveryError(f"{channel.name} ({channel.kind}): no answer within "
-                                f"{deadline.seconds:g} s") from None
+            raise deadline.timed_out(channel.name) from None
+        if str(exc).startswith("no complete answer"):  # from Deadline.timeout()
+            raise DeliveryError(f"{channel.name}: {exc}") from None
         raise
     except TimeoutError:
-        raise DeliveryError(f"{channel.name} ({channel.kind}): no answer within "
-                            f"{deadline.seconds:g} s") from None
+        raise deadline.timed_out(channel.name) from None
     except (OSError, smtplib.SMTPException) as exc:
         # the adapters' own errors: server replies and errno texts, never a URL
         what = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc

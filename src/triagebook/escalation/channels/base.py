@@ -49,8 +49,16 @@ class Deadline:
         """The socket timeout for the next operation; raises when nothing is left."""
         left = self.remaining()
         if left <= 0 or self.aborted.is_set():
-            raise DeliveryError(f"no answer within {self.seconds:g} s ({what})")
+            raise DeliveryError(f"no complete answer within {self.seconds:g} s (the delivery "
+                                f"deadline; {what})")
         return min(op, left)
+
+    def timed_out(self, name: str) -> DeliveryError:
+        """The error for a socket timeout: the deadline's, when that is what ran out."""
+        if self.remaining() <= 0.1 or self.aborted.is_set():
+            return DeliveryError(f"{name}: no complete answer within {self.seconds:g} s "
+                                 f"(the delivery deadline)")
+        return DeliveryError(f"{name}: no answer within {TIMEOUT:g} s")
 
     def sleep(self, seconds: float) -> None:
         if self.aborted.wait(seconds):

@@ -80,8 +80,7 @@ class WebhookChannel(Channel):
         except DeliveryError:
             raise
         except TimeoutError:
-            raise DeliveryError(f"{self.name}: webhook did not answer within "
-                                f"{deadline.seconds:g} s") from None
+            raise deadline.timed_out(self.name) from None
         except http.client.RemoteDisconnected:
             raise DeliveryError(f"{self.name}: webhook closed the connection without "
                                 f"answering") from None
