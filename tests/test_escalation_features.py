@@ -232,3 +232,14 @@ def test_report_json_is_valid_with_no_drills(project):
     res = inv(project, "escalation.report", "--format", "json")
     data = json.loads(res.stdout)
     assert data["drills"] == 0 and data["last_success"] is None
+
+
+def test_the_runner_pages_from_inside_a_walk(project):
+    setup(project)
+    res = inv(project, "runbook.run", "demo", "--incident", "INC-RW", "--context",
+              "server_id=srv-x", input="escalate RED db is down\nquit\n", timeout=30)
+    assert res.returncode == 0, res.stderr
+    assert "routing: send — RED pages at any hour" in res.stdout
+    page = read(project / "out" / "page.log")
+    assert "Diagnosis: db is down" in page and "Context: server_id=srv-x" in page
+    assert types(project, "INC-RW").count("escalation.delivered") == 3

@@ -35,15 +35,15 @@ def choose_class(explicit: str | None, runbook_class: str | None, severity: str,
 
     A meta-incident (the cap was hit) is always RED: someone must look at the paging.
     """
-    if meta:
-        return "RED"
     for cls in (explicit, runbook_class):
         if cls:
             cls = cls.upper()
             if cls not in CLASSES:
                 raise UsageError(f"--class: expected one of {', '.join(CLASSES)} but received "
                                  f"{cls!r}")
-            return cls
+            return "RED" if meta else cls
+    if meta:
+        return "RED"
     if severity in ("SEV1", "SEV2"):
         return "RED" if customer_visible else "YELLOW"
     return "YELLOW" if customer_visible else "GREEN"

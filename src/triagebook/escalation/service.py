@@ -111,12 +111,6 @@ def facts(cfg: Config, st: IncidentState, rb: Runbook | None, cls: str, diagnosi
     return f, tuple(n for n, v in context if v is None)
 
 
-def message_for(cfg: Config, st: IncidentState, cls: str, diagnosis: str, action: str,
-                fix: str, red: Redactor) -> Message:
-    f, _ = facts(cfg, st, _runbook(cfg, st), cls, diagnosis, action, fix)
-    return _redacted(compose(f), red)
-
-
 def _redacted(msg: Message, red: Redactor) -> Message:
     return Message(msg.cls, red.text(msg.subject), tuple((k, red.text(v)) for k, v in msg.fields))
 

@@ -9,7 +9,6 @@ from invoke.tasks import task
 
 from triagebook.escalation import sla
 from triagebook.escalation.history import describe, records
-from triagebook.escalation.record import folder_for
 from triagebook.incident import ledger
 from triagebook.incident.state import MILESTONES, fold
 from triagebook.incident.timeline import render_timeline, timeline
@@ -49,6 +48,8 @@ def list_(c, format_="table"):
 @user_errors
 def show(c, id_):
     """Show an incident: status, milestones (UTC and local), steps done/skipped/pending."""
+    from triagebook.escalation.record import folder_for  # channels load only when used
+
     cfg = project()
     st = fold(id_, ledger.load(folder_for(cfg, id_), id_))
     tz = cfg.policy.timezone

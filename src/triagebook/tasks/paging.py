@@ -68,8 +68,9 @@ def escalate(c, id_, class_="", diagnosis="", action="", suggested_fix="", dry_r
         print(f"shadow policy: would {s.action}"
               + (f" via {', '.join(s.channels)}" if s.channels else "") + f" — {s.reason}")
     if out.missing:
-        print(("would be refused without --force" if dry_run and not force else
-               "paged with --force") + f": missing required context {', '.join(out.missing)}")
+        said = ("paged with --force" if not dry_run else "would page with --force" if force
+                else "would be refused without --force")
+        print(f"{said}: missing required context {', '.join(out.missing)}")
     if out.meta_incident:
         print(f"meta-incident: {out.meta_incident}")
     if out.meta is not None:
