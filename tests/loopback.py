@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 
 class Webhook:
@@ -19,12 +20,14 @@ class Webhook:
     def __init__(self) -> None:
         self.bodies: dict[str, list[dict]] = {}
         self.hits: dict[str, int] = {}
+        self.targets: list[str] = []
         self.stop = threading.Event()
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - the http.server API
-                path = "/" + self.path.split("?")[0].split("/")[1]
+                hook.targets.append(self.path)  # absolute when it came as a proxy
+                path = "/" + urlsplit(self.path).path.split("/")[1]
                 n = hook.hits[path] = hook.hits.get(path, 0) + 1
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 if path == "/garbage":

@@ -82,6 +82,17 @@ def test_retry_after_that_fits_the_deadline_is_waited_out_then_delivered(project
     assert page.data["latency_s"] >= 1.0
 
 
+def test_the_webhook_goes_through_the_environments_proxy(project, hook, monkeypatch):
+    setup(project, WEBHOOK_CHANNELS)
+    monkeypatch.setenv("TB_HOOK", f"http://hooks.example.invalid/ok/{TOKEN}")
+    monkeypatch.setenv("HTTP_PROXY", hook.url)  # the loopback server plays the proxy
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    open_incident(project, "INC-P")
+    assert escalate(load_config(project), "INC-P", "RED").failures == ()
+    assert hook.targets == [f"http://hooks.example.invalid/ok/{TOKEN}"]
+
+
 def test_a_long_retry_after_becomes_the_retry_time(project, hook, monkeypatch):
     setup(project, WEBHOOK_CHANNELS)
     monkeypatch.setenv("TB_HOOK", f"{hook.url}/later/{TOKEN}")

@@ -3,18 +3,21 @@
 The URL is a credential (the token is in it), so no error ever shows it — only the name
 of the variable that holds it.  HTTP 429/503 with `Retry-After` is retried after that
 delay when it fits in the deadline (at most INLINE_RETRIES times); a longer delay is
-handed back (`DeliveryError.retry_after`) for `escalation.tick` to honour.
+handed back (`DeliveryError.retry_after`) for `escalation.tick` to honour.  A proxy comes
+from the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), as for urllib.
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import socket
 import ssl
+import urllib.request
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from triagebook.escalation.channels.base import Channel, Deadline, DeliveryError, shut
 
@@ -61,18 +64,11 @@ class WebhookChannel(Channel):
         return url
 
     def _post(self, url: SplitResult, body: bytes, deadline: Deadline) -> tuple[int, float | None]:
-        host, port = url.hostname or "", url.port
-        conn: http.client.HTTPConnection
-        if url.scheme == "https":
-            conn = http.client.HTTPSConnection(host, port, timeout=deadline.timeout("connect"),
-                                               context=ssl.create_default_context())
-        else:
-            conn = http.client.HTTPConnection(host, port, timeout=deadline.timeout("connect"))
+        conn, target, extra = _connection(url, deadline.timeout("connect"))
         deadline.on_abort(lambda: shut(conn.sock))
-        target = (url.path or "/") + (f"?{url.query}" if url.query else "")
         try:
             conn.request("POST", target, body=body,
-                         headers={"Content-Type": "application/json"})
+                         headers={"Content-Type": "application/json", **extra})
             if conn.sock is not None:
                 conn.sock.settimeout(deadline.timeout("waiting for the answer"))
             resp = conn.getresponse()
@@ -98,6 +94,32 @@ class WebhookChannel(Channel):
                                 f"{exc.strerror or type(exc).__name__}") from None
         finally:
             conn.close()
+
+
+def _connection(url: SplitResult,
+                timeout: float) -> tuple[http.client.HTTPConnection, str, dict[str, str]]:
+    """A connection for `url`, the request target and extra headers, through the
+    environment's proxy as urllib would use it (CONNECT for https)."""
+    host, port = url.hostname or "", url.port
+    target = (url.path or "/") + (f"?{url.query}" if url.query else "")
+    proxy = urllib.request.getproxies().get(url.scheme)
+    via = urlsplit(proxy) if proxy and not urllib.request.proxy_bypass(host) else None
+    if via is None:
+        if url.scheme == "https":
+            return http.client.HTTPSConnection(host, port, timeout=timeout,
+                                               context=ssl.create_default_context()), target, {}
+        return http.client.HTTPConnection(host, port, timeout=timeout), target, {}
+    auth = {}
+    if via.username:
+        pair = f"{unquote(via.username)}:{unquote(via.password or '')}".encode()
+        auth = {"Proxy-Authorization": "Basic " + base64.b64encode(pair).decode()}
+    if url.scheme == "https":
+        conn = http.client.HTTPSConnection(via.hostname or "", via.port, timeout=timeout,
+                                           context=ssl.create_default_context())
+        conn.set_tunnel(host, port, headers=auth)
+        return conn, target, {}
+    return http.client.HTTPConnection(via.hostname or "", via.port, timeout=timeout), \
+        url.geturl(), auth
 
 
 def _retry_after(value: str | None) -> float | None:
