@@ -149,8 +149,9 @@ def _start_hanging_page(project, silent) -> subprocess.Popen[str]:
     proc = subprocess.Popen([sys.executable, "-m", "invoke", "incident.escalate", "INC-K",
                              "--class", "RED"], cwd=project, text=True, env=dict(os.environ),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # the local channels are done and recorded; only the page hangs
     assert wait_for(lambda: silent.accepted.is_set()
-                    and "INC-K" in read(project / "out" / "chat.log"))
+                    and len(of_type(project, "INC-K", "escalation.delivered")) == 2)
     return proc
 
 
