@@ -56,11 +56,12 @@ def test_a_failing_webhook_is_one_recorded_line_and_the_other_channels_still_del
     assert res.returncode == 0, res.stderr
     assert_no_traceback(res)
     assert f"delivery failed (recorded; inv escalation.tick retries): {error}" in res.stdout
-    assert took < 8  # bounded by the 2 s deadline, not by the server
+    assert took < 20  # process start-up included; the server alone would take 30 s
     assert "Incident: INC-W" in read(project / "out" / "chat.log")
     assert "Incident: INC-W" in read(project / "out" / "email.log")
     (failed,) = of_type(project, "INC-W", "escalation.failed")
     assert failed.data["channel"] == "page" and failed.data["error"] == error
+    assert failed.data["latency_s"] < 3  # the 2 s deadline, not a 10 s socket timeout
     assert [e.data["channel"] for e in of_type(project, "INC-W", "escalation.delivered")] \
         == ["chat", "email"]  # a trickled 200 is not a delivery
     ledger = read(project / "incidents" / "INC-W" / "events.jsonl")
