@@ -12,7 +12,7 @@ def test_list_table_and_json(shipped):
     res = inv(shipped, "runbook.list")
     assert res.returncode == 0, res.stderr
     assert "token-failure" in res.stdout
-    assert res.stdout.rstrip().endswith("15 runbooks")
+    assert res.stdout.rstrip().endswith("16 runbooks")
     res = inv(shipped, "runbook.list", "--severity", "SEV2", "--format", "json")
     rows = json.loads(res.stdout)
     assert rows
@@ -32,7 +32,7 @@ def test_list_rejects_bad_flag_values(shipped):
 def test_lint_clean_then_broken(shipped):
     res = inv(shipped, "runbook.lint", "--strict")
     assert res.returncode == 0, res.stdout
-    assert res.stdout.strip() == "lint: 15 runbook files, 0 errors, 0 warnings"
+    assert res.stdout.strip() == "lint: 16 runbook files, 0 errors, 0 warnings"
     shutil.copy(FIXTURES / "lint" / "bad-severity.md", shipped / "runbooks" / "bad-severity.md")
     shutil.copy(FIXTURES / "lint" / "yaml-syntax.md", shipped / "runbooks" / "yaml-syntax.md")
     res = inv(shipped, "runbook.lint")
@@ -42,7 +42,7 @@ def test_lint_clean_then_broken(shipped):
                         "SEV1, SEV2, SEV3, SEV4 but received 'SEV9'")
     assert lines[1].startswith("runbooks/yaml-syntax.md:4: yaml-syntax: front-matter is not "
                                "valid YAML: while parsing a flow sequence")
-    assert lines[-1] == "lint: 17 runbook files, 2 errors, 0 warnings in 2 files"
+    assert lines[-1] == "lint: 18 runbook files, 2 errors, 0 warnings in 2 files"
     assert_no_traceback(res)
     # the good runbooks are still listed, with a pointer to lint
     res = inv(shipped, "runbook.list")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import shutil
 import threading
@@ -16,7 +18,7 @@ from freezegun import freeze_time
 
 from triagebook.config import DEFAULT_CLASSES, DEFAULT_SEVERITIES, Policy, load_config
 from triagebook.errors import UsageError
-from triagebook.escalation.message import compose, find_ack
+from triagebook.escalation.message import Facts, compose, find_ack
 from triagebook.escalation.policy import decide, quiet_window
 from triagebook.escalation.service import ack, escalate, tick
 from triagebook.incident import ledger as L
@@ -38,25 +40,62 @@ def empty(iid: str = "INC-X") -> IncidentState:
 
 # ---- the message -------------------------------------------------------------------------
 
-def test_message_limits_and_nothing_dropped():
-    st = empty("INC-20261122-0214-k3fz")
-    st.detected_at = datetime(2026, 11, 22, 2, 14, tzinfo=ZoneInfo("UTC"))
-    msg = compose(st, "RED", "gpuaas-api billing-worker terminal-gateway scheduler "
-                  "auth-chain-break-with-a-very-long-runbook-name", "prod",
-                  "signing key rotated; API rejects every session " * 5,
-                  "stopped — RED needs a human", "restore the previous key, redeploy the API",
-                  "https://runbooks.internal/incidents/INC-20261122-0214-k3fz")
-    full = msg.text().split("\n")
-    assert len(full[0]) <= 80 and full[0].startswith("[ESCALATION:RED] gpuaas-api")
+LONG_ID = "INC-20261122-0214-k3fz-platform-gpu-allocation-us-east-1-x"  # 58 characters
+
+
+def long_message(incident: str = "INC-20261122-0214-k3fz"):
+    return compose(Facts(
+        incident=incident, cls="RED", env="prod",
+        what="gpuaas-api billing-worker terminal-gateway scheduler "
+             "auth-chain-break-with-a-very-long-runbook-name",
+        severity="SEV1", response="immediate",
+        detected=datetime(2026, 11, 22, 2, 14, tzinfo=ZoneInfo("UTC")),
+        timezone="Europe/Stockholm",
+        runbook="auth-chain-break — owner identity-team, route auth-session",
+        context=(("correlation_id", "7f3c2a10-5b8e-4d2f-9c1a-2e4b6d8f0a13"),
+                 ("server_id", "srv-abc123")),
+        diagnosis="signing key rotated; API rejects every session " * 5,
+        action="stopped — RED needs a human " * 3,
+        fix="restore the previous key, redeploy the API " * 3,
+        runbook_url="https://runbooks.internal/runbooks/auth-chain-break/?correlation_id="
+                    "7f3c2a10-5b8e-4d2f-9c1a-2e4b6d8f0a13&server_id=srv-abc123",
+        ledger=f"https://runbooks.internal/incidents/{incident}"))
+
+
+def test_full_message_carries_every_field_and_a_short_subject():
+    full = long_message().text().split("\n")
+    assert len(full[0]) <= 80
+    assert full[0].startswith("[ESCALATION:RED] gpuaas-api")
     assert full[0].endswith("… — prod")
     assert [ln.split(":")[0] for ln in full[1:]] == [
-        "Incident", "Detected", "Diagnosis", "Action", "Suggested fix", "Ledger", "Ack"]
-    assert full[2] == "Detected: 2026-11-22 02:14 UTC"
-    sms = msg.text(sms=True).split("\n")
-    assert len(sms) == 1 + 6 and all(len(x) <= 100 for x in sms[1:])
-    assert sms[3].endswith("…")  # the long diagnosis is shortened, visibly
-    assert sms[6].startswith("Ledger: ") and 'Ack: reply "ack INC-20261122-0214-k3fz"' in sms[6] \
-        or sms[6].endswith("…")
+        "Incident", "Severity", "Detected", "Runbook", "Context", "Diagnosis", "Action",
+        "Suggested fix", "Runbook page", "Ledger", "Ack"]
+    assert full[2] == "Severity: SEV1 (response immediate)"
+    assert full[3] == "Detected: 2026-11-22 02:14 UTC (03:14 CET)"
+    assert full[4] == "Runbook: auth-chain-break — owner identity-team, route auth-session"
+    assert full[5] == ("Context: correlation_id=7f3c2a10-5b8e-4d2f-9c1a-2e4b6d8f0a13, "
+                       "server_id=srv-abc123")
+
+
+@pytest.mark.parametrize("incident", ["INC-20261122-0214-k3fz", LONG_ID])
+def test_sms_has_six_lines_shortens_fields_and_never_cuts_the_ack(incident):
+    sms = long_message(incident).text(sms=True).split("\n")
+    body = sms[1:]
+    assert len(body) == 6
+    assert body[-1] == f'Ack: reply "ack {incident}"'  # whole, whatever its length
+    assert body[0].startswith(f"Incident: {incident} · ")  # the id is never cut either
+    labels = [part.split(":")[0] for line in body for part in line.split(" · ")]
+    assert labels == ["Incident", "Severity", "Detected", "Runbook", "Diagnosis", "Context",
+                      "Action", "Suggested fix", "Runbook page", "Ledger", "Ack"]
+    assert "Diagnosis: signing key rotated" in body[1] and body[1].endswith("…")
+    # a link is never cut: the runbook link loses its pre-filled values, not its tail
+    assert "Runbook page: https://runbooks.internal/runbooks/auth-chain-break/ · " in body[4]
+    assert body[4].endswith(f"Ledger: https://runbooks.internal/incidents/{incident}")
+
+
+def test_prose_lines_of_an_sms_stay_short():
+    body = long_message().text(sms=True).split("\n")[1:]
+    assert all(len(line) <= 120 for line in body[:4])
 
 
 # ---- routing -----------------------------------------------------------------------------
@@ -166,7 +205,7 @@ def test_unacknowledged_yellow_is_promoted_once_then_ack_stops_paging(proj):
         assert [r.kind for r in tick(cfg)] == ["promote"]
         assert [r.kind for r in tick(cfg)] == []
         assert "INC-P" in (proj / "out" / "page.log").read_text()
-        iid, new = ack(cfg, None, "", reply="On it.\n\n> [ESCALATION:YELLOW] ...\nack INC-P\n")
+        iid, new = ack(cfg, None, "", reply="ack INC-P, on it\n\n> [ESCALATION:YELLOW] ...\n")
         assert (iid, new) == ("INC-P", True)
         again = escalate(cfg, "INC-P", "YELLOW", "still backing up")
         assert again.decision.action == "mute" and "already acknowledged" in again.decision.reason
@@ -200,15 +239,24 @@ def test_fourth_escalation_is_muted_into_a_meta_incident(proj):
     assert (proj / "out" / "page.log").read_text().count("Incident: INC-CAP") == 4
 
 
-def test_ack_parsing():
-    assert find_ack("Sure, ack INC-20261122-0214-k3fz — looking") == "INC-20261122-0214-k3fz"
-    assert find_ack("ACK inc-9", "INC-9") == "INC-9"
-    with pytest.raises(UsageError, match="no 'ack <INCIDENT-ID>'"):
+def test_ack_is_a_reply_whose_first_words_are_ack_id():
+    assert find_ack("ack INC-20261122-0214-k3fz — looking") == "INC-20261122-0214-k3fz"
+    assert find_ack("\n  ACK inc-9.\n> quoted page", "INC-9") == "INC-9"
+    assert find_ack("ack INC-1 and ack INC-2") == "INC-1"
+    with pytest.raises(UsageError, match="does not start with 'ack <INCIDENT-ID>'"):
         find_ack("thanks, on it")
     with pytest.raises(UsageError, match="acknowledges INC-2"):
         find_ack("ack INC-2", "INC-1")
-    with pytest.raises(UsageError, match="several incidents"):
-        find_ack("ack INC-1 and ack INC-2")
+
+
+@pytest.mark.parametrize("reply", [
+    "I can't ack ACKN, I'm off today",
+    "> [ESCALATION:RED] demo — prod\n> Incident: ACKN\n> Ack: reply \"ack ACKN\"\n\nwho is on?",
+    "Sure, ack ACKN",
+])
+def test_a_reply_that_only_mentions_ack_acknowledges_nothing(reply):
+    with pytest.raises(UsageError, match="does not start with 'ack"):
+        find_ack(reply, "ACKN")
 
 
 # ---- real SMTP and HTTP servers on loopback ---------------------------------------------
@@ -285,8 +333,8 @@ def test_delivery_to_smtp_and_webhook_with_a_failure_retried(proj, servers):
         assert tick(cfg) == []
     page = next(m for m in box.messages if "oncall@example.com" in m)
     assert "Subject: [ESCALATION:RED] demo" in page
-    body = page.replace("\r\n", "\n").split("\n\n", 1)[1].strip().splitlines()
-    assert len(body) <= 6  # SMS-class: six lines at most
+    body = email.message_from_string(page, policy=email.policy.default).get_content()
+    assert len(body.strip().splitlines()) <= 6  # SMS-class: six lines at most, as received
     everything = "\n".join(box.messages) + json.dumps(Hook.bodies)
     everything += (proj / "incidents" / "INC-D" / "events.jsonl").read_text()
     assert "AKIAABCDEFGHIJKLMNOP" not in everything and "hunter2hunter2" not in everything
@@ -310,7 +358,7 @@ def test_cli_dry_run_ack_from_reply_and_digest(proj):
     assert wrong.stderr.strip() == ("the reply does not say 'ack INC-CLI' (it acknowledges "
                                     "INC-OTHER)")
     res = inv(proj, "incident.ack", "INC-CLI", "--from-reply", "-",
-              input="> [ESCALATION:RED] demo\nok, ack INC-CLI\n")
+              input="ack INC-CLI, on it\n> [ESCALATION:RED] demo\n")
     assert res.returncode == 0 and "INC-CLI acknowledged via reply" in res.stdout
     again = inv(proj, "incident.ack", "INC-CLI", "--via", "phone")
     assert "already acknowledged; nothing recorded" in again.stdout

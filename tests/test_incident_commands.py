@@ -171,7 +171,7 @@ def test_commands_work_on_the_escalation_cap_meta_incident(proj):
         res = ic(proj, "incident.escalate", "INC-IC", "--class", "RED", "--diagnosis", "down")
         assert res.returncode == 0, res.stderr
         meta = meta or next((ln.split(": ")[1] for ln in res.stdout.splitlines()
-                             if ln.startswith("meta-incident opened: ")), "")
+                             if ln.startswith("meta-incident: ")), "")
     assert meta
     for args in (("incident.note", meta, "owner found"), ("incident.severity", meta, "SEV3"),
                  ("incident.mitigate", meta), ("incident.resolve", meta)):

@@ -103,6 +103,8 @@ def test_timeline_and_metrics_are_facts(proj):
         "| Time to acknowledge | 15 min 00 s | 2026-10-25 00:45:00 UTC |",
         "| Time to mitigate | 45 min 00 s | 2026-10-25 01:15:00 UTC |",
         "| Time to resolve | 1 h 40 min | 2026-10-25 02:10:00 UTC |",
+        "| Response target | acknowledged 15 min after detection — target 15 min (SEV2): met "
+        "| - |",
     ]
     assert section(text, "impact", "impact") == [
         "- **Duration**: 1 h 40 min", "- **At SEV1**: 26 min 00 s", "- **At SEV2**: 1 h 14 min"]

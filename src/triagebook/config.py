@@ -114,12 +114,14 @@ class ChannelConfig:
     password_env: str = ""
     url_env: str = ""
     shape: str = "slack"  # slack | discord
+    shadow: bool = False  # issue 14: record what would be sent, deliver nothing
 
 
 DEFAULT_CHANNELS = {
     "page": ChannelConfig("page", sms=True),
     "chat": ChannelConfig("chat"),
     "email": ChannelConfig("email"),
+    "digest": ChannelConfig("digest"),  # issue 14: `inv incident.digest --send` (GREEN's channel)
 }
 
 
@@ -154,6 +156,10 @@ class Config:
     ledger_url: str = ""
     channels: dict[str, ChannelConfig] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
     ledger: LedgerConfig = LedgerConfig()  # issue 16: the shared ledger store
+    site_url: str = ""  # the published site; messages link the runbook page pre-filled
+    meta_route: tuple[str, ...] = ()  # channels for the cap-hit meta-incident (empty: RED's)
+    deadline_seconds: float = 20.0  # one channel's delivery, connect to answer, all included
+    shadow_policy: str = ""  # a policy file whose decisions are recorded, never delivered
 
     def today(self) -> date:
         """Today on the responder's calendar (policy.timezone)."""
@@ -222,6 +228,8 @@ CHANNEL = Schema({
     "url_env": Str("webhook: environment variable holding the URL (required).", blank=True,
                    default=_d.url_env),
     "shape": Choice(("slack", "discord"), "webhook: the JSON body's shape.", default=_d.shape),
+    "shadow": Bool("Record what would be sent through this channel; deliver nothing.",
+                   default=_d.shadow),
 }, check=_check_channel)
 
 
@@ -265,6 +273,9 @@ def _path(doc: str, default: str) -> FilePath:
 
 
 SETTINGS = Schema({
+    "site_url": Str("The published runbook site; messages and `runbook.match` link the "
+                    "runbook page pre-filled with the incident's values.", blank=True,
+                    default=""),
     "runbooks_dir": _path("Where runbooks live.", "runbooks"),
     "incidents_dir": _path("Incident ledgers, one folder per incident.", "incidents"),
     "postmortems_dir": _path("Post-mortems.", "postmortems"),
@@ -278,8 +289,9 @@ SETTINGS = Schema({
                              default="UTC"),
         "quiet_hours": TimeRange("Quiet window in that zone; may run past midnight.",
                                  default=(time(22, 0), time(7, 0))),
-        "yellow_promote_minutes": _minutes("An unacknowledged YELLOW goes to the loud "
-                                           "channel after this.", 15),
+        "yellow_promote_minutes": Int("An unacknowledged YELLOW goes to the loud channel "
+                                      "after this; 0 turns promotion off.", low=0,
+                                      expected="minutes (0 turns promotion off)", default=15),
         "followup_minutes": SubConfig(Schema({
             c: _minutes(f"Follow-up note this long after a {c} acknowledgement.", m)
             for c, m in (("RED", 60), ("YELLOW", 240))
@@ -305,7 +317,17 @@ SETTINGS = Schema({
                                 expected="a mapping of channel names",
                                 default={n: _channel_values(c)
                                          for n, c in DEFAULT_CHANNELS.items()},
-                                shown="page (sms), chat, email: all stdout"),
+                                shown="page (sms), chat, email, digest: all stdout"),
+        "meta_route": ListOfItems(Str(), "Channels that page the 'escalation cap hit' "
+                                  "meta-incident (empty: the RED channels).",
+                                  expected="a list of channel names", default=()),
+        "deadline_seconds": Number("One channel's whole delivery (connect, waits, answer), at "
+                                   "most; then it counts as failed and is retried.", low=0,
+                                   high=600, expected="seconds, more than 0 and at most 600",
+                                   default=20.0),
+        "shadow_policy": Str("A policy file (the shape of invoke.yaml) whose decision is "
+                             "recorded next to every live one, never delivered.", blank=True,
+                             default=""),
     }), "How escalation messages are sent."),
     "ledger": SubConfig(LEDGER, "The incident ledger's shared store, for teams (see the "
                                 "team guide)."),
@@ -332,20 +354,52 @@ def load_config(root: Path | None = None) -> Config:
     path = root / CONFIG_FILE
     if not path.is_file():
         return default_config(root)
-    shown = CONFIG_FILE
+    return _load_file(root, path, CONFIG_FILE, required=False)
+
+
+def overlay(cfg: Config, path: Path) -> Config:
+    """`cfg` with the `triagebook:` section of another file laid over it (a shadow policy:
+    the changes to try); problems as for invoke.yaml, named in that file."""
+    base: dict[str, Any] = {}
+    if cfg.source is not None and cfg.source.is_file():
+        data = _read(cfg.source, cfg.display(cfg.source)).data
+        base = (data.get(SECTION) or {}) if isinstance(data, dict) else {}
+    return _load_file(cfg.root, path, cfg.display(path), required=True,
+                      base=base if isinstance(base, dict) else {})
+
+
+def _read(path: Path, shown: str) -> yamlsrc.YamlDoc:
     try:
-        doc = yamlsrc.load(path.read_text(encoding="utf-8"))
+        return yamlsrc.load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ProblemsError([Problem(shown, None, "unreadable", f"cannot read: {exc}")]) from None
     except yamlsrc.YamlSyntaxError as exc:
         raise ProblemsError([Problem(shown, exc.line, "yaml-syntax",
                                      f"not valid YAML: {exc.message}")]) from None
+
+
+def _laid_over(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in top.items():
+        out[k] = _laid_over(out[k], v) if isinstance(v, dict) and isinstance(
+            out.get(k), dict) else v
+    return out
+
+
+def _load_file(root: Path, path: Path, shown: str, required: bool,
+               base: dict[str, Any] | None = None) -> Config:
+    doc = _read(path, shown)
     data = doc.data if isinstance(doc.data, dict) else {}
     section = data.get(SECTION)
     if section is None:
+        if required:
+            raise ProblemsError([Problem(shown, 1, "bad-config", f"expected a '{SECTION}:' "
+                                         f"section (the same shape as {CONFIG_FILE})")])
         return replace(default_config(root), source=path)
     run = Run(doc, shown, CODES)
     run.duplicates(under=(SECTION,))
+    if base and isinstance(section, dict):
+        section = _laid_over(base, section)
     values = SubConfig(SETTINGS).validate(section, run, (SECTION,))
     if run.problems:
         raise ProblemsError(sorted(run.problems, key=lambda p: p.line or 0))
@@ -374,6 +428,8 @@ def build(root: Path, v: dict[str, Any], source: Path | None = None) -> Config:
         environment=e["environment"], ledger_url=e["ledger_url"],
         channels={str(n): ChannelConfig(str(n), **c) for n, c in e["channels"].items()},
         ledger=LedgerConfig(**v["ledger"]),
+        site_url=v["site_url"].strip().rstrip("/"), meta_route=tuple(e["meta_route"]),
+        deadline_seconds=e["deadline_seconds"], shadow_policy=e["shadow_policy"],
     )
 
 

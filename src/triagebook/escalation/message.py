@@ -1,19 +1,34 @@
-"""The escalation message (SPEC §8): a subject and six fields, SMS-class limits, ack parsing."""
+"""The escalation message (SPEC §8-9): what a paged human needs, within SMS-class limits.
+
+A message is a subject and named fields.  Every field is always there: a long one is
+shortened (ending in `…`), never dropped; a link is never cut in the middle (a cut link
+does not work; a runbook link loses its pre-filled values first); and the ack line,
+with the whole incident id, is never shortened at all.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from datetime import datetime
+from urllib.parse import quote, urlencode
 
 from triagebook.errors import UsageError
-from triagebook.incident.state import IncidentState
+from triagebook.timeutil import to_zone
 
 SUBJECT_MAX = 80
 SMS_LINES = 6
-SMS_LINE_MAX = 100
+SMS_LINE_MAX = 120
 LINE_MAX = 400
-ACK_RE = re.compile(r"\back\s+([A-Za-z0-9_-]{1,64})\b", re.I)
+MIN_KEEP = 8  # a shortened field keeps at least this much of its value
+ACK = "Ack"
+WHOLE = frozenset({"Incident", ACK})  # ids: never shortened
+LINKS = frozenset({"Runbook page", "Ledger"})
+# SMS-class: which fields share each of the six body lines (the ack line is last, whole);
+# the context values (correlation ids…) get a line of their own, so they are cut last
+SMS_LAYOUT = (("Incident", "Severity", "Detected"), ("Runbook", "Diagnosis"), ("Context",),
+              ("Action", "Suggested fix"), ("Runbook page", "Ledger"), (ACK,))
+ACK_FIRST = re.compile(r"\A\s*ack\s+([A-Za-z0-9_-]{1,64})(?=[\s.,;:!?)\]\"']|\Z)", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,53 +38,144 @@ class Message:
     fields: tuple[tuple[str, str], ...]
 
     def text(self, sms: bool = False) -> str:
-        lines = [f"{k}: {v}" for k, v in self.fields]
-        if sms:
-            # six body lines: the last two fields share one line, nothing is dropped
-            if len(lines) > SMS_LINES:
-                lines = lines[:SMS_LINES - 1] + [" · ".join(lines[SMS_LINES - 1:])]
-            lines = [shorten(line, SMS_LINE_MAX) for line in lines]
-        else:
-            lines = [shorten(line, LINE_MAX) for line in lines]
-        return "\n".join([self.subject, *lines])
+        if not sms:
+            return "\n".join([self.subject, *(fit([f], LINE_MAX) for f in self.fields)])
+        return "\n".join([self.subject, *(fit(g, SMS_LINE_MAX) for g in sms_lines(self.fields))])
+
+    def field(self, name: str) -> str:
+        return next((v for k, v in self.fields if k == name), "")
+
+
+def sms_lines(fields: tuple[tuple[str, str], ...]) -> list[list[tuple[str, str]]]:
+    """The fields grouped into at most six lines; a field the layout does not name joins
+    the action line."""
+    groups: list[list[tuple[str, str]]] = [[] for _ in SMS_LAYOUT]
+    for k, v in fields:
+        at = next((i for i, names in enumerate(SMS_LAYOUT) if k in names), 3)
+        groups[at].append((k, v))
+    return [g for g in groups if g]
+
+
+def _clean(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    text = _clean(text)
+    return text if len(text) <= limit else text[:max(limit - 1, 0)] + "…"
 
 
-def compose(st: IncidentState, cls: str, what: str, env: str, diagnosis: str, action: str,
-            fix: str, link: str) -> Message:
-    tail = f" — {env}" if env else ""
-    head = f"[ESCALATION:{cls}] "
+def fit(fields: list[tuple[str, str]], limit: int) -> str:
+    """One line of `Label: value` parts within `limit`, shortening the longest values
+    first; links lose their query string but are never cut; ids are never touched."""
+    parts = [(k, _clean(v)) for k, v in fields]
+
+    def join(ps: list[tuple[str, str]]) -> str:
+        return " · ".join(f"{k}: {v}" for k, v in ps)
+
+    if len(join(parts)) <= limit or any(k == ACK for k, _ in parts):
+        return join(parts)
+    parts = [(k, v.split("?", 1)[0]) if k in LINKS else (k, v) for k, v in parts]
+    line = join(parts)
+    if len(line) <= limit:
+        return line
+    text = [i for i, (k, _) in enumerate(parts) if k not in LINKS | WHOLE]
+    budget = limit - (len(line) - sum(len(parts[i][1]) for i in text))
+    cap = _water_level([len(parts[i][1]) for i in text], budget)
+    for i in text:
+        k, v = parts[i]
+        parts[i] = (k, shorten(v, max(cap, MIN_KEEP)))
+    return join(parts)
+
+
+def _water_level(lengths: list[int], budget: int) -> int:
+    """The largest cap c with sum(min(len, c)) <= budget: the longest values give way."""
+    if not lengths:
+        return 0
+    lo, hi = 0, max(lengths)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if sum(min(n, mid) for n in lengths) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def runbook_link(site_url: str, rb_id: str, values: dict[str, str]) -> str:
+    """The runbook's page on the published site, pre-filled with the incident's values.
+
+    The caller passes no secret: the site fills placeholders from the query string.
+    (Same shape as the site's own helper: `{site_url}/runbooks/{id}/?k=v&…`.)
+    """
+    base = f"{site_url.rstrip('/')}/runbooks/{quote(rb_id)}/"
+    return base + ("?" + urlencode(values) if values else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """Everything a message says, gathered by the service from the ledger and runbook."""
+
+    incident: str
+    cls: str
+    what: str  # subject words: the runbook's services and id, or the incident title
+    env: str = ""
+    severity: str = ""
+    response: str = ""  # the severity's response time, e.g. "15 min"
+    detected: datetime | None = None
+    timezone: str = "UTC"
+    runbook: str = ""  # "id — owner X, route Y"
+    context: tuple[tuple[str, str | None], ...] = ()  # required values; None = missing
+    diagnosis: str = ""
+    action: str = ""
+    fix: str = ""
+    runbook_url: str = ""
+    ledger: str = ""
+    drill: bool = False
+
+
+def compose(f: Facts) -> Message:
+    tail = f" — {f.env}" if f.env else ""
+    head = ("[DRILL]" if f.drill else "") + f"[ESCALATION:{f.cls}] "
     room = SUBJECT_MAX - len(head) - len(tail)
-    subject = head + shorten(what, max(room, 10)) + tail
-    detected = (st.detected_at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M UTC")
-                if st.detected_at else "unknown")
-    fields = (
-        ("Incident", st.id),
+    subject = head + shorten(f.what or f.incident, max(room, 10)) + tail
+    detected = "unknown"
+    if f.detected:
+        detected = to_zone(f.detected, "UTC").strftime("%Y-%m-%d %H:%M UTC")
+        if f.timezone != "UTC":
+            detected += to_zone(f.detected, f.timezone).strftime(" (%H:%M %Z)")
+    severity = (f.severity or "unknown") + (f" (response {f.response})" if f.response else "")
+    context = ", ".join(f"{k}={'(missing)' if v is None else v}" for k, v in f.context)
+    fields = [
+        ("Incident", f.incident),
+        ("Severity", severity),
         ("Detected", detected),
-        ("Diagnosis", diagnosis),
-        ("Action", action),
-        ("Suggested fix", fix),
-        ("Ledger", link),
-        ("Ack", f'reply "ack {st.id}"'),
-    )
-    return Message(cls, shorten(subject, SUBJECT_MAX), fields)
+        ("Runbook", f.runbook or "none attached"),
+        ("Context", context or "none required"),
+        ("Diagnosis", f.diagnosis),
+        ("Action", f.action),
+        ("Suggested fix", f.fix),
+    ]
+    if f.runbook_url:
+        fields.append(("Runbook page", f.runbook_url))
+    fields += [("Ledger", f.ledger), (ACK, f'reply "ack {f.incident}"')]
+    return Message(f.cls, shorten(subject, SUBJECT_MAX), tuple(fields))
 
 
 def find_ack(text: str, incident_id: str | None = None) -> str:
-    """The incident id in a reply's `ack <ID>`; with incident_id, it must be that one."""
-    found = [m.group(1) for m in ACK_RE.finditer(text)]
+    """The incident id of a reply whose first words are `ack <ID>`.
+
+    Only the first words count: "I can't ack INC-1, I'm off" and a reply that merely
+    quotes the page (which itself says `ack INC-1`) acknowledge nothing.
+    """
+    m = ACK_FIRST.match(text)
+    if m is None:
+        raise UsageError("the reply does not start with 'ack <INCIDENT-ID>' (only a reply "
+                         "whose first words are 'ack ID' acknowledges)")
+    found = m.group(1)
     if incident_id:
-        if any(f.lower() == incident_id.lower() for f in found):
-            return incident_id
-        raise UsageError(f"the reply does not say 'ack {incident_id}'"
-                         + (f" (it acknowledges {', '.join(found)})" if found else ""))
-    if not found:
-        raise UsageError("the reply has no 'ack <INCIDENT-ID>' line")
-    if len(set(found)) > 1:
-        raise UsageError(f"the reply acknowledges several incidents ({', '.join(found)}); "
-                         f"name one: inv incident.ack ID --from-reply FILE")
-    return found[0]
+        if found.lower() != incident_id.lower():
+            raise UsageError(f"the reply does not say 'ack {incident_id}' (it acknowledges "
+                             f"{found})")
+        return incident_id
+    return found

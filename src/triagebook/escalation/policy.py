@@ -1,7 +1,8 @@
 """Escalation policy (SPEC §3): classes, quiet hours, the cap, what is due when.
 
 Pure decisions over ledger state and a clock. The message is in `message.py`, delivery
-in `channels/`, and the operations that record all of it in `service.py`.
+in `delivery.py` and `channels/`, and the operations that record all of it in
+`service.py`.
 """
 
 from __future__ import annotations
@@ -9,17 +10,19 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from triagebook.config import Policy
 from triagebook.errors import UsageError
+from triagebook.escalation import quiet
+from triagebook.escalation.history import Record, abandoned, in_window, records
 from triagebook.incident import events as E
-from triagebook.incident.ledger import Event
 from triagebook.incident.state import IncidentState
 from triagebook.runbook.model import ESCALATION_CLASSES as CLASSES
-from triagebook.timeutil import parse_iso, to_zone
+from triagebook.timeutil import to_zone
 
 RETRY_MINUTES = (1, 2, 4, 8, 16, 32, 60, 60)  # then the delivery is reported, not retried
+RETRY_AFTER_MAX = timedelta(hours=1)  # a channel's own Retry-After, bounded
+LEASE_MARGIN = timedelta(seconds=30)  # past the delivery deadline, a start is abandoned
 
 
 def new_escalation_id() -> str:
@@ -27,15 +30,20 @@ def new_escalation_id() -> str:
 
 
 def choose_class(explicit: str | None, runbook_class: str | None, severity: str,
-                 customer_visible: bool) -> str:
-    """--class wins, then the runbook's `escalation`, then severity and visibility."""
+                 customer_visible: bool, meta: bool = False) -> str:
+    """--class wins, then the runbook's `escalation`, then severity and visibility.
+
+    A meta-incident (the cap was hit) is always RED: someone must look at the paging.
+    """
     for cls in (explicit, runbook_class):
         if cls:
             cls = cls.upper()
             if cls not in CLASSES:
                 raise UsageError(f"--class: expected one of {', '.join(CLASSES)} but received "
                                  f"{cls!r}")
-            return cls
+            return "RED" if meta else cls
+    if meta:
+        return "RED"
     if severity in ("SEV1", "SEV2"):
         return "RED" if customer_visible else "YELLOW"
     return "YELLOW" if customer_visible else "GREEN"
@@ -44,25 +52,8 @@ def choose_class(explicit: str | None, runbook_class: str | None, severity: str,
 # ---- quiet hours -----------------------------------------------------------------------
 
 def quiet_window(now: datetime, policy: Policy) -> tuple[bool, datetime]:
-    """(inside quiet hours?, when the current or next quiet window ends), in real time.
-
-    Computed on the responder's wall clock, so DST nights are handled by the zone.
-    """
-    zone = ZoneInfo(policy.timezone)
-    local = to_zone(now, policy.timezone)
-    t = local.time().replace(tzinfo=None)
-    start, end = policy.quiet_start, policy.quiet_end
-    wraps = start > end
-    inside = (t >= start or t < end) if wraps else (start <= t < end)
-    end_date = local.date()
-    if inside and wraps and t >= start:
-        end_date = end_date + timedelta(days=1)
-    elif not inside and t >= end:
-        end_date = end_date + timedelta(days=1)
-    ends = datetime.combine(end_date, end, tzinfo=zone)
-    # a wall time that does not exist (spring forward) is moved past the gap
-    ends = ends.astimezone(ZoneInfo("UTC")).astimezone(zone)
-    return inside, ends
+    """(inside quiet hours?, when the current or next quiet window ends), in real time."""
+    return quiet.quiet_window(now, policy.timezone, policy.quiet_start, policy.quiet_end)
 
 
 # ---- decisions -------------------------------------------------------------------------
@@ -74,16 +65,16 @@ class Decision:
     reason: str
     due: datetime | None = None
 
-
-def escalations_in_window(events: list[Event], now: datetime) -> list[Event]:
-    since = now - timedelta(hours=24)
-    return [e for e in events
-            if e.type in (E.EscalationSent.TYPE, E.EscalationDeferred.TYPE) and e.time > since]
+    @property
+    def capped(self) -> bool:
+        return self.action == "mute" and self.reason.startswith("cap reached")
 
 
 def decide(cls: str, customer_visible: bool, st: IncidentState, now: datetime,
-           policy: Policy) -> Decision:
-    chans = policy.escalation(cls).channels
+           policy: Policy, route: tuple[str, ...] = ()) -> Decision:
+    """Where one escalation goes now, and why. `route` replaces the class's channels
+    (the meta-incident's own route)."""
+    chans = route or policy.escalation(cls).channels
     if "acknowledged" in st.milestones:
         when, via = st.milestones["acknowledged"]
         return Decision("mute", (), f"already acknowledged ({via}); follow-ups go to the "
@@ -92,12 +83,15 @@ def decide(cls: str, customer_visible: bool, st: IncidentState, now: datetime,
         return Decision("mute", (), "incident is resolved")
     if cls == "GREEN":
         return Decision("digest", chans, "GREEN is informational: daily digest only")
-    count = len(escalations_in_window(st.events, now))
-    if count >= policy.cap_per_24h:
+    count = len(in_window(records(st.events), now))
+    if count >= policy.cap_per_24h and not st.meta_for:  # never muted by the cap it reports
         return Decision("mute", (), f"cap reached: {count} escalations in the last 24 h "
                                     f"(limit {policy.cap_per_24h}); a meta-incident is opened")
     inside, ends = quiet_window(now, policy)
     local = to_zone(now, policy.timezone).strftime("%H:%M %Z")
+    if st.meta_for:
+        return Decision("send", chans, f"escalation cap hit on {st.meta_for}: RED through "
+                                       f"the meta route, at any hour, never capped")
     if cls == "RED":
         why = "RED pages at any hour, loud channel first"
         return Decision("send", chans, why + (f" (quiet hours, {local})" if inside else ""))
@@ -119,46 +113,48 @@ class Due:
     esc_id: str
     channels: tuple[str, ...]
     detail: str
+    attempt: int = 1
 
 
-def due_work(st: IncidentState, now: datetime, policy: Policy) -> list[Due]:
-    """What a tick must do for one incident now; derived from the ledger, so idempotent."""
+def due_work(st: IncidentState, now: datetime, policy: Policy,
+             lease: timedelta = timedelta(seconds=50)) -> list[Due]:
+    """What a tick must do for one incident now; derived from the ledger, so idempotent.
+
+    Nothing pages once the incident is acknowledged or resolved: not a deferred send,
+    not a promotion, not a retry.
+    """
     out: list[Due] = []
-    evs = st.events
-    by_id: dict[str, list[tuple[Event, E.Payload]]] = {}
-    for e in evs:
-        p = e.payload
-        esc_id = getattr(p, "id", "") if isinstance(p, E.EscalationEvent) else ""
-        if esc_id:
-            by_id.setdefault(esc_id, []).append((e, p))
-    acked = "acknowledged" in st.milestones
-    resolved = "resolved" in st.milestones
-    for esc_id, history in by_id.items():
-        kinds = {type(p) for _, p in history}
-        first = history[0][1]
-        if isinstance(first, E.EscalationDeferred) and E.EscalationSent not in kinds \
-                and not acked and not resolved and now >= parse_iso(first.due):
-            out.append(Due("deferred", esc_id, tuple(first.channels), "quiet hours over"))
-        sent = [(e, p) for e, p in history if isinstance(p, E.EscalationSent)]
-        if sent and sent[0][1].class_ == "YELLOW" and not acked and not resolved \
-                and E.EscalationPromoted not in kinds \
-                and now - sent[0][0].time >= timedelta(minutes=policy.yellow_promote_minutes):
+    quiet_now = "acknowledged" in st.milestones or "resolved" in st.milestones
+    promote = timedelta(minutes=policy.yellow_promote_minutes)
+    for rec in records(st.events).values():
+        if quiet_now or rec.action == "drill":
+            continue
+        if rec.action == "defer" and rec.sent_at is None and rec.due and now >= rec.due:
+            out.append(Due("deferred", rec.id, tuple(rec.message.channels or ()),
+                           "quiet hours over"))
+        if rec.cls == "YELLOW" and rec.sent_at and not rec.promoted \
+                and policy.yellow_promote_minutes > 0 and now - rec.sent_at >= promote:
             loud = policy.escalation("RED").channels[:1]
-            out.append(Due("promote", esc_id, loud,
+            out.append(Due("promote", rec.id, loud,
                            f"not acknowledged within {policy.yellow_promote_minutes} min"))
-        last_fail: dict[str, E.EscalationFailed] = {}
-        for _, p in history:
-            if isinstance(p, E.EscalationFailed) and p.channel:
-                last_fail[p.channel] = p
-            elif isinstance(p, E.EscalationDelivered) and p.channel:
-                last_fail.pop(p.channel, None)
-        for ch, f in last_fail.items():
-            if not f.final and f.retry_at and now >= parse_iso(f.retry_at) and not resolved:
-                out.append(Due("retry", esc_id, (ch,), f"attempt {f.attempt + 1}"))
-    if acked and not resolved:
+        out += _retries(rec, now, lease)
+    if "acknowledged" in st.milestones and "resolved" not in st.milestones:
         followup = _followup(st, now, policy)
         if followup:
             out.append(followup)
+    return out
+
+
+def _retries(rec: Record, now: datetime, lease: timedelta) -> list[Due]:
+    out = []
+    for cs in rec.channels.values():
+        if cs.outcome == "failed" and not cs.final and cs.retry_at and now >= cs.retry_at:
+            out.append(Due("retry", rec.id, (cs.name,), f"{cs.name}: attempt {cs.attempt + 1}",
+                           cs.attempt + 1))
+        elif abandoned(cs, now, lease):
+            out.append(Due("retry", rec.id, (cs.name,),
+                           f"{cs.name}: attempt {cs.attempt} started and never finished; "
+                           f"attempt {cs.attempt + 1}", cs.attempt + 1))
     return out
 
 
@@ -182,8 +178,14 @@ def _followup(st: IncidentState, now: datetime, policy: Policy) -> Due | None:
     return Due("followup", "", (), f"no progress for {window} min since {since}")
 
 
-def retry_at(now: datetime, attempt: int) -> tuple[datetime | None, bool]:
-    """When to try again after `attempt` failures; (None, True) when it is final."""
+def retry_at(now: datetime, attempt: int,
+             retry_after: float | None = None) -> tuple[datetime | None, bool]:
+    """When to try again after `attempt` failures; (None, True) when it is final.
+
+    A channel that said when (`Retry-After`) is retried then, bounded to an hour.
+    """
     if attempt >= len(RETRY_MINUTES):
         return None, True
+    if retry_after is not None:
+        return now + min(timedelta(seconds=max(retry_after, 0)), RETRY_AFTER_MAX), False
     return now + timedelta(minutes=RETRY_MINUTES[attempt - 1]), False

@@ -1,39 +1,62 @@
-"""Escalation operations over the ledger: escalate, tick, ack, digest.
+"""Escalation operations over the ledger: escalate, tick, ack.
 
 Every escalation, routing decision, delivery, ack and follow-up is a ledger event (and so
 appears in the post-mortem timeline).  Nothing runs in the background: `tick()` does the
-time-driven work and is safe to run as often as you like.
+time-driven work and is safe to run as often as you like, from several machines at once.
+
+Deciding and recording happen under the incident's append lock, so concurrent
+escalations see each other (the cap holds, one meta-incident per window) and concurrent
+ticks claim each piece of work once.  Deliveries happen after, outside the lock: the
+intent is already recorded, the outcome follows.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from triagebook.config import Config
 from triagebook.errors import UsageError
-from triagebook.escalation.channels import DeliveryError, channel_for, deliver
-from triagebook.escalation.message import Message, compose, find_ack
+from triagebook.escalation import meta, shadow
+from triagebook.escalation.delivery import Job
+from triagebook.escalation.history import records
+from triagebook.escalation.message import Facts, Message, compose, find_ack, runbook_link
 from triagebook.escalation.policy import (
+    LEASE_MARGIN,
     Decision,
     choose_class,
     decide,
     due_work,
     new_escalation_id,
-    retry_at,
+)
+from triagebook.escalation.record import (
+    deliver_recorded,
+    folder_for,
+    ledger_for,
+    link,
+    message_fields,
+    redactor_for,
+    stored,
 )
 from triagebook.incident import actor as A
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
 from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
-from triagebook.incident.sync import attach
-from triagebook.incident.team import load_merged
 from triagebook.runbook.model import Runbook
 from triagebook.runbook.parse import parse_bytes
 from triagebook.timeutil import Clock, iso, utc_now
+
+
+class MissingContext(UsageError):
+    def __init__(self, incident_id: str, runbook: str, names: tuple[str, ...]) -> None:
+        sets = " ".join(f"--context {n}=…" for n in names)
+        super().__init__(
+            f"{incident_id}: not paged: the page would lack {runbook}'s required context "
+            f"{', '.join(names)}; record it (inv runbook.run {runbook} --incident "
+            f"{incident_id} {sets}) or page anyway with --force")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +67,9 @@ class Outcome:
     esc_id: str
     meta_incident: str = ""
     failures: tuple[str, ...] = ()
-
-
-def _redactor(cfg: Config, extra: dict[str, str] | None = None) -> Redactor:
-    red = Redactor(extra)
-    for ch in cfg.channels.values():  # a webhook URL is itself a credential
-        for var in (ch.url_env, ch.password_env):
-            if var and os.environ.get(var):
-                red.add(f"{ch.name}-credential", os.environ[var])
-    return red
+    missing: tuple[str, ...] = ()  # required context the page lacks
+    shadow: Decision | None = None
+    meta: Outcome | None = None  # the meta-incident's own page
 
 
 def _runbook(cfg: Config, st: IncidentState) -> Runbook | None:
@@ -66,115 +83,134 @@ def _runbook(cfg: Config, st: IncidentState) -> Runbook | None:
     return parse_bytes(raw, use.snapshot, use.id).runbook
 
 
-def _ledger(cfg: Config, incident_id: str, actor: str, red: Redactor, clock: Clock) -> L.Ledger:
-    """A short-lived writer on an incident its caller has just read (locally or from the
-    team's store), its events synced to the store when there is one."""
-    led = L.Ledger(cfg.incidents_dir, incident_id, actor, red, clock, session=False)
-    attach(cfg, led, keep_open=False)
-    return led.open()
+def facts(cfg: Config, st: IncidentState, rb: Runbook | None, cls: str, diagnosis: str,
+          action: str, fix: str) -> tuple[Facts, tuple[str, ...]]:
+    """What the message says, and the required context it would lack."""
+    use = st.runbooks.get(rb.id) if rb else None
+    secret = rb.secret_names if rb else frozenset()
+    given = {k: v for k, v in (use.context if use else {}).items() if k not in secret and v}
+    required = [v.name for v in rb.context if v.required and not v.secret] if rb else []
+    context = tuple((n, given.get(n)) for n in required)
+    try:
+        response = cfg.policy.severity(st.severity).response
+    except KeyError:
+        response = ""
+    f = Facts(
+        incident=st.id, cls=cls, env=cfg.environment, severity=st.severity,
+        response=response, detected=st.detected_at, timezone=cfg.policy.timezone,
+        what=" ".join(x for x in (" ".join(rb.services) if rb else "",
+                                  rb.id if rb else st.title) if x),
+        runbook=(f"{rb.id} — " + (f"owner {rb.owner}, " if rb.owner else "")
+                 + f"route {rb.route}") if rb else "",
+        context=context,
+        diagnosis=diagnosis or (rb.trigger if rb else st.title) or "see the ledger",
+        action=action or ("stopped — RED needs a human" if cls == "RED"
+                          else "investigating — please acknowledge"),
+        fix=fix or (f"follow runbook {rb.id}" if rb else "see the ledger"),
+        runbook_url=runbook_link(cfg.site_url, rb.id, given) if rb and cfg.site_url else "",
+        ledger=link(cfg, st.id))
+    return f, tuple(n for n, v in context if v is None)
 
 
-def link(cfg: Config, incident_id: str) -> str:
-    if cfg.ledger_url:
-        return cfg.ledger_url.replace("{incident}", incident_id)
-    return cfg.display(cfg.incidents_dir / incident_id / L.EVENTS)
+def _redacted(msg: Message, red: Redactor) -> Message:
+    return Message(msg.cls, red.text(msg.subject), tuple((k, red.text(v)) for k, v in msg.fields))
 
 
-def message_for(cfg: Config, st: IncidentState, cls: str, diagnosis: str, action: str,
-                fix: str, red: Redactor) -> Message:
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    cls: str
+    decision: Decision
+    message: Message
+    missing: tuple[str, ...]
+    shadow: Decision | None
+
+
+def _plan(cfg: Config, st: IncidentState, cls: str | None, visible: bool | None,
+          words: tuple[str, str, str], now: datetime, red: Redactor,
+          sp: shadow.ShadowPolicy | None) -> _Plan:
     rb = _runbook(cfg, st)
-    what = " ".join(x for x in (" ".join(rb.services) if rb else "", rb.id if rb else st.title)
-                    if x) or st.id
-    diagnosis = diagnosis or (rb.trigger if rb else st.title) or "see the ledger"
-    action = action or ("stopped — RED needs a human" if cls == "RED"
-                        else "investigating — please acknowledge")
-    fix = fix or (f"follow runbook {rb.id}" if rb else "see the ledger")
-    msg = compose(st, cls, what, cfg.environment, diagnosis, action, fix, link(cfg, st.id))
-    return Message(msg.cls, red.text(msg.subject),
-                   tuple((k, red.text(v)) for k, v in msg.fields))
+    if visible is None:
+        visible = st.customer_visible if st.customer_visible is not None \
+            else (rb.customer_visible if rb else False)
+    chosen = choose_class(cls, rb.escalation if rb else None, st.severity, visible,
+                          meta=bool(st.meta_for))
+    route = cfg.meta_route if st.meta_for else ()
+    decision = decide(chosen, visible, st, now, cfg.policy, route)
+    f, missing = facts(cfg, st, rb, chosen, *words)
+    shadow_d = (decide(chosen, visible, st, now, sp.cfg.policy, sp.cfg.meta_route
+                       if st.meta_for else ()) if sp else None)
+    return _Plan(chosen, decision, _redacted(compose(f), red), missing, shadow_d)
 
 
-def _send(cfg: Config, led: L.Ledger, esc_id: str, msg: Message, channels: tuple[str, ...],
-          attempt: int, clock: Clock) -> list[str]:
-    failures = []
-    for name in channels:
-        ch = cfg.channels.get(name)
-        if ch is None:
-            failures.append(f"{name}: no such channel (configure triagebook.escalation."
-                            f"channels.{name})")
-            led.append(E.EscalationFailed(id=esc_id, channel=name, attempt=attempt,
-                                          error=failures[-1], final=True,
-                                          summary=failures[-1]))
-            continue
-        try:
-            deliver(channel_for(ch, cfg.root), msg.subject, msg.text(sms=ch.sms))
-        except DeliveryError as exc:
-            when, final = retry_at(clock(), attempt)
-            failures.append(str(exc))
-            led.append(E.EscalationFailed(
-                id=esc_id, channel=name, attempt=attempt, error=str(exc),
-                retry_at=iso(when) if when else None, final=final,
-                summary=f"{name} failed (attempt {attempt}): {exc}"
-                        + ("; giving up, see the digest" if final else "")))
-        else:
-            led.append(E.EscalationDelivered(id=esc_id, channel=name, attempt=attempt,
-                                             summary=f"delivered via {name}"))
-    return failures
+# what a decision depends on; a simulation (--at) sees only those up to its time, and the
+# incident itself (title, runbook, context) whenever it was recorded
+_DECISIVE = (E.EscalationEvent, E.Milestone, E.VisibilitySet, E.SeverityChanged)
 
 
 def escalate(cfg: Config, incident_id: str, cls: str | None = None, diagnosis: str = "",
              action: str = "", fix: str = "", dry_run: bool = False, actor: str = "",
-             clock: Clock = utc_now, secrets: dict[str, str] | None = None) -> Outcome:
-    red = _redactor(cfg, secrets)
-    st = fold(incident_id, load_merged(cfg, incident_id))  # the team's acks count too
-    rb = _runbook(cfg, st)
-    visible = rb.customer_visible if rb else False
-    chosen = choose_class(cls, rb.escalation if rb else None, st.severity, visible)
-    now = clock()
-    decision = decide(chosen, visible, st, now, cfg.policy)
-    msg = message_for(cfg, st, chosen, diagnosis, action, fix, red)
+             clock: Clock = utc_now, secrets: dict[str, str] | None = None, *,
+             force: bool = False, customer_visible: bool | None = None,
+             shadow_policy: Path | None = None) -> Outcome:
+    """Decide, record and deliver one escalation (`dry_run`: decide at clock() only,
+    from the events up to then, and record nothing)."""
+    red = redactor_for(cfg, secrets)
+    sp = shadow.load(cfg, shadow_policy)
+    words = (diagnosis, action, fix)
     esc_id = new_escalation_id()
     if dry_run:
-        return Outcome(incident_id, decision, msg, esc_id)
-    led = _ledger(cfg, incident_id, actor or A.service("escalation"), red, clock)
-    base: dict[str, Any] = {"id": esc_id, "class_": chosen, "channels": list(decision.channels),
-            "reason": decision.reason, "subject": msg.subject, "body": msg.text(),
+        now = clock()
+        st = fold(incident_id, [e for e in L.load(cfg.incidents_dir, incident_id)
+                                if e.time <= now or not isinstance(e.payload, _DECISIVE)])
+        plan = _plan(cfg, st, cls, customer_visible, words, now, red, sp)
+        return Outcome(incident_id, plan.decision, plan.message, esc_id,
+                       missing=plan.missing, shadow=plan.shadow)
+    led = ledger_for(cfg, incident_id, actor or A.service("escalation"), red, clock)
+    meta_id, new_meta = "", False
+    with led.locked():
+        st = fold(incident_id, led.events)
+        now = clock()
+        plan = _plan(cfg, st, cls, customer_visible, words, now, red, sp)
+        if plan.missing and not force:
+            raise MissingContext(incident_id, st.first_runbook, plan.missing)
+        if customer_visible is not None and customer_visible != st.customer_visible:
+            led.append(E.VisibilitySet(customer_visible=customer_visible))
+        d, msg = plan.decision, plan.message
+        base: dict[str, Any] = {
+            "id": esc_id, "class_": plan.cls, "channels": list(d.channels),
+            "reason": d.reason, "subject": msg.subject, "body": msg.text(),
             "fields": [list(f) for f in msg.fields]}
-    meta = ""
-    failures: list[str] = []
-    if decision.action == "send":
-        led.append(E.EscalationSent(**base, summary=f"{chosen} to "
-                                    f"{', '.join(decision.channels)}: {decision.reason}"))
-        failures = _send(cfg, led, esc_id, msg, decision.channels, 1, clock)
-    elif decision.action == "defer":
-        led.append(E.EscalationDeferred(**base, due=iso(decision.due or now),
-                                        summary=decision.reason))
-    elif decision.action == "digest":
-        led.append(E.EscalationDigest(**base, summary=decision.reason))
-    else:
-        if decision.reason.startswith("cap reached"):
-            meta = _meta_incident(cfg, st, now, red, clock)
-        led.append(E.EscalationMuted(**base, meta_incident=meta or None,
-                                     summary=decision.reason + (f": {meta}" if meta else "")))
-    return Outcome(incident_id, decision, msg, esc_id, meta, tuple(failures))
-
-
-def _meta_incident(cfg: Config, st: IncidentState, now: datetime, red: Redactor,
-                   clock: Clock) -> str:
-    since = now - timedelta(hours=24)
-    for e in st.events:  # one meta-incident per capped incident per window
-        p = e.payload
-        if isinstance(p, E.EscalationMuted) and p.meta_incident and e.time > since:
-            return str(p.meta_incident)
-    meta_id = L.new_id(now) + "-cap"
-    led = _ledger(cfg, meta_id, A.service("escalation"), red, clock)
-    led.append(E.IncidentOpened(
-        severity="SEV2", title=f"escalation cap hit on incident {st.id}",
-        detected_at=iso(now), meta_for=st.id, timezone=cfg.policy.timezone))
-    led.append(E.Note(text=f"{cfg.policy.cap_per_24h} escalations of {st.id} in 24 h; "
-                           f"further pages are muted. Check why it keeps escalating and who "
-                           f"owns it."))
-    return meta_id
+        if d.action == "send":
+            led.append(E.EscalationSent(**base, missing_context=list(plan.missing),
+                                        summary=f"{plan.cls} to {', '.join(d.channels)}: "
+                                                f"{d.reason}"))
+        elif d.action == "defer":
+            led.append(E.EscalationDeferred(**base, due=iso(d.due or now), summary=d.reason))
+        elif d.action == "digest":
+            led.append(E.EscalationDigest(**base, summary=d.reason))
+        else:
+            if d.capped:
+                meta_id = meta.existing(st, now)
+                if not meta_id:
+                    meta_id, new_meta = meta.open_meta(cfg, st, now, red, clock), True
+            led.append(E.EscalationMuted(**base, meta_incident=meta_id or None,
+                                         summary=d.reason + (f": {meta_id}" if meta_id else "")))
+        if sp and plan.shadow:
+            led.append(shadow.event(esc_id, plan.cls, sp, plan.shadow))
+    failures: tuple[str, ...] = ()
+    if d.action == "send":
+        results = deliver_recorded(cfg, led, esc_id, msg, [Job(c) for c in d.channels], clock)
+        failures = tuple(red.text(r.error) for r in results if not r.ok)
+    meta_out = None
+    if new_meta:  # only the process that opened it pages it: once per window
+        meta_out = escalate(
+            cfg, meta_id, "RED", f"{incident_id} hit the escalation cap "
+            f"({cfg.policy.cap_per_24h} in 24 h); its further pages are muted",
+            "look at why it keeps paging and who owns it",
+            f"follow runbook {meta.RUNBOOK}", actor=A.service("escalation"), clock=clock,
+            force=True)
+    return Outcome(incident_id, d, msg, esc_id, meta_id, failures, plan.missing,
+                   plan.shadow, meta_out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,110 +221,76 @@ class TickReport:
 
 
 def tick(cfg: Config, clock: Clock = utc_now) -> list[TickReport]:
-    """Deferred sends, YELLOW promotion, follow-up notes, delivery retries. Idempotent."""
+    """Deferred sends, YELLOW promotion, follow-up notes, delivery retries — each claimed
+    under the incident's lock, so concurrent ticks never do the same work twice."""
     reports: list[TickReport] = []
-    red = _redactor(cfg)
-    now = clock()
+    red = redactor_for(cfg)
+    lease = timedelta(seconds=cfg.deadline_seconds) + LEASE_MARGIN
     for iid, events in L.iter_all(cfg.incidents_dir):
-        st = fold(iid, events)
-        work = due_work(st, now, cfg.policy)
-        if not work:
+        if not due_work(fold(iid, events), clock(), cfg.policy, lease):
             continue
-        led = _ledger(cfg, iid, A.service("escalation.tick"), red, clock)
-        for item in work:
-            if item.kind == "followup":
-                led.append(E.EscalationFollowup(summary=f"follow-up: {item.detail}; a note, "
-                                                        f"not a re-page"))
-                reports.append(TickReport(iid, "follow-up", item.detail))
-                continue
-            first = _first_message(events, item.esc_id)
-            if first is None:
-                continue
-            msg = _stored(first)
-            if item.kind == "deferred":
-                led.append(E.EscalationSent(**{**_fields_of(first), "deferred": True,
-                                               "summary": f"{first.class_} sent after quiet "
-                                                          f"hours to "
-                                                          f"{', '.join(item.channels)}"}))
-                _send(cfg, led, item.esc_id, msg, item.channels, 1, clock)
-            elif item.kind == "promote":
-                led.append(E.EscalationPromoted(id=item.esc_id, channels=list(item.channels),
-                                                summary=f"YELLOW promoted to "
-                                                        f"{', '.join(item.channels)}: "
-                                                        f"{item.detail}"))
-                _send(cfg, led, item.esc_id, msg, item.channels, 1, clock)
-            elif item.kind == "retry":
-                attempt = int(item.detail.split()[-1])
-                _send(cfg, led, item.esc_id, msg, item.channels, attempt, clock)
-            reports.append(TickReport(iid, item.kind, item.detail))
+        led = ledger_for(cfg, iid, A.service("escalation.tick"), red, clock)
+        claims: list[tuple[str, Message, list[Job]]] = []
+        with led.locked():  # look again: another tick may have claimed it meanwhile
+            st = fold(iid, led.events)
+            recs = records(st.events)
+            for item in due_work(st, clock(), cfg.policy, lease):
+                reports.append(TickReport(iid, "follow-up" if item.kind == "followup"
+                                          else item.kind, item.detail))
+                if item.kind == "followup":
+                    led.append(E.EscalationFollowup(summary=f"follow-up: {item.detail}; a "
+                                                            f"note, not a re-page"))
+                    continue
+                rec = recs[item.esc_id]
+                msg = stored(rec.message)
+                chans = ", ".join(item.channels)
+                if item.kind == "deferred":
+                    led.append(E.EscalationSent(**{
+                        **message_fields(rec.message), "deferred": True,
+                        "summary": f"{rec.cls} sent after quiet hours to {chans}"}))
+                    jobs = [Job(c) for c in item.channels]
+                elif item.kind == "promote":
+                    led.append(E.EscalationPromoted(
+                        id=rec.id, channels=list(item.channels),
+                        summary=f"YELLOW promoted to {chans}: {item.detail}"))
+                    jobs = [Job(c, rec.channels[c].attempt + 1 if c in rec.channels else 1)
+                            for c in item.channels]
+                else:
+                    led.append(E.EscalationRetried(id=rec.id, channel=item.channels[0],
+                                                   attempt=item.attempt,
+                                                   summary=f"retrying {item.detail}"))
+                    jobs = [Job(item.channels[0], item.attempt)]
+                claims.append((rec.id, msg, jobs))
+        for esc_id, msg, jobs in claims:
+            deliver_recorded(cfg, led, esc_id, msg, jobs, clock)
     return reports
-
-
-def _first_message(events: list[L.Event], esc_id: str) -> E.EscalationMessage | None:
-    for e in events:
-        p = e.payload
-        if isinstance(p, E.EscalationMessage) and p.id == esc_id:
-            return p
-    return None
-
-
-def _fields_of(p: E.EscalationMessage) -> dict[str, Any]:
-    names = ("id", "class_", "channels", "reason", "subject", "body", "fields")
-    return {n: getattr(p, n) for n in names}
-
-
-def _stored(p: E.EscalationMessage) -> Message:
-    """The message as first composed (already redacted), for deferred sends and retries."""
-    if p.fields:
-        fields = tuple((str(k), str(v)) for k, v in p.fields)
-    else:  # events written before fields were stored: read them back from the body
-        lines = str(p.body or "").split("\n")[1:]
-        fields = tuple((k, v) for k, _, v in (ln.partition(": ") for ln in lines if ": " in ln))
-    return Message(str(p.class_ or ""), str(p.subject or ""), fields)
 
 
 def ack(cfg: Config, incident_id: str | None, via: str, text: str = "",
         reply: str | None = None, actor: str = "", clock: Clock = utc_now) -> tuple[str, bool]:
-    """Record acknowledgement; returns (incident id, newly acknowledged?)."""
+    """Record acknowledgement; returns (incident id, newly acknowledged?).
+
+    A reply acknowledges only when its first words are `ack <ID>`.  A drill's id
+    (`DRILL-…`) is acknowledged in the drill history, which times the round trip.
+    """
     if reply is not None:
         incident_id = find_ack(reply, incident_id)
         text = text or reply.strip()[:500]
         via = via or "reply"
     if not incident_id:
         raise UsageError("incident.ack: give the incident id, or --from-reply with a reply "
-                         "that says 'ack <ID>'")
+                         "that starts with 'ack <ID>'")
     if not via:
         raise UsageError("incident.ack: --via CHANNEL is required (page, chat, email, phone…)")
-    st = fold(incident_id, load_merged(cfg, incident_id))
-    if "acknowledged" in st.milestones:
-        return incident_id, False
-    led = _ledger(cfg, incident_id, actor or A.operator(), _redactor(cfg), clock)
-    led.append(E.Milestone(name="acknowledged", via=via, text=text))
+    L.check_id(incident_id)
+    led = ledger_for(cfg, incident_id, actor or A.operator(), redactor_for(cfg), clock)
+    with led.locked():
+        if "acknowledged" in fold(incident_id, led.events).milestones:
+            return incident_id, False
+        led.append(E.Milestone(name="acknowledged", via=via, text=text))
     return incident_id, True
 
 
-def digest(cfg: Config, clock: Clock = utc_now) -> str:
-    now = clock()
-    since = now - timedelta(hours=24)
-    green, deferred, failed, acked = [], [], [], []
-    for iid, events in L.iter_all(cfg.incidents_dir):
-        st = fold(iid, events)
-        sent_ids = {p.id for p in (e.payload for e in events) if isinstance(p, E.EscalationSent)}
-        for e in events:
-            p = e.payload
-            if isinstance(p, E.EscalationDigest) and e.time > since:
-                green.append(f"- {iid}: {p.subject}")
-            elif isinstance(p, E.EscalationDeferred) and p.id not in sent_ids:
-                deferred.append(f"- {iid}: {p.subject} (due {p.due})")
-            elif isinstance(p, E.EscalationFailed) and p.final:
-                failed.append(f"- {iid}: {p.channel}: {p.error}")
-        if "acknowledged" in st.milestones and "resolved" not in st.milestones:
-            when, via = st.milestones["acknowledged"]
-            acked.append(f"- {iid} {st.severity} {st.title}: acknowledged {iso(when)} via "
-                         f"{via}, not resolved ({st.status})")
-    parts = [f"# triagebook digest {iso(now)[:10]}", ""]
-    for title, rows in (("GREEN (last 24 h)", green), ("Deferred, not yet sent", deferred),
-                        ("Deliveries that failed for good", failed),
-                        ("Acknowledged but not resolved", acked)):
-        parts += [f"## {title}", "", *(rows or ["- none"]), ""]
-    return "\n".join(parts)
+def load_state(cfg: Config, incident_id: str) -> IncidentState:
+    """An incident's (or a drill's) state."""
+    return fold(incident_id, L.load(folder_for(cfg, incident_id), incident_id))

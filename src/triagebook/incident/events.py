@@ -133,6 +133,14 @@ class ContextSet(Payload):
 
 
 @dataclass(frozen=True, slots=True)
+class VisibilitySet(Payload):
+    """customer_visible overridden for this incident (the runbook's value no longer applies)."""
+
+    TYPE: ClassVar[str] = "visibility.set"
+    customer_visible: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class SessionStarted(Payload):
     """A runner session began at this step."""
 
@@ -233,6 +241,7 @@ class EscalationSent(EscalationMessage):
 
     TYPE: ClassVar[str] = "escalation.sent"
     deferred: bool = False
+    missing_context: list[str] = field(default_factory=list)  # paged with --force anyway
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +275,7 @@ class EscalationDelivered(EscalationEvent):
     id: str = ""
     channel: str = ""
     attempt: int = 1
+    latency_s: float | None = None  # send → accepted by the channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +289,41 @@ class EscalationFailed(EscalationEvent):
     error: str = ""
     retry_at: str | None = _time(None)
     final: bool = False
+    latency_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationRetried(EscalationEvent):
+    """A retry of one channel started (its outcome follows; none means it was cut off)."""
+
+    TYPE: ClassVar[str] = "escalation.retried"
+    id: str = ""
+    channel: str = ""
+    attempt: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationShadowed(EscalationEvent):
+    """What a shadow channel or shadow policy would have done; nothing was delivered."""
+
+    TYPE: ClassVar[str] = "escalation.shadowed"
+    id: str = ""
+    source: str = "channel"  # channel | policy
+    channel: str = ""  # source=channel: the shadow channel
+    policy: str = ""  # source=policy: the policy file
+    action: str = ""  # send | defer | digest | mute
+    class_: str = _key("class", "")
+    channels: list[str] = field(default_factory=list)
+    reason: str = ""
+    due: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationDrill(EscalationMessage):
+    """A drill: a synthetic page through the real channels, never counted by any cap."""
+
+    TYPE: ClassVar[str] = "escalation.drill"
+    ack_window_minutes: int = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,9 +355,10 @@ class Unknown(Payload):
 
 EVENT_TYPES: dict[str, type[Payload]] = {cls.TYPE: cls for cls in (
     IncidentOpened, SeverityChanged, Milestone, Note, RunbookAttached, RunbookForced,
-    ContextSet, SessionStarted, SessionEnded, StepDone, StepSkipped, Command,
+    ContextSet, VisibilitySet, SessionStarted, SessionEnded, StepDone, StepSkipped, Command,
     EscalationSent, EscalationDeferred, EscalationDigest, EscalationMuted,
     EscalationDelivered, EscalationFailed, EscalationPromoted, EscalationFollowup,
+    EscalationRetried, EscalationShadowed, EscalationDrill,
 )}
 MILESTONES = ("acknowledged", "mitigated", "resolved")
 # Events that show someone is working the incident (they reset the follow-up clock).

@@ -24,6 +24,7 @@ import secrets
 import socket
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -223,6 +224,7 @@ class Ledger:
         self.clock = clock
         self.session = session
         self._lock_fd: int | None = None
+        self._held: int | None = None  # the append lock, while `locked()` holds it
         self._opened = False
         self._cache: tuple[tuple[int, int], Events] | None = None
         # Called after each successful local write with the last event written: the
@@ -297,12 +299,9 @@ class Ledger:
         bad = check(payload.TYPE, data)
         if bad:
             raise InvalidEvent(self.id, payload.TYPE, *bad[0])
+        held = self._held is not None
+        lock = self._held if self._held is not None else self._take_append_lock()
         try:
-            lock = os.open(self.dir / APPEND_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise self._not_writable(exc) from None
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 cut_torn_tail(self.path)
                 events = self.events
@@ -316,8 +315,9 @@ class Ledger:
             # cache grows by one event instead of the whole file being read again.
             self._cache = ((st.st_size, st.st_mtime_ns), events.plus(ev))
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-            os.close(lock)
+            if not held:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                os.close(lock)
         if self.on_append is not None:
             self.on_append(ev)
         return ev
@@ -332,6 +332,32 @@ class Ledger:
             raise self._not_writable(exc) from None
         return path
 
+    def _take_append_lock(self) -> int:
+        try:
+            lock = os.open(self.dir / APPEND_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise self._not_writable(exc) from None
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return lock
+
+    @contextmanager
+    def locked(self) -> Iterator[Ledger]:
+        """Hold the append lock across read, decide and append: no other writer between.
+
+        For check-then-act writers (escalation's cap, tick's claims): `self.events` read
+        inside is final until the block ends, and appends inside reuse the held lock.
+        """
+        if not self._opened:
+            raise RuntimeError("ledger not open")
+        self._held = self._take_append_lock()
+        try:
+            yield self
+        finally:
+            fcntl.flock(self._held, fcntl.LOCK_UN)
+            os.close(self._held)
+            self._held = None
+
+
     def adopt(self, events: list[Event]) -> list[Event]:
         """Append events written elsewhere (`incident.merge`), keeping their id, ts,
         actor and data; seq continues this ledger's.  Ids already here are skipped, so
@@ -339,13 +365,10 @@ class Ledger:
         refused like one of ours.  Returns the events written."""
         if not self._opened:
             raise RuntimeError("ledger not open")
-        try:
-            lock = os.open(self.dir / APPEND_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise self._not_writable(exc) from None
+        held = self._held is not None
+        lock = self._held if self._held is not None else self._take_append_lock()
         out: list[Event] = []
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 cut_torn_tail(self.path)
                 have = self.events
@@ -369,8 +392,9 @@ class Ledger:
                 raise self._not_writable(exc) from None
             self._cache = None
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-            os.close(lock)
+            if not held:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                os.close(lock)
         if out and self.on_append is not None:
             self.on_append(out[-1])
         return out

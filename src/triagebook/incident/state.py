@@ -54,6 +54,7 @@ class IncidentState:
     opened_at: datetime | None = None
     operator: str = ""
     meta_for: str = ""
+    customer_visible: bool | None = None  # set for this incident: overrides the runbook
     runbooks: dict[str, RunbookUse] = field(default_factory=dict)
     steps: dict[tuple[str, int], StepState] = field(default_factory=dict)
     milestones: dict[str, tuple[datetime, str]] = field(default_factory=dict)
@@ -190,6 +191,11 @@ def _severity(st: IncidentState, ev: Event, p: E.Payload) -> None:
         st.severity = st.severities[-1][1]
 
 
+def _visibility(st: IncidentState, ev: Event, p: E.Payload) -> None:
+    assert isinstance(p, E.VisibilitySet)
+    st.customer_visible = bool(p.customer_visible)
+
+
 FOLDS: dict[type[E.Payload], Fold] = {
     E.IncidentOpened: _opened,
     E.RunbookAttached: _attached,
@@ -201,6 +207,7 @@ FOLDS: dict[type[E.Payload], Fold] = {
     E.Command: _command,
     E.Milestone: _milestone,
     E.SeverityChanged: _severity,
+    E.VisibilitySet: _visibility,
 }
 
 

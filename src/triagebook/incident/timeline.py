@@ -73,6 +73,9 @@ def _describe(st: IncidentState, ev: Event, p: E.Payload) -> tuple[str, str] | N
                                                                      else "")
     if isinstance(p, E.SeverityChanged):
         return "severity changed", f"{p.from_} → {p.to}"
+    if isinstance(p, E.VisibilitySet):
+        return "customer visibility", ("customer-visible" if p.customer_visible
+                                       else "not customer-visible") + " (overrides the runbook)"
     if isinstance(p, E.EscalationEvent):
         return ev.type.replace(".", " "), p.summary or ""
     if isinstance(p, E.Unknown):

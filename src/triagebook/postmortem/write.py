@@ -19,8 +19,9 @@ import yaml
 from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from triagebook.config import Config
+from triagebook.config import Config, Policy
 from triagebook.errors import TriagebookError, UsageError
+from triagebook.escalation import sla
 from triagebook.incident import events as E
 from triagebook.incident import ledger
 from triagebook.incident.durable import write_file
@@ -51,7 +52,7 @@ def _end(st: IncidentState) -> datetime | None:
     return st.milestones["resolved"][0] if "resolved" in st.milestones else None
 
 
-def metrics(st: IncidentState) -> str:
+def metrics(st: IncidentState, policy: Policy | None = None) -> str:
     rows = ["| Metric | Value | At (UTC) |", "|---|---|---|"]
     for label, name in (("Time to acknowledge", "acknowledged"),
                         ("Time to mitigate", "mitigated"), ("Time to resolve", "resolved")):
@@ -60,6 +61,9 @@ def metrics(st: IncidentState) -> str:
             rows.append(f"| {label} | {duration(at - st.detected_at)} | {utc(at)} |")
         else:
             rows.append(f"| {label} | not recorded | - |")
+    response = sla.measure(st, policy, st.last_event or utc_now()) if policy else None
+    if response is not None:  # the severity's response_minutes, measured
+        rows.append(f"| Response target | {sla.describe(response)} | - |")
     rows.append("\nMeasured from detection at "
                 + (utc(st.detected_at) if st.detected_at else "unknown") + ".")
     return "\n".join(rows)
@@ -149,7 +153,7 @@ def generate(cfg: Config, st: IncidentState, now: datetime) -> Generated:
     parts = {
         "impact": impact(st, now),
         "timeline": table + f"\n\nLocal times are {tz} (the responder's zone)." + skipped(st),
-        "metrics": metrics(st),
+        "metrics": metrics(st, cfg.policy),
         "runbook-feedback": feedback(st, cfg),
         "responders": responders(st),
     }

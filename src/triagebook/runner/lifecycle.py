@@ -11,6 +11,7 @@ import contextlib
 import io
 
 from triagebook.config import Config
+from triagebook.errors import TriagebookError
 from triagebook.postmortem.hook import on_resolved
 from triagebook.runner.session import Hooks
 from triagebook.timeutil import Clock, utc_now
@@ -25,9 +26,12 @@ def hooks_for(cfg: Config, actor: str = "", clock: Clock = utc_now) -> Hooks:
         # A stdout channel writes the message to this terminal, once per channel; the
         # runner shows it once itself, so those copies are caught here, not printed.
         copies = io.StringIO()
-        with contextlib.redirect_stdout(copies):
-            out = escalate(cfg, incident_id, cls, diagnosis, actor=actor, clock=clock,
-                           secrets=secrets)
+        try:
+            with contextlib.redirect_stdout(copies):
+                out = escalate(cfg, incident_id, cls, diagnosis, actor=actor, clock=clock,
+                               secrets=secrets)
+        except TriagebookError as exc:  # e.g. required context missing: say so, walk on
+            return [f"escalation refused: {exc}"]
         d = out.decision
         via = f" via {', '.join(d.channels)}" if d.channels else ""
         lines = [out.message.text(), f"routing: {d.action}{via} — {d.reason}"]

@@ -1,16 +1,18 @@
-"""`inv escalation.*`: the time-driven work, for cron / a systemd timer, or a loop."""
+"""`inv escalation.*`: time-driven work (for cron / a systemd timer, or a loop), drills
+and the report that proves paging works."""
 
 from __future__ import annotations
 
+import json
 import time
 
 from invoke.collection import Collection
+from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from triagebook.config import Config
-from triagebook.escalation.service import tick as run_tick
 from triagebook.incident.ledger import iter_all
-from triagebook.tasks._common import project, user_errors, warn_ledgers
+from triagebook.tasks._common import choice, project, user_errors, warn_ledgers
 
 
 def _print(reports) -> None:
@@ -27,6 +29,8 @@ def _warn(cfg: Config) -> None:
 @user_errors
 def tick(c):
     """Send deferred messages, promote unacknowledged YELLOW, follow-ups, retries (idempotent)."""
+    from triagebook.escalation.service import tick as run_tick
+
     cfg = project()
     reports = run_tick(cfg)
     _print(reports)
@@ -39,6 +43,8 @@ def tick(c):
 @user_errors
 def watch(c, interval=60, count=0):
     """Run escalation.tick in a loop."""
+    from triagebook.escalation.service import tick as run_tick
+
     n = 0
     while True:
         cfg = project()
@@ -51,6 +57,45 @@ def watch(c, interval=60, count=0):
         time.sleep(float(interval))
 
 
+@task(help={"class_": "drill the channels of this class: RED (default), YELLOW or GREEN",
+            "ack_window": "minutes within which an ack counts as the round trip (default 15)"})
+@user_errors
+def drill(c, class_="RED", ack_window=15):
+    """Send a DRILL page through the real channels and time each one (no cap is used)."""
+    from triagebook.escalation.drill import TARGET_SECONDS
+    from triagebook.escalation.drill import drill as run_drill
+
+    out = run_drill(project(), class_, int(ack_window))
+    for r in out.results:
+        if r.shadow:
+            print(f"{r.channel}: shadow channel, recorded, not delivered")
+        elif r.ok:
+            slow = f" — slower than the {TARGET_SECONDS:g} s target" \
+                if (r.latency_s or 0) >= TARGET_SECONDS else ""
+            print(f"{r.channel}: delivered in {r.latency_s or 0:.2f} s{slow}")
+        else:
+            print(f"{r.channel}: FAILED: {r.error}")
+    print(f"drill {out.id} ({out.cls}): acknowledge it to time the round trip: "
+          f"inv incident.ack {out.id} --via CHANNEL (within {out.ack_window_minutes} min)")
+    if out.failed:
+        raise Exit(f"drill {out.id}: {len(out.failed)} of {len(out.results)} channels "
+                   f"failed (recorded; inv escalation.report)", code=1)
+
+
+@task(help={"days": "look back this many days (default 30)",
+            "format_": "text (default) or json"})
+@user_errors
+def report(c, days=30, format_="text"):
+    """Drill latency per channel (percentiles), failures, last good drill, shadow vs live."""
+    from triagebook.escalation.report import as_dict, build, render
+
+    choice("format", format_, ("text", "json"))
+    rep = build(project(), int(days))
+    print(json.dumps(as_dict(rep), indent=2) if format_ == "json" else render(rep), end="")
+
+
 ns = Collection("escalation")
 ns.add_task(tick)
 ns.add_task(watch)
+ns.add_task(drill)
+ns.add_task(report)

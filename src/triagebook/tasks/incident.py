@@ -13,12 +13,15 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from triagebook.errors import UsageError
+from triagebook.escalation import sla
+from triagebook.escalation.history import describe, records
 from triagebook.incident import ledger
 from triagebook.incident.state import MILESTONES, fold
 from triagebook.incident.store import configured
 from triagebook.incident.team import known_incidents, load_merged
 from triagebook.incident.timeline import render_rows, render_timeline, timeline
 from triagebook.safetext import neutralise
+from triagebook.tasks import paging
 from triagebook.tasks._common import (
     TwoPositionals,
     choice,
@@ -27,7 +30,7 @@ from triagebook.tasks._common import (
     warn,
     warn_ledgers,
 )
-from triagebook.timeutil import iso, local, utc
+from triagebook.timeutil import local, utc, utc_now
 
 
 @task(help={"format_": "table (default) or json"})
@@ -71,8 +74,13 @@ def list_(c, format_="table"):
 @user_errors
 def show(c, id_):
     """Show an incident: status, milestones (UTC and local), steps done/skipped/pending."""
+    from triagebook.escalation.record import folder_for  # channels load only when used
+
     cfg = project()
-    st = fold(id_, load_merged(cfg, id_))
+    if folder_for(cfg, id_) == cfg.incidents_dir:
+        st = fold(id_, load_merged(cfg, id_))  # the whole team's events
+    else:  # a drill: on this machine only
+        st = fold(id_, ledger.load(folder_for(cfg, id_), id_))
     warn(cfg, st.problems)
     tz = cfg.policy.timezone
     print(f"{st.id}  {st.severity}  {st.status}  {st.title}")
@@ -88,6 +96,17 @@ def show(c, id_):
             print(f"{name:13s} {utc(when)}   {local(when, tz)}   via {via}")
         else:
             print(f"{name:13s} -")
+    response = sla.measure(st, cfg.policy, utc_now())
+    if response is not None:
+        print(f"{'response':13s} {sla.describe(response)}")
+    if st.customer_visible is not None:
+        shown = "customer-visible" if st.customer_visible else "not customer-visible"
+        print(f"{'visibility':13s} {shown} (set for this incident)")
+    escalations = describe(records(st.events))
+    if escalations:
+        print("\nescalations:")
+        for line in escalations:
+            print(f"  {line}")
     for rid in st.runbooks:
         steps = st.steps_of(rid)
         counts = {k: sum(s.status == k for s in steps) for k in ("done", "skipped", "pending")}
@@ -187,71 +206,6 @@ def merge(c, id_, source):
     print(f"incident.merge: {added} event{'s' * (added != 1)} added to {id_}")
 
 
-@task(help={
-    "id_": "incident id",
-    "class_": "RED, YELLOW or GREEN (default: the runbook's escalation, else from severity "
-              "and customer visibility)",
-    "diagnosis": "what is wrong, in one line",
-    "action": "what was done / what is needed",
-    "suggested_fix": "the fix you would try",
-    "dry_run": "print the message and the routing decision; send and record nothing",
-})
-@user_errors
-def escalate(c, id_, class_="", diagnosis="", action="", suggested_fix="", dry_run=False):
-    """Compose, route and send (or defer) one escalation message for an incident."""
-    from triagebook.escalation.service import escalate as run_escalate
-
-    cfg = project()
-    warn(cfg, load_merged(cfg, id_).problems)
-    out = run_escalate(cfg, id_, class_ or None, diagnosis, action, suggested_fix, dry_run)
-    d = out.decision
-    print(out.message.text())
-    print(f"\nrouting: {d.action}" + (f" via {', '.join(d.channels)}" if d.channels else "")
-          + f" — {d.reason}" + (f" (due {iso(d.due)})" if d.due else ""))
-    if out.meta_incident:
-        print(f"meta-incident opened: {out.meta_incident}")
-    if dry_run:
-        print("dry run: nothing sent, nothing recorded")
-    for f in out.failures:
-        print(f"delivery failed (recorded; inv escalation.tick retries): {f}")
-
-
-@task(help={
-    "id_": "incident id (with --from-reply, the reply must say 'ack ID')",
-    "via": "channel the acknowledgement came through (page, chat, email, phone, ...)",
-    "text": "what the responder said",
-    "from_reply": "a pasted email/chat reply containing 'ack <ID>': a file, or - for stdin",
-})
-@user_errors
-def ack(c, id_, via="", text="", from_reply=""):
-    """Record that a human acknowledged the incident (separate from resolving it)."""
-    from triagebook.escalation.service import ack as run_ack
-
-    cfg = project()
-    reply = None
-    if from_reply:
-        try:
-            reply = sys.stdin.read() if from_reply == "-" else Path(from_reply).read_text(
-                encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise UsageError(f"--from-reply {from_reply}: cannot read: {exc.strerror}") from None
-    iid, new = run_ack(cfg, id_, via, text, reply)
-    warn(cfg, load_merged(cfg, iid).problems)
-    print(f"{iid} acknowledged via {via or 'reply'}" if new
-          else f"{iid} was already acknowledged; nothing recorded")
-
-
-@task
-@user_errors
-def digest(c):
-    """The daily digest: GREEN items, deferred items, acknowledged-but-unresolved incidents."""
-    from triagebook.escalation.service import digest as run_digest
-
-    cfg = project()
-    print(run_digest(cfg))
-    warn_ledgers(cfg, ((iid, evs.problems) for iid, evs in ledger.iter_all(cfg.incidents_dir)))
-
-
 AT_HELP = ("when it happened, if earlier than now: ISO 8601 with offset or "
            "'YYYY-MM-DD HH:MM Zone/Name' (not in the future)")
 
@@ -310,9 +264,9 @@ ns.add_task(show)
 ns.add_task(timeline_, name="timeline")
 ns.add_task(sync)
 ns.add_task(merge)
-ns.add_task(escalate)
-ns.add_task(ack)
-ns.add_task(digest)
+ns.add_task(paging.escalate)
+ns.add_task(paging.ack)
+ns.add_task(paging.digest)
 for t in (note, mitigate, resolve, severity):
     ns.add_task(t)
 

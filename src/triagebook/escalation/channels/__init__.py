@@ -1,8 +1,8 @@
 """Escalation channels: one `Channel` port, one adapter per kind.
 
 `channel_for` builds the adapter for a configured channel from that channel's own
-settings; `deliver` sends through it and turns any transport error into one
-DeliveryError line.
+settings; `deliver` sends through it and turns any error at all into one
+DeliveryError line — a channel can fail, it cannot take the others down with it.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import smtplib
 from pathlib import Path
 
 from triagebook.config import ChannelConfig
-from triagebook.escalation.channels.base import Channel, DeliveryError
+from triagebook.escalation.channels.base import Channel, Deadline, DeliveryError
 from triagebook.escalation.channels.local import FileChannel, StdoutChannel
 from triagebook.escalation.channels.smtp import SmtpChannel
 from triagebook.escalation.channels.webhook import WebhookChannel
 
-__all__ = ["Channel", "DeliveryError", "channel_for", "deliver"]
+__all__ = ["Channel", "Deadline", "DeliveryError", "channel_for", "deliver"]
 
 
 def channel_for(ch: ChannelConfig, root: Path) -> Channel:
@@ -32,11 +32,22 @@ def channel_for(ch: ChannelConfig, root: Path) -> Channel:
     raise DeliveryError(f"{ch.name}: unknown channel kind {ch.kind!r}")  # config prevents it
 
 
-def deliver(channel: Channel, subject: str, text: str) -> None:
+def deliver(channel: Channel, subject: str, text: str, deadline: Deadline) -> None:
     try:
-        channel.deliver(subject, text)
-    except DeliveryError:
+        channel.deliver(subject, text, deadline)
+    except DeliveryError as exc:
+        if deadline.aborted.is_set():
+            raise deadline.timed_out(channel.name) from None
+        if str(exc).startswith("no complete answer"):  # from Deadline.timeout()
+            raise DeliveryError(f"{channel.name}: {exc}") from None
         raise
+    except TimeoutError:
+        raise deadline.timed_out(channel.name) from None
     except (OSError, smtplib.SMTPException) as exc:
+        # the adapters' own errors: server replies and errno texts, never a URL
+        what = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise DeliveryError(f"{channel.name} ({channel.kind}): {type(exc).__name__}: "
-                            f"{exc}") from None
+                            f"{what}") from None
+    except Exception as exc:  # anything else: the type only — its text may hold a URL
+        raise DeliveryError(f"{channel.name} ({channel.kind}): failed with "
+                            f"{type(exc).__name__}") from None
