@@ -12,10 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from triagebook.incident import ledger as L
-from triagebook.escalation.channels import DeliveryError, deliver
 from triagebook.config import Config
 from triagebook.errors import UsageError
+from triagebook.escalation.channels import DeliveryError, deliver
 from triagebook.escalation.policy import (
     Decision,
     Message,
@@ -27,10 +26,11 @@ from triagebook.escalation.policy import (
     new_escalation_id,
     retry_at,
 )
+from triagebook.incident import ledger as L
+from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
 from triagebook.runbook.model import Runbook
 from triagebook.runbook.parse import parse_bytes
-from triagebook.incident.redaction import Redactor
 
 Clock = Callable[[], datetime]
 
@@ -87,6 +87,8 @@ def message_for(cfg: Config, st: IncidentState, cls: str, diagnosis: str, action
     action = action or ("stopped — RED needs a human" if cls == "RED"
                         else "investigating — please acknowledge")
     fix = fix or (f"follow runbook {rb.id}" if rb else "see the ledger")
+    # redacted before compose shortens them: a token cut in half is no longer recognised
+    what, diagnosis, action, fix = (red.text(x) for x in (what, diagnosis, action, fix))
     msg = compose(st, cls, what, cfg.environment, diagnosis, action, fix, link(cfg, st.id))
     return Message(msg.cls, red.text(msg.subject),
                    tuple((k, red.text(v)) for k, v in msg.fields))

@@ -6,8 +6,11 @@ import json
 from collections import defaultdict
 from datetime import date
 
-from triagebook.runbook.catalog import Catalog
 from triagebook.errors import Problem, suggest
+from triagebook.incident.detectors import names_secret
+from triagebook.incident.redaction import scan
+from triagebook.runbook.catalog import Catalog
+from triagebook.runbook.model import ContextVar
 
 
 def lint(cat: Catalog, today: date) -> list[Problem]:
@@ -26,6 +29,13 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
         for code in rb.failure_classes:
             claims[code.lower()].append(rb.id)
         for var in rb.context:
+            why = _credential(var)
+            if why:
+                problems.append(Problem(rb.path, var.line, "credential-not-secret",
+                                        f"context.{var.name}: {why} but is not secret: true; "
+                                        f"mark it secret so it is asked hidden and never "
+                                        f"recorded (and never ask a customer for raw "
+                                        f"credentials)", "warning"))
             if var.name not in rb.placeholders:
                 problems.append(Problem(rb.path, var.line, "unused-context",
                                         f"context.{var.name}: declared but no step uses "
@@ -51,6 +61,19 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
                                         f"{others}; routing becomes ambiguous", "warning"))
     problems.sort(key=lambda p: (p.path, p.line or 0, p.code))
     return problems
+
+
+def _credential(var: ContextVar) -> str:
+    """Why a non-secret context value looks like a credential ("" when it does not)."""
+    if var.secret:
+        return ""
+    if names_secret(var.name):
+        return "the name says credential"
+    for field in ("example", "default"):
+        value = getattr(var, field)
+        if value and scan(value):
+            return f"its {field} looks like a credential ({scan(value)[0].kind})"
+    return ""
 
 
 def summary(cat: Catalog, problems: list[Problem]) -> str:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from triagebook.errors import UsageError, suggest
+from triagebook.incident.redaction import secret_env
 from triagebook.runbook.model import BUILTINS, Runbook
 
 
@@ -19,6 +20,17 @@ def parse_pairs(pairs: Iterable[str], flag: str = "--context") -> dict[str, str]
                              f"{flag} correlation_id=7f3c2a10")
         out[name] = value
     return out
+
+
+def refuse_secrets(rb: Runbook, names: Iterable[str], flag: str = "--context") -> None:
+    """A secret on a command line is readable by anyone on the host (`ps`, history)."""
+    for name in names:
+        if name in rb.secret_names:
+            raise UsageError(
+                f"{flag} {name}=…: refused, '{name}' is secret and a command line is "
+                f"visible to every user of this host (ps, shell history); give it at the "
+                f"prompt (run in a terminal), in the environment as {secret_env(name)}, "
+                f"or in a file with --context-file FILE")
 
 
 def check_values(rb: Runbook, values: Mapping[str, str], require: bool) -> dict[str, str]:

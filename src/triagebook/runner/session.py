@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Protocol
 
 from triagebook.config import Config
-from triagebook.runner.shell import run_shell
-from triagebook.incident.state import IncidentState, fold
 from triagebook.incident.ledger import Ledger, iso
+from triagebook.incident.redaction import Redactor, secret_env
+from triagebook.incident.state import IncidentState, fold
 from triagebook.runbook.model import SEVERITIES, Runbook, Step
-from triagebook.incident.redaction import Redactor
 from triagebook.runbook.templates import RenderFailure, render
+from triagebook.runner.shell import run_shell
 
 HELP = """actions (first word, any case):
   done | d               step completed
@@ -36,10 +36,6 @@ HELP = """actions (first word, any case):
   help | ?               this list"""
 
 
-def secret_env(name: str) -> str:
-    return f"TRIAGEBOOK_SECRET_{name.upper()}"
-
-
 class UI(Protocol):
     interactive: bool
 
@@ -48,6 +44,34 @@ class UI(Protocol):
     def step(self, header: str, body: str) -> None: ...
     def output(self, line: str) -> None: ...
     def secret(self, prompt: str) -> str | None: ...
+
+
+class RedactedUI:
+    """What the responder sees passes the same redaction as the ledger.
+
+    Covers every line a session shows (headers, bodies, echoes of what was typed);
+    command output arrives already redacted, as a stream (see `run_shell`).
+    """
+
+    def __init__(self, ui: UI, redactor: Redactor) -> None:
+        self.ui = ui
+        self.redactor = redactor
+        self.interactive = ui.interactive
+
+    def ask(self, prompt: str) -> str | None:
+        return self.ui.ask(self.redactor.text(prompt))
+
+    def say(self, text: str) -> None:
+        self.ui.say(self.redactor.text(text))
+
+    def step(self, header: str, body: str) -> None:
+        self.ui.step(self.redactor.text(header), self.redactor.text(body))
+
+    def output(self, line: str) -> None:
+        self.ui.output(line)
+
+    def secret(self, prompt: str) -> str | None:
+        return self.ui.secret(prompt)
 
 
 @dataclass
@@ -124,7 +148,7 @@ class Session:
         title, _ = self.render(step.title, st)
         body, missing = self.render(step.body, st)
         header = header.replace(step.title, title)
-        self.ui.step(header, self.redactor.text(body))
+        self.ui.step(self.redactor.text(header), self.redactor.text(body))
         for name in missing:
             self.ui.say(f"note: no value for '{name}' (optional); shown as <{name}>. Pass "
                         f"--context {name}=VALUE next time.")

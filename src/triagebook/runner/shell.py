@@ -39,6 +39,7 @@ def run_shell(command: str, lang: str, env: Mapping[str, str], cwd: str, timeout
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     pending = b""
+    clean = redactor.lines()  # line by line, knowing when a private key spans several
     while True:
         left = timeout - (time.monotonic() - start)
         if left <= 0:
@@ -55,7 +56,7 @@ def run_shell(command: str, lang: str, env: Mapping[str, str], cwd: str, timeout
         pending += chunk
         *lines, pending = pending.split(b"\n")
         for raw in lines:
-            line = redactor.text(raw.decode("utf-8", "replace"))
+            line = clean(raw.decode("utf-8", "replace"))
             echo(line)
             if size_head < KEEP:
                 head.append(line)
@@ -67,7 +68,7 @@ def run_shell(command: str, lang: str, env: Mapping[str, str], cwd: str, timeout
                     size_tail -= len(tail.pop(0)) + 1
                     truncated = True
     if pending:
-        line = redactor.text(pending.decode("utf-8", "replace"))
+        line = clean(pending.decode("utf-8", "replace"))
         echo(line)
         tail.append(line)
     try:

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import yaml
 
-from triagebook.runbook.catalog import load_one
 from triagebook.config import Config
-from triagebook.runbook.values import check_values
 from triagebook.errors import UsageError
-from triagebook.incident.state import fold
 from triagebook.incident.ledger import Ledger, iso, new_id, utc_now
+from triagebook.incident.redaction import Redactor, secret_env
+from triagebook.incident.state import fold
+from triagebook.runbook.catalog import load_one
 from triagebook.runbook.model import SEVERITIES, Runbook
-from triagebook.incident.redaction import Redactor
-from triagebook.runner.session import UI, Session
+from triagebook.runbook.values import check_values, refuse_secrets
+from triagebook.runner.session import UI, RedactedUI, Session
 
 
 @dataclass
@@ -35,6 +35,8 @@ class RunRequest:
     force: bool = False
     operator: str = ""
     timeout: float = 300.0
+    # `context` came from a command line (readable in `ps`): secrets in it are refused
+    context_on_command_line: bool = False
 
 
 def operator_name() -> str:
@@ -98,12 +100,18 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Callable[[], datetime] = 
         raise UsageError(f"--severity: expected one of {', '.join(SEVERITIES)} but received "
                          f"{req.severity!r}")
     given = dict(req.context or {})
+    if req.context_on_command_line:
+        refuse_secrets(rb, given)
     if req.context_file:
         given = {**read_context_file(req.context_file), **given}
+    for name in rb.secret_names:  # TRIAGEBOOK_SECRET_<NAME> gives a declared secret
+        if name not in given and os.environ.get(secret_env(name)):
+            given[name] = os.environ[secret_env(name)]
     operator = req.operator or operator_name()
     incident_id = req.incident or new_id(clock())
     secrets = {k: v for k, v in given.items() if k in rb.secret_names}
-    redactor = Redactor(secrets)
+    redactor = Redactor(secrets)  # also knows every TRIAGEBOOK_SECRET_* set
+    ui = RedactedUI(ui, redactor)
     ledger = Ledger(cfg.incidents_dir, incident_id, operator, redactor, clock)
     with ledger:
         st = fold(ledger.id, ledger.events)

@@ -9,17 +9,17 @@ from invoke.collection import Collection
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from triagebook.runbook.catalog import Catalog, load_catalog, load_one
-from triagebook.runbook.values import check_values, parse_pairs
 from triagebook.errors import UsageError
 from triagebook.incident.ledger import check_id
+from triagebook.runbook.catalog import Catalog, load_catalog, load_one
 from triagebook.runbook.lint import as_json, summary
 from triagebook.runbook.lint import lint as run_lint
 from triagebook.runbook.match import match as run_match
 from triagebook.runbook.model import SEVERITIES
+from triagebook.runbook.preview import render_runbook
 from triagebook.runbook.scaffold import new_runbook
 from triagebook.runbook.schema import json_schema
-from triagebook.runbook.preview import render_runbook
+from triagebook.runbook.values import check_values, parse_pairs, refuse_secrets
 from triagebook.tasks._common import choice, project, user_errors
 
 FORMATS = ("table", "json")
@@ -99,6 +99,7 @@ def show(c, name, context=None):
     """Print a runbook with its placeholders filled (or visibly marked)."""
     values = parse_pairs(context or [])
     rb = load_one(project(), name)
+    refuse_secrets(rb, values)
     checked = check_values(rb, values, require=False) if values else {}
     print(render_runbook(rb, checked), end="")
 
@@ -142,10 +143,10 @@ def match(c, text, format_="text", limit=10):
 def run(c, name, incident="", context=None, context_file="", severity="", detected="",
         force=False, command_timeout=300.0):
     """Walk a runbook step by step into a durable incident ledger."""
-    from triagebook.runner.start import RunRequest, start
-    from triagebook.timeutil import parse_time
-    from triagebook.tasks.ui import PlainUI, RichUI
     from triagebook.postmortem.hook import on_resolved
+    from triagebook.runner.start import RunRequest, start
+    from triagebook.tasks.ui import PlainUI, RichUI
+    from triagebook.timeutil import parse_time
 
     cfg = project()
     if incident:
@@ -153,7 +154,7 @@ def run(c, name, incident="", context=None, context_file="", severity="", detect
     req = RunRequest(name=name, incident=incident, context=parse_pairs(context or []),
                      context_file=context_file, severity=severity,
                      detected=parse_time(detected) if detected else None, force=force,
-                     timeout=float(command_timeout))
+                     timeout=float(command_timeout), context_on_command_line=True)
     ui = RichUI() if sys.stdin.isatty() and sys.stdout.isatty() else PlainUI()
     start(cfg, req, ui, on_resolved=on_resolved(cfg))
 
