@@ -14,12 +14,12 @@ import pytest
 from conftest import FIXTURES, inv
 from freezegun import freeze_time
 
-from triagebook.incident import ledger as L
 from triagebook.config import DEFAULT_CLASSES, DEFAULT_SEVERITIES, Policy, load_config
 from triagebook.errors import UsageError
 from triagebook.escalation.policy import compose, decide, find_ack, quiet_window
-from triagebook.incident.state import IncidentState, fold
 from triagebook.escalation.service import ack, escalate, tick
+from triagebook.incident import ledger as L
+from triagebook.incident.state import IncidentState, fold
 from triagebook.runner.start import RunRequest, start
 from triagebook.tasks.ui import PlainUI
 

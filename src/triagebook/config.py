@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from triagebook.runbook import frontmatter as yamlsrc
 from triagebook.errors import Problem, ProblemsError, suggest
+from triagebook.runbook import frontmatter as yamlsrc
 from triagebook.runbook.model import ESCALATION_CLASSES, SEVERITIES
 
 CONFIG_FILE = "invoke.yaml"
@@ -180,8 +180,9 @@ def load_config(root: Path | None = None) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ProblemsError([Problem(shown, None, "unreadable", f"cannot read: {exc}")]) from None
     except yamlsrc.YamlSyntaxError as exc:
-        raise ProblemsError([Problem(shown, exc.line, "yaml-syntax",
-                                     f"not valid YAML: {exc.message}")]) from None
+        what = "not valid YAML" if exc.code == "yaml-syntax" else "refused"
+        raise ProblemsError([Problem(shown, exc.line, exc.code,
+                                     f"{what}: {exc.message}")]) from None
     data = doc.data if isinstance(doc.data, dict) else {}
     section = data.get(SECTION)
     if section is None:

@@ -22,7 +22,8 @@ from triagebook.runbook.parse import Parsed
 
 FORMAT = 2
 # Anything that shapes a parse result invalidates the cache when its code changes.
-_SHAPERS = ("parse.py", "schema.py", "templates.py", "model.py", "frontmatter.py", "cache.py")
+_SHAPERS = ("parse.py", "schema.py", "templates.py", "model.py", "frontmatter.py", "cache.py",
+            "patterns.py")
 
 
 def _code_digest() -> str:

@@ -13,8 +13,9 @@ from datetime import date
 from typing import Any
 
 from triagebook.errors import Problem, suggest
-from triagebook.runbook.model import BUILTINS, ESCALATION_CLASSES, SEVERITIES, ContextVar
 from triagebook.runbook.frontmatter import YamlDoc
+from triagebook.runbook.model import BUILTINS, ESCALATION_CLASSES, SEVERITIES, ContextVar
+from triagebook.runbook.patterns import TIMEOUT, SlowPattern, matches
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_.:*-]+$")
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -257,22 +258,37 @@ class Checker:
             pattern = kw.get("pattern")
             if pattern is not None:
                 try:
-                    rx = re.compile(pattern)
+                    re.compile(pattern)
                 except re.error as exc:
                     self.add(key + ("pattern",), "bad-pattern",
                              f"context.{name}.pattern: expected a valid regular expression "
                              f"but {_show(pattern)} fails: {exc}")
                     kw.pop("pattern")
                 else:
-                    ex = kw.get("example")
-                    if ex is not None and not rx.search(ex):
-                        self.problems.append(Problem(
-                            self.path, self.doc.line(*key, "example", default=1),
-                            "example-mismatch",
-                            f"context.{name}.example: {_show(ex)} does not match its own "
-                            f"pattern {pattern!r}", "warning"))
+                    self._example(key, name, pattern, kw)
             out.append(ContextVar(name=name, line=self.doc.line(*key) or 1, **kw))
         return tuple(out)
+
+
+    def _example(self, key: tuple[object, ...], name: str, pattern: str,
+                 kw: dict[str, Any]) -> None:
+        ex = kw.get("example")
+        if ex is None:
+            return
+        try:
+            ok = matches(pattern, ex)
+        except SlowPattern:
+            self.add(key + ("pattern",), "slow-pattern",
+                     f"context.{name}.pattern: {pattern!r} took more than {TIMEOUT:g} s on "
+                     f"the example (nested repetition such as (a|a)* backtracks "
+                     f"exponentially); simplify it")
+            kw.pop("pattern")
+            return
+        if not ok:
+            self.problems.append(Problem(
+                self.path, self.doc.line(*key, "example", default=1), "example-mismatch",
+                f"context.{name}.example: {_show(ex)} does not match its own pattern "
+                f"{pattern!r}", "warning"))
 
 
 def _dotted(key: tuple[object, ...]) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from triagebook.config import Config
 from triagebook.incident.ledger import Ledger, iso
@@ -74,6 +74,12 @@ class RedactedUI:
         return self.ui.secret(prompt)
 
 
+class Rendered(NamedTuple):
+    text: str
+    missing: list[str]  # optional values without a value, shown as <name>
+    error: str  # why the template could not be rendered at all ("" when it was)
+
+
 @dataclass
 class Session:
     rb: Runbook
@@ -112,24 +118,28 @@ class Session:
             vals[name] = "${" + secret_env(name) + "}"
         return vals
 
-    def render(self, text: str, st: IncidentState | None = None) -> tuple[str, list[str]]:
-        """Render with the incident's values; missing optional values shown as <name>."""
+    def render(self, text: str, st: IncidentState | None = None) -> Rendered:
+        """Render with the incident's values; missing optional values shown as <name>.
+
+        A template that fails for another reason (its budget, a type error) comes back
+        as written, with the reason in ``error``.
+        """
         vals = self.template_values(st)
         missing: list[str] = []
         for _ in range(20):
             try:
-                return render(text, vals), missing
+                return Rendered(render(text, vals), missing, "")
             except RenderFailure as exc:
                 if not exc.name or exc.name in vals:
-                    return text, [exc.message]
+                    return Rendered(text, missing, exc.message)
                 missing.append(exc.name)
                 vals[exc.name] = f"<{exc.name}>"
-        return text, missing
+        return Rendered(text, missing, "")
 
     def step_titles(self) -> list[str]:
         """Step titles with the incident's values filled, as the ledger records them."""
         st = self.state()
-        return [self.redactor.text(self.render(s.title, st)[0]) for s in self.rb.steps]
+        return [self.redactor.text(self.render(s.title, st).text) for s in self.rb.steps]
 
     def show(self, step: Step) -> None:
         st = self.state()
@@ -145,13 +155,16 @@ class Session:
         mark = f" [{status.status}]" if status and status.status != "pending" else ""
         header = (f"step {step.number}/{total}{mark} · {step.title} · {self.rb.id} · "
                   f"{self.ledger.id} · {st.severity}{elapsed}")
-        title, _ = self.render(step.title, st)
-        body, missing = self.render(step.body, st)
+        title = self.render(step.title, st).text
+        body, missing, error = self.render(step.body, st)
         header = header.replace(step.title, title)
         self.ui.step(self.redactor.text(header), self.redactor.text(body))
         for name in missing:
             self.ui.say(f"note: no value for '{name}' (optional); shown as <{name}>. Pass "
                         f"--context {name}=VALUE next time.")
+        if error:
+            self.ui.say(f"note: this step is shown as written, its placeholders unfilled: "
+                        f"{error} ({self.rb.path}:{step.line})")
         blocks = step.shell_blocks
         if blocks:
             self.ui.say(f"({len(blocks)} runnable block{'s' * (len(blocks) != 1)}: "
@@ -293,9 +306,10 @@ class Session:
             self.ui.say(f"run: expected a block number 1-{len(blocks)} but received {n}")
             return
         block = blocks[n - 1]
-        command, missing = self.render(block.source)
-        if missing:
-            self.ui.say(f"cannot run: no value for {', '.join(missing)}; pass --context")
+        command, missing, error = self.render(block.source)
+        if missing or error:
+            why = error or f"no value for {', '.join(missing)}; pass --context"
+            self.ui.say(f"cannot run: {why}")
             return
         shown = self.redactor.text(command)
         self.ui.say(f"about to run ({block.lang}, timeout {self.timeout:.0f} s):\n{shown}")

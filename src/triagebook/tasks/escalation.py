@@ -8,7 +8,7 @@ from invoke.collection import Collection
 from invoke.tasks import task
 
 from triagebook.escalation.service import tick as run_tick
-from triagebook.tasks._common import project, user_errors
+from triagebook.tasks._common import number, project, user_errors
 
 
 def _print(reports) -> None:
@@ -28,15 +28,17 @@ def tick(c):
 @task(help={"interval": "seconds between ticks (default 60)",
             "count": "stop after this many ticks (default 0: until interrupted)"})
 @user_errors
-def watch(c, interval=60, count=0):
+def watch(c, interval="60", count="0"):
     """Run escalation.tick in a loop."""
+    pause = number("interval", interval, above=True)
+    times = int(number("count", count, whole=True))
     n = 0
     while True:
         _print(run_tick(project()))
         n += 1
-        if count and n >= int(count):
+        if times and n >= times:
             return
-        time.sleep(float(interval))
+        time.sleep(pause)
 
 
 ns = Collection("escalation")

@@ -9,8 +9,8 @@ from pathlib import Path
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from triagebook.incident import ledger
 from triagebook.errors import UsageError
+from triagebook.incident import ledger
 from triagebook.incident.state import MILESTONES, fold, local, render_timeline, timeline, utc
 from triagebook.tasks._common import choice, project, user_errors
 

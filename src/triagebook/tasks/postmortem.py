@@ -8,7 +8,7 @@ from invoke.tasks import task
 
 from triagebook.postmortem.write import as_json, write_postmortem
 from triagebook.postmortem.write import check as run_check
-from triagebook.tasks._common import choice, project, user_errors
+from triagebook.tasks._common import choice, number, project, user_errors
 
 
 @task(help={"id_": "incident id",
@@ -25,11 +25,12 @@ def new(c, id_, update=False):
                               "(default: policy.postmortem_draft_days)",
             "format_": "text (default) or json"})
 @user_errors
-def check(c, max_draft_days=0, format_="text"):
+def check(c, max_draft_days="0", format_="text"):
     """List SEV1/SEV2 post-mortems missing a root cause or action items, or stale drafts."""
     choice("format", format_, ("text", "json"))
     cfg = project()
-    days = int(max_draft_days) or cfg.policy.postmortem_draft_days
+    days = int(number("max-draft-days", max_draft_days, whole=True)) \
+        or cfg.policy.postmortem_draft_days
     found = run_check(cfg, cfg.today(), days)
     if format_ == "json":
         print(as_json(found))

@@ -20,7 +20,7 @@ from triagebook.runbook.preview import render_runbook
 from triagebook.runbook.scaffold import new_runbook
 from triagebook.runbook.schema import json_schema
 from triagebook.runbook.values import check_values, parse_pairs, refuse_secrets
-from triagebook.tasks._common import choice, project, user_errors
+from triagebook.tasks._common import choice, number, project, user_errors
 
 FORMATS = ("table", "json")
 
@@ -110,13 +110,13 @@ def show(c, name, context=None):
     "limit": "how many results at most (default 10)",
 })
 @user_errors
-def match(c, text, format_="text", limit=10):
+def match(c, text, format_="text", limit="10"):
     """Rank the runbooks for an error code, log line or symptom, saying why."""
     choice("format", format_, ("text", "json"))
     if not text.strip():
         raise UsageError("runbook.match: give an error code, log line or symptom to match")
     cat = load_catalog(project())
-    found = run_match(cat, text, limit=limit)
+    found = run_match(cat, text, limit=int(number("limit", limit, whole=True, minimum=1)))
     if format_ == "json":
         print(json.dumps([m.as_dict() for m in found], indent=2))
     elif not found:
@@ -141,7 +141,7 @@ def match(c, text, format_="text", limit=10):
 })
 @user_errors
 def run(c, name, incident="", context=None, context_file="", severity="", detected="",
-        force=False, command_timeout=300.0):
+        force=False, command_timeout="300"):
     """Walk a runbook step by step into a durable incident ledger."""
     from triagebook.postmortem.hook import on_resolved
     from triagebook.runner.start import RunRequest, start
@@ -154,7 +154,8 @@ def run(c, name, incident="", context=None, context_file="", severity="", detect
     req = RunRequest(name=name, incident=incident, context=parse_pairs(context or []),
                      context_file=context_file, severity=severity,
                      detected=parse_time(detected) if detected else None, force=force,
-                     timeout=float(command_timeout), context_on_command_line=True)
+                     timeout=number("command-timeout", command_timeout, above=True),
+                     context_on_command_line=True)
     ui = RichUI() if sys.stdin.isatty() and sys.stdout.isatty() else PlainUI()
     start(cfg, req, ui, on_resolved=on_resolved(cfg))
 
