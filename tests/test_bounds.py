@@ -246,3 +246,17 @@ def test_numeric_flags_refuse_what_is_not_a_number(demo, args, flag, kind, value
     assert "\n" not in line and line.startswith(f"{flag}: expected ") and f"'{value}'" in line
     if value == "abc":
         assert line == f"{flag}: expected {kind} but received 'abc'"
+
+
+def test_command_output_with_markup_is_shown_literally_in_a_terminal():
+    import io
+
+    from rich.console import Console
+
+    from triagebook.tasks.ui import RichUI
+
+    ui = RichUI()
+    ui.console = Console(file=io.StringIO(), force_terminal=False, width=120)
+    ui.output("closing [/] and [bold]styled[/bold] and [REDACTED:api_token]")
+    shown = ui.console.file.getvalue()
+    assert "closing [/] and [bold]styled[/bold] and [REDACTED:api_token]" in shown

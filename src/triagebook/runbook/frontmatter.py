@@ -12,6 +12,7 @@ the text before composing, and aliases that expand past MAX_NODES (a 344-byte
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import yaml
@@ -19,6 +20,8 @@ import yaml
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DEPTH = 64  # front-matter is 3-4 levels deep; Python recursion stays far from its limit
 MAX_NODES = 10_000  # values after alias expansion; a large runbook has a few hundred
+_INDENT = re.compile(r"(?m)^ +")
+_DASHES = re.compile(r"(?m)^ *(?:[-?] )+")
 
 Key = tuple[object, ...]
 
@@ -58,7 +61,7 @@ def load(text: str, first_line: int = 1) -> YamlDoc:
     loader = Loader(text)
     try:
         node = loader.get_single_node()
-        if node is not None and _expanded(node, {}) > MAX_NODES:
+        if node is not None and "*" in text and _expanded(node, {}) > MAX_NODES:
             raise YamlSyntaxError(f"aliases (*name) expand it to more than {MAX_NODES} values; "
                                   f"write the values out instead", first_line, "yaml-limit")
         data = loader.construct_document(node) if node is not None else None
@@ -85,6 +88,11 @@ def nesting(text: str) -> tuple[int, int]:
     only ever refuses what is absurd anyway).
     """
     if len(text) <= MAX_DEPTH:
+        return 0, 1
+    # a cheap bound first (C-speed counts): every real front-matter stops here
+    indent = max((len(m) for m in _INDENT.findall(text)), default=0)
+    dashes = max((len(m) for m in _DASHES.findall(text)), default=0) // 2
+    if indent + dashes + text.count("[") + text.count("{") + 1 <= MAX_DEPTH:
         return 0, 1
     stack: list[int] = []
     flow = worst = 0

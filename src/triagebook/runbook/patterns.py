@@ -11,9 +11,17 @@ runs many "evil" ones in linear time; only what really exceeds the limit is refu
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any
+
 import regex
 
 TIMEOUT = 0.1  # seconds for one match; a sane pattern takes microseconds
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> Any:
+    return regex.compile(pattern)
 
 
 class SlowPattern(Exception):
@@ -23,6 +31,6 @@ class SlowPattern(Exception):
 def matches(pattern: str, value: str, timeout: float = TIMEOUT) -> bool:
     """`re.search` semantics, refused (SlowPattern) past ``timeout`` seconds."""
     try:
-        return regex.search(pattern, value, timeout=timeout) is not None
+        return _compiled(pattern).search(value, timeout=timeout) is not None
     except TimeoutError:
         raise SlowPattern(pattern) from None

@@ -73,7 +73,11 @@ class RichUI(PlainUI):
         self.console.print()
 
     def output(self, line: str) -> None:
-        self.console.print(f"[dim]│[/] {line}", markup=True, highlight=False, soft_wrap=True)
+        from rich.markup import escape
+
+        # escaped: a command printing "[/]" would be a MarkupError, "[bold]" a style
+        self.console.print(f"[dim]│[/] {escape(line)}", markup=True, highlight=False,
+                           soft_wrap=True)
 
     def secret(self, prompt: str) -> str | None:
         try:
