@@ -86,3 +86,46 @@ def test_data_is_redacted_all_the_way_down():
 def test_redacting_twice_changes_nothing_more(form: Form):
     once = redactor().text(form.text)
     assert redactor().text(once) == once
+
+
+HOSTILE_LINES = {  # command output an attacker can shape (log lines): no n² anywhere
+    "jwt prefixes": "eyJ", "jwt after =": "=eyJ", "openai prefixes": "sk-", "npm": "//a/:_authToken=",
+    "pairs": "password=", "colon pairs": "token: ", "flags": "--token ", "json pairs": '{"password":"',
+    "url users": "https://u:", "declared value": "WnE4I21XMiF2", "one long token": "Ab1",
+    "private key begins": "-----BEGIN PRIVATE KEY-----", "sas": "sig=a&",
+}
+
+
+@pytest.mark.parametrize("seed", HOSTILE_LINES.values(), ids=HOSTILE_LINES.keys())
+def test_a_hostile_128k_line_is_redacted_in_linear_time(seed):
+    import time
+
+    line = (seed * (131072 // len(seed) + 1))[:131072]
+    red = redactor()
+    red.text("warm up AKIAABCDEFGHIJKLMNOP")
+    t0 = time.perf_counter()
+    red.text(line)
+    red.lines()(line)
+    assert time.perf_counter() - t0 < 5  # quadratic patterns took minutes at this size
+
+
+KEPT = [  # what is not secret stays readable: host, user, key names, flags, the rest
+    ("psql 'postgres://app_rw:Vq3xT9pLm2Rz@db-primary.internal:5432/orders'",
+     "psql 'postgres://app_rw:[REDACTED:url-password]@db-primary.internal:5432/orders'"),
+    ("git clone https://x-access-token:ghs_ErQHQwjyaxErPZDS3MoJaQNjCxkv5ndK0meG@github.com/a/b.git",
+     "git clone https://x-access-token:[REDACTED:github-token]@github.com/a/b.git"),
+    ("export DB_PASS='Tr0ub4dor&3xq'; make deploy", "export DB_PASS='[REDACTED:secret]'; make deploy"),
+    ("curl -H 'Authorization: Bearer abc.def-123456' https://api/x",
+     "curl -H 'Authorization: Bearer [REDACTED:token]' https://api/x"),
+    ('{"username": "svc", "password": "kP9#vL2@qX7z", "port": 5432}',
+     '{"username": "svc", "password": "[REDACTED:secret]", "port": 5432}'),
+    ("mysql --user=root --password=R00tPa55-Prod -h db-1", "mysql --user=root --password=[REDACTED:secret] -h db-1"),
+    ("curl -u admin:Adm1n-Pr0d-2026 https://grafana.internal/api",
+     "curl -u admin:[REDACTED:password] https://grafana.internal/api"),
+    ("the db password: Hunter2! (rotated)", "the db password: [REDACTED:secret] (rotated)"),
+]
+
+
+@pytest.mark.parametrize("line,shown", KEPT)
+def test_redaction_withholds_the_secret_and_keeps_the_rest(line, shown):
+    assert redactor().text(line) == shown

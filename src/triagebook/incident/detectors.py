@@ -57,7 +57,17 @@ EXTRA = (
     ("stripe-key", r"[rs]k_(?:live|test)_[0-9A-Za-z]{16,}"),
     ("npm-token", r"npm_[0-9A-Za-z]{36}\b"),
     ("slack-token", r"xapp-\d-[0-9A-Za-z-]{20,}|xoxe(?:\.xox[bp])?-\d-[0-9A-Za-z-]{20,}"),
+    # the plugin's JWT pattern, linear: segments without '=', so it may start after one
+    # (`session=eyJ…`), which the token-start guard below forbids the original
+    ("jwt", r"(?<![0-9A-Za-z_-])eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}(?:\.[0-9A-Za-z_-]*)?"),
 )
+
+# Upstream patterns that fail only after scanning to the end of a run, from every
+# occurrence of their prefix (`eyJeyJeyJ…`, `sk-sk-sk-…`): quadratic on hostile output, so
+# they start only at a token boundary; npm's `//.+/:_authToken` runs only where its
+# literal occurs.  (Found by timing every plugin on repeated prefixes, 16 KB each.)
+AT_TOKEN_START = frozenset({"jwt", "openai-key"})
+GATES = {"npm-token": "_authToken"}
 
 # Every vendor token holds a run of 16+ of these with a letter beyond hex in it; a text
 # without one (prose, UUIDs, hashes, timestamps) skips the vendor pass — and the import.
@@ -79,8 +89,12 @@ def vendor_rules() -> tuple[Rule, ...]:
         cls = getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), cls_name)
         check = getattr(cls, "is_formally_valid", None)  # JWT: header and payload decode
         for rx in cls.denylist:
+            if kind in AT_TOKEN_START:
+                rx = re.compile(r"(?<![0-9A-Za-z_=-])(?:" + rx.pattern + ")", rx.flags)
             rules.append((kind, rx, check))
-    rules.extend((kind, re.compile(rx), None) for kind, rx in EXTRA)
+    jwt_check = next(check for kind, _, check in rules if kind == "jwt")
+    rules.extend((kind, re.compile(rx), jwt_check if kind == "jwt" else None)
+                 for kind, rx in EXTRA)
     return tuple(rules)
 
 
@@ -88,6 +102,8 @@ def _vendor(text: str) -> Iterator[Span]:
     if not any(_NOT_HEX.search(m.group()) for m in _TOKENISH.finditer(text)):
         return
     for kind, rx, check in vendor_rules():
+        if kind in GATES and GATES[kind] not in text:
+            continue
         for m in rx.finditer(text):
             if check is not None and not check(m.group(0)):
                 continue
@@ -118,8 +134,12 @@ PEM_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
 
 # A value: double- or single-quoted, an env reference or an earlier marker (both left
 # alone), or a bare word up to whitespace, a quote or a separator.
-_VALUE = (r"""(?:"(?P<dq>(?:[^"\\\n]|\\.)*)"|'(?P<sq>[^'\n]*)'|"""
-          r"""(?P<bare>\$\{\w+\}|\[REDACTED[^\]\s]*\]|<[\w.-]+>|[^\s"'&,;<>(){}\[\]|`]+))""")
+# Bounded here (a hostile `password=password=…` line must not cost n²); a value longer
+# than the bound is widened to its real end afterwards (_value).
+_VALUE = (r"""(?:"(?P<dq>(?:[^"\\\n]|\\.){0,256})|'(?P<sq>[^'\n]{0,256})|"""
+          r"""(?P<bare>\$\{\w+\}|\[REDACTED[^\]\s]*\]|<[\w.-]+>|[^\s"'&,;<>(){}\[\]|`]{1,256}))""")
+_ENDS = {"dq": re.compile(r'(?:[^"\\\n]|\\.)*'), "sq": re.compile(r"[^'\n]*"),
+         "bare": re.compile(r"[^\s\"'&,;<>(){}\[\]|`]*")}
 # atomic: after `Bearer ` the value is what follows, never the word `Bearer` itself
 _SCHEME = r"(?>(?P<scheme>(?:Basic|Bearer|Token|Digest|Bot|token|bearer|basic)[ \t]+)?)"
 PAIR = re.compile(
@@ -180,20 +200,25 @@ def names_secret(key: str, strict: bool = True) -> bool:
     return any(p in WEAK for p in parts) and (len(parts) > 1 or not strict)
 
 
-def _value(m: re.Match[str]) -> tuple[int, int] | None:
+def _value(m: re.Match[str], widen: bool = True) -> tuple[int, int] | None:
+    """The value's span (widened past PAIR's bound), or None for a placeholder/marker."""
     for group in ("dq", "sq", "bare"):
         if group in m.re.groupindex and m.group(group) is not None:
             start, end = m.span(group)
-            if end > start and not _PLACEHOLDER.fullmatch(m.group(group)):
-                return start, end
-            return None
+            value = m.group(group)
+            if end == start or _PLACEHOLDER.fullmatch(value):
+                return None
+            rest = _ENDS[group].match(m.string, end) if widen else None
+            return start, rest.end() if rest else end
     return None
 
 
 def _label(text: str, start: int) -> bool:
     """Is the word at ``start`` a field label: first on its line, or after a separator?"""
-    before = text[text.rfind("\n", 0, start) + 1:start].rstrip()
-    return not before or before[-1] in "{[,;(|\"'-#:"
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] in "\n{[,;(|\"'-#:"
 
 
 def _word(value: str) -> bool:
@@ -204,7 +229,10 @@ def _word(value: str) -> bool:
 def _pairs(text: str) -> Iterator[Span]:
     if not _KEY_HINT.search(text):
         return
+    last = 0
     for m in PAIR.finditer(text):
+        if m.start() < last:
+            continue  # a key inside a value already withheld
         key = m.group("key")
         quoted = bool(m.group("kq")) or m.group("op") != ":" or key.startswith("-")
         if not names_secret(key, strict=not quoted):
@@ -215,11 +243,14 @@ def _pairs(text: str) -> Iterator[Span]:
         if not quoted and not _label(text, m.start("key")) and not _IDENT.search(key) \
                 and key.lower() != "authorization" and _word(text[span[0]:span[1]]):
             continue  # prose or a logger: "verify with the old secret: point them to …"
+        last = span[1]
         yield (*span, "secret")
+    last = 0
     for m in FLAG.finditer(text):
-        if names_secret(m.group("key"), strict=False):
+        if m.start() >= last and names_secret(m.group("key"), strict=False):
             span = _value(m)
             if span:
+                last = span[1]
                 yield (*span, "secret")
 
 
@@ -237,12 +268,12 @@ def _structural(text: str) -> Iterator[Span]:
             yield m.start(), m.end(), "private-key"
     if "://" in text:
         for m in URL_USER.finditer(text):
-            span = _value(m)
+            span = _value(m, widen=False)
             if span:
                 yield (*span, "url-password")
     if "-u" in text:
         for m in CURL_USER.finditer(text):
-            span = _value(m)
+            span = _value(m, widen=False)
             if span:
                 yield (*span, "password")
     for m in SCHEME_ALONE.finditer(text):

@@ -24,7 +24,7 @@ from urllib.parse import quote, quote_plus
 from triagebook.incident.detectors import PEM_BEGIN, PEM_END, find
 
 ENV_PREFIX = "TRIAGEBOOK_SECRET_"
-_B64_RUN = "[A-Za-z0-9+/_-]*"
+_B64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
 MIN_CORE = 8  # shorter base64 fragments would match random text
 
 
@@ -82,7 +82,7 @@ class Redactor:
     def __init__(self, secrets: Mapping[str, str] | None = None, *,
                  environ: Mapping[str, str] | None = os.environ) -> None:
         self.exact: dict[str, str] = {}  # form → marker
-        self.cores: dict[str, str] = {}  # base64 fragment → marker
+        self.cores: dict[str, str] = {}  # base64 form or fragment → marker
         self._rx: re.Pattern[str] | None = None
         for name, value in environment_secrets(environ or {}).items():
             self.add(name, value)
@@ -94,34 +94,47 @@ class Redactor:
             return
         mark = f"[REDACTED:{name}]"
         raw = value.encode()
-        forms = {value, quote(value, safe=""), quote_plus(value), quote(value), *_b64_forms(raw)}
-        for form in forms:
+        for form in {value, quote(value, safe=""), quote_plus(value), quote(value)}:
             if len(form) >= 3:
                 self.exact.setdefault(form, mark)
-        for core in _b64_cores(raw):
-            self.cores.setdefault(core, mark)
+        for blob in _b64_forms(raw) | _b64_cores(raw):  # withheld with the run around them
+            if len(blob) >= 3:
+                self.cores.setdefault(blob, mark)
         self._rx = None
 
     def _pattern(self) -> re.Pattern[str] | None:
         if self._rx is None and (self.exact or self.cores):
-            # longest first, so a value containing another is replaced whole; a base64
-            # fragment takes the whole base64 run around it (the user part included)
-            alts = [(len(f), re.escape(f)) for f in self.exact]
-            alts += [(len(c), _B64_RUN + re.escape(c) + _B64_RUN + "=*") for c in self.cores]
-            self._rx = re.compile("|".join(a for _, a in sorted(alts, key=lambda x: -x[0])))
+            # literals only (linear), longest first so a value holding another goes whole
+            forms = sorted({*self.exact, *self.cores}, key=len, reverse=True)
+            self._rx = re.compile("|".join(re.escape(f) for f in forms))
         return self._rx
 
-    def _mark(self, m: re.Match[str]) -> str:
-        found = m.group(0)
-        if found in self.exact:
-            return self.exact[found]
-        return next((mark for core, mark in self.cores.items() if core in found),
-                    "[REDACTED]")
+    def _values(self, text: str) -> str:
+        rx = self._pattern()
+        if rx is None:
+            return text
+        out: list[str] = []
+        pos = 0
+        for m in rx.finditer(text):
+            start, end = m.span()
+            if start < pos:
+                continue  # inside a blob already withheld
+            mark = self.exact.get(m.group())
+            if mark is None:  # a base64 fragment: withhold the whole blob around it
+                mark = self.cores[m.group()]
+                while start > pos and text[start - 1] in _B64:
+                    start -= 1
+                while end < len(text) and text[end] in _B64:
+                    end += 1
+                while end < len(text) and text[end] == "=":
+                    end += 1
+            out += [text[pos:start], mark]
+            pos = end
+        out.append(text[pos:])
+        return "".join(out)
 
     def text(self, text: str) -> str:
-        rx = self._pattern()
-        if rx is not None:
-            text = rx.sub(self._mark, text)
+        text = self._values(text)
         spans = find(text)
         if not spans:
             return text
