@@ -24,9 +24,11 @@ sys.path.insert(0, str(REPO / "tests"))
 from fuzzing import (  # noqa: E402
     LEDGER_SEED,
     RUNBOOKS,
+    SECRET_TEXTS,
     check_config,
     check_ledger,
     check_read,
+    check_redaction,
     check_runbook,
     configs,
     damaged,
@@ -98,6 +100,7 @@ def main() -> None:
         ("ledgers as written: fold, timeline", ledgers(), check_ledger),
         ("damaged ledgers: read", damaged(LEDGER_SEED), check_read),
         ("invoke.yaml: load", configs(), check_config),
+        ("credentials: redact, scan, again", mutated(SECRET_TEXTS), check_redaction),
     ]
     failed = [name for name, strategy, check in props if run(name, strategy, check, n)]
     if args.wide:

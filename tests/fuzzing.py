@@ -282,3 +282,26 @@ def wide_ledgers(draw: st.DrawFn) -> bytes:
                 e["data"][field] = draw(_json)
         lines.append(json.dumps(e, ensure_ascii=False))
     return "".join(line + "\n" for line in lines).encode()
+
+
+# ---- redaction -------------------------------------------------------------------------
+
+def _secret_texts() -> list[str]:
+    from secretcorpus import benign, corpus
+
+    return [f.text for f in corpus()] + benign()
+
+
+SECRET_TEXTS = _secret_texts()
+
+
+def check_redaction(text: str) -> None:
+    """Redacted text scans clean, and redacting it again changes nothing."""
+    from secretcorpus import DECLARED, ENV
+
+    from triagebook.incident.redaction import Redactor, scan
+
+    red = Redactor({"api_token": DECLARED}, environ=ENV)
+    once = red.text(text)
+    assert scan(once) == [], (once, scan(once))
+    assert red.text(once) == once, once

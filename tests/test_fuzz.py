@@ -1,4 +1,4 @@
-"""Property-based fuzzing (hypothesis): runbooks, ledgers and invoke.yaml, mutated.
+"""Property-based fuzzing (hypothesis): runbooks, ledgers, invoke.yaml and credentials.
 
 Asserted for every case: no exception but the project's own (TriagebookError, or a
 clean list of Problems), and bounded time (the deadline).  Kept small here (about
@@ -12,9 +12,11 @@ from datetime import timedelta
 from fuzzing import (
     LEDGER_SEED,
     RUNBOOKS,
+    SECRET_TEXTS,
     check_config,
     check_ledger,
     check_read,
+    check_redaction,
     check_runbook,
     configs,
     damaged,
@@ -49,3 +51,9 @@ def test_a_damaged_ledger_is_read_or_refused_as_corrupt(raw):
 @given(configs())
 def test_any_invoke_yaml_loads_or_lists_its_problems(text):
     check_config(text)
+
+
+@SMALL
+@given(mutated(SECRET_TEXTS))
+def test_redacted_text_scans_clean_and_stays_put(text):
+    check_redaction(text)

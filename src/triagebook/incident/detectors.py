@@ -142,8 +142,10 @@ _ENDS = {"dq": re.compile(r'(?:[^"\\\n]|\\.)*'), "sq": re.compile(r"[^'\n]*"),
          "bare": re.compile(r"[^\s\"'&,;<>(){}\[\]|`]*")}
 # atomic: after `Bearer ` the value is what follows, never the word `Bearer` itself
 _SCHEME = r"(?>(?P<scheme>(?:Basic|Bearer|Token|Digest|Bot|token|bearer|basic)[ \t]+)?)"
+_KEY = r"-{0,2}[A-Za-z_][\w.-]{0,80}"
 PAIR = re.compile(
-    r"(?<![\w./-])(?P<kq>[\"']?)(?P<key>-{0,2}[A-Za-z_][\w.-]{0,80})(?P=kq)"
+    # a quoted key may follow anything (`…"x""api_key":…`); a bare one starts a word
+    r"(?:(?P<kq>[\"'])(?P<qkey>" + _KEY + r")(?P=kq)|(?<![\w./-])(?P<key>" + _KEY + "))"
     # the value is a look-ahead: it may itself hold the next pair (`X-Debug: DB_PASS=…`)
     r"[ \t]*(?P<op>:=|=>|=|:)[ \t]*(?=" + _SCHEME + _VALUE + ")")
 FLAG = re.compile(r"(?<!\S)(?P<key>--[A-Za-z][\w-]{0,80})[ \t]+" + _VALUE)
@@ -233,14 +235,14 @@ def _pairs(text: str) -> Iterator[Span]:
     for m in PAIR.finditer(text):
         if m.start() < last:
             continue  # a key inside a value already withheld
-        key = m.group("key")
+        key = m.group("qkey") or m.group("key")
         quoted = bool(m.group("kq")) or m.group("op") != ":" or key.startswith("-")
         if not names_secret(key, strict=not quoted):
             continue
         span = _value(m)
         if span is None:
             continue
-        if not quoted and not _label(text, m.start("key")) and not _IDENT.search(key) \
+        if not quoted and not _label(text, m.start()) and not _IDENT.search(key) \
                 and key.lower() != "authorization" and _word(text[span[0]:span[1]]):
             continue  # prose or a logger: "verify with the old secret: point them to …"
         last = span[1]
