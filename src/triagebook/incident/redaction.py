@@ -23,6 +23,8 @@ from urllib.parse import quote, quote_plus
 
 from triagebook.incident.detectors import PEM_BEGIN, PEM_END, find
 
+__all__ = ["ENV_PREFIX", "Finding", "Redactor", "environment_secrets", "scan", "secret_env"]
+
 ENV_PREFIX = "TRIAGEBOOK_SECRET_"
 _B64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
 MIN_CORE = 8  # shorter base64 fragments would match random text
