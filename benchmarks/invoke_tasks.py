@@ -41,8 +41,25 @@ def store(c, n=500, sync_events=20000):
           f"--sync-events {int(sync_events)}", pty=False)
 
 
+@task(help={"examples": "cases per property (default 2000)",
+            "wide": "also fold ill-typed ledgers (issue 12.2), reported, not failed"})
+def fuzz(c, examples=2000, wide=False):
+    """Run the fuzz suite's properties long; print cases/s and any failure."""
+    flag = " --wide" if wide else ""
+    c.run(f"{sys.executable} {_script('bench_fuzz.py')} --examples {int(examples)}{flag}",
+          pty=False)
+
+
+@task
+def redaction(c):
+    """Time redaction of a 16 KB command output (the ledger append hot path)."""
+    c.run(f"{sys.executable} {_script('bench_redaction.py')}", pty=False)
+
+
 ns = Collection("bench")
 ns.add_task(lint)
 ns.add_task(site)
 ns.add_task(runner)
 ns.add_task(store)
+ns.add_task(fuzz)
+ns.add_task(redaction)

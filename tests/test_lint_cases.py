@@ -138,3 +138,12 @@ def test_corrupt_cache_is_ignored(tmp_path):
     load_catalog(cfg, use_cache=True)
     (cfg.cache_dir / "parse.json").write_text("{not json", encoding="utf-8")
     assert "good" in load_catalog(cfg, use_cache=True).runbooks
+
+
+def test_credential_shaped_context_that_is_not_secret_is_a_warning(tmp_path):
+    problems = run_lint(tmp_path, "credential-not-secret.md")
+    found = sorted((p.line, p.message) for p in problems if p.code == "credential-not-secret")
+    assert [line for line, _ in found] == [8, 10]
+    assert "the name says credential but is not secret: true" in found[0][1]
+    assert "its example looks like a credential (url-password)" in found[1][1]
+    assert "Adm1n-Pr0d-2026" not in found[1][1]

@@ -374,8 +374,9 @@ def _read(path: Path, shown: str) -> yamlsrc.YamlDoc:
     except (OSError, UnicodeDecodeError) as exc:
         raise ProblemsError([Problem(shown, None, "unreadable", f"cannot read: {exc}")]) from None
     except yamlsrc.YamlSyntaxError as exc:
-        raise ProblemsError([Problem(shown, exc.line, "yaml-syntax",
-                                     f"not valid YAML: {exc.message}")]) from None
+        what = "not valid YAML" if exc.code == "yaml-syntax" else "refused"
+        raise ProblemsError([Problem(shown, exc.line, exc.code,
+                                     f"{what}: {exc.message}")]) from None
 
 
 def _laid_over(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:

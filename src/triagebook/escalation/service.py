@@ -12,7 +12,7 @@ intent is already recorded, the outcome follows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -137,6 +137,9 @@ def _plan(cfg: Config, st: IncidentState, cls: str | None, visible: bool | None,
     route = cfg.meta_route if st.meta_for else ()
     decision = decide(chosen, visible, st, now, cfg.policy, route)
     f, missing = facts(cfg, st, rb, chosen, *words)
+    # redacted before compose shortens them: a token cut in half is no longer recognised
+    f = replace(f, what=red.text(f.what), diagnosis=red.text(f.diagnosis),
+                action=red.text(f.action), fix=red.text(f.fix))
     shadow_d = (decide(chosen, visible, st, now, sp.cfg.policy, sp.cfg.meta_route
                        if st.meta_for else ()) if sp else None)
     return _Plan(chosen, decision, _redacted(compose(f), red), missing, shadow_d)

@@ -125,7 +125,7 @@ def _context(st: IncidentState, snapshots: dict[str, str]) -> bytes:
             "context": dict(sorted(use.context.items())),
             "secret_names": secret_names.get(use.id, []),
         } for use in st.runbooks.values()],
-        "secrets": "values are never recorded; only the names of secret context values",
+        "redaction": "values are never recorded; only the names of secret context values",
     }
     return _json(doc)
 

@@ -23,8 +23,9 @@ from triagebook.runbook.parse import Parsed
 FORMAT = 2
 # Anything that shapes a parse result invalidates the cache when its code changes.
 _SHAPERS = ("runbook/parse.py", "runbook/schema.py", "runbook/templates.py", "runbook/model.py",
-            "runbook/frontmatter.py", "runbook/cache.py", "options/base.py", "options/types.py",
-            "options/containers.py", "errors.py")
+            "runbook/frontmatter.py", "runbook/cache.py", "runbook/patterns.py",
+            "runbook/budget.py", "options/base.py", "options/types.py", "options/containers.py",
+            "errors.py")
 
 
 def _code_digest() -> str:

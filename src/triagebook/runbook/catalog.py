@@ -10,6 +10,7 @@ from pathlib import Path
 
 from triagebook.config import Config
 from triagebook.errors import Problem, ProblemsError, UnknownRunbook, UsageError
+from triagebook.files import folder_error, read_bytes
 from triagebook.runbook.cache import ParseCache
 from triagebook.runbook.model import Runbook
 from triagebook.runbook.parse import Parsed, content_hash, parse_bytes, parse_file
@@ -17,10 +18,14 @@ from triagebook.runbook.parse import Parsed, content_hash, parse_bytes, parse_fi
 SKIP_NAMES = frozenset({"README.md", "index.md"})
 
 
-def runbook_files(folder: Path) -> list[Path]:
-    """Every runbook file under ``folder``, sorted; hidden and `_`-prefixed names skipped."""
+def runbook_files(folder: Path, errors: list[OSError] | None = None) -> list[Path]:
+    """Every runbook file under ``folder``, sorted; hidden and `_`-prefixed names skipped.
+
+    Sub-folders that cannot be read land in ``errors`` (never silently dropped).
+    """
     out: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(folder):
+    report = errors.append if errors is not None else None
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=report):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
         for name in filenames:
             if name.endswith(".md") and name not in SKIP_NAMES and not name.startswith((".", "_")):
@@ -30,10 +35,14 @@ def runbook_files(folder: Path) -> list[Path]:
 
 
 def _require_folder(cfg: Config) -> None:
-    if not cfg.runbooks_dir.is_dir():
+    why = folder_error(cfg.runbooks_dir)
+    if why == "not found":
         raise UsageError(f"runbooks folder not found: {cfg.display(cfg.runbooks_dir)}; create "
                          f"it (inv runbook.new NAME) or set triagebook.runbooks_dir in "
                          f"invoke.yaml")
+    if why:
+        raise UsageError(f"runbooks folder {cfg.display(cfg.runbooks_dir)}: cannot open it: "
+                         f"{why}")
 
 
 @dataclass
@@ -103,11 +112,12 @@ def _load(cfg: Config, use_cache: bool) -> Catalog:
     cache = ParseCache(cfg.cache_dir / "parse.json" if use_cache else None).load()
     cat = Catalog(cfg)
     seen: dict[str, str] = {}
-    for path in runbook_files(cfg.runbooks_dir):
+    errors: list[OSError] = []
+    for path in runbook_files(cfg.runbooks_dir, errors):
         shown = cfg.display(path)
         cat.files += 1
         try:
-            raw = path.read_bytes()
+            raw = read_bytes(path)
         except OSError as exc:
             cat.problems.append(Problem(shown, None, "unreadable",
                                         f"cannot read the file: {exc.strerror or exc}"))
@@ -118,6 +128,10 @@ def _load(cfg: Config, use_cache: bool) -> Catalog:
             parsed = parse_bytes(raw, shown, path.stem)
             cache.put(shown, digest, parsed)
         _add(cat, parsed, path.stem, shown, seen)
+    for err in errors:
+        where = cfg.display(Path(err.filename)) if err.filename else cfg.display(cfg.runbooks_dir)
+        cat.problems.append(Problem(where, None, "unreadable",
+                                    f"cannot read the folder: {err.strerror or err}"))
     cache.save()
     return cat
 

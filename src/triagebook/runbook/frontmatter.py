@@ -3,15 +3,25 @@
 We compose the node graph once and construct Python data from it, so each key
 and list item keeps the line it came from (mkdocs and python-frontmatter throw
 that away, and with it the only useful part of an error message).
+
+Hostile YAML is refused before it costs anything: nesting deeper than MAX_DEPTH
+(libyaml's composer recurses in C — 50 000 levels crash the process) by a scan of
+the text before composing, and aliases that expand past MAX_NODES (a 344-byte
+"billion laughs") by sizing the composed graph before anything walks it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import yaml
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_DEPTH = 64  # front-matter is 3-4 levels deep; Python recursion stays far from its limit
+MAX_NODES = 10_000  # values after alias expansion; a large runbook has a few hundred
+_INDENT = re.compile(r"(?m)^ +")
+_DASHES = re.compile(r"(?m)^ *(?:[-?] )+")
 
 Key = tuple[object, ...]
 
@@ -33,17 +43,27 @@ class YamlDoc:
 
 
 class YamlSyntaxError(Exception):
-    def __init__(self, message: str, line: int | None) -> None:
+    """Not YAML (code `yaml-syntax`), or YAML past a limit (code `yaml-limit`)."""
+
+    def __init__(self, message: str, line: int | None, code: str = "yaml-syntax") -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.code = code
 
 
 def load(text: str, first_line: int = 1) -> YamlDoc:
     """Parse ``text`` (which starts at file line ``first_line``)."""
+    depth, where = nesting(text)
+    if depth > MAX_DEPTH:
+        raise YamlSyntaxError(f"nested more than {MAX_DEPTH} levels deep; front-matter is a "
+                              f"few levels of fields", where + first_line - 1, "yaml-limit")
     loader = Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None and "*" in text and _expanded(node, {}) > MAX_NODES:
+            raise YamlSyntaxError(f"aliases (*name) expand it to more than {MAX_NODES} values; "
+                                  f"write the values out instead", first_line, "yaml-limit")
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -58,6 +78,65 @@ def load(text: str, first_line: int = 1) -> YamlDoc:
     if node is not None:
         _index(node, (), first_line, doc)
     return doc
+
+
+def nesting(text: str) -> tuple[int, int]:
+    """An upper bound of how deep ``text`` nests (block and flow), and the line where.
+
+    Block levels come from indentation (a stack of indents, plus compact `- - -`
+    items); flow levels from brackets, counted even inside quotes (an over-estimate
+    only ever refuses what is absurd anyway).
+    """
+    if len(text) <= MAX_DEPTH:
+        return 0, 1
+    # a cheap bound first (C-speed counts): every real front-matter stops here
+    indent = max((len(m) for m in _INDENT.findall(text)), default=0)
+    dashes = max((len(m) for m in _DASHES.findall(text)), default=0) // 2
+    if indent + dashes + text.count("[") + text.count("{") + 1 <= MAX_DEPTH:
+        return 0, 1
+    stack: list[int] = []
+    flow = worst = 0
+    where = 1
+    for n, line in enumerate(text.split("\n"), 1):
+        body = line.lstrip(" ")
+        if not body or body.startswith("#"):
+            continue
+        indent = len(line) - len(body)
+        while stack and stack[-1] >= indent:
+            stack.pop()
+        stack.append(indent)
+        level = len(stack)
+        while body[:2] in ("- ", "? ") or body == "-":
+            body = body[2:].lstrip(" ")
+            level += 1
+        if "[" in body or "{" in body or flow:
+            for c in body:
+                if c in "[{":
+                    flow += 1
+                    if level + flow > worst:
+                        worst, where = level + flow, n
+                elif c in "]}" and flow:
+                    flow -= 1
+        if level + flow > worst:
+            worst, where = level + flow, n
+        if worst > MAX_DEPTH:
+            break
+    return worst, where
+
+
+def _expanded(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many nodes the graph has once every alias is written out (memoised: linear)."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        size += sum(_expanded(k, memo) + _expanded(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded(v, memo) for v in node.value)
+    size = min(size, MAX_NODES + 1)
+    memo[id(node)] = size
+    return size
 
 
 def _index(node: yaml.Node, path: Key, offset: int, doc: YamlDoc) -> None:

@@ -7,8 +7,10 @@ from collections import defaultdict
 from datetime import date
 
 from triagebook.errors import Problem, did_you_mean
+from triagebook.incident.detectors import names_secret
+from triagebook.incident.redaction import scan
 from triagebook.runbook.catalog import Catalog
-from triagebook.runbook.model import RUNNABLE_LANGS, Runbook
+from triagebook.runbook.model import RUNNABLE_LANGS, ContextVar, Runbook
 
 FENCE_WORDS = ("norun", "destructive")  # what the runner reads after a block's language
 
@@ -29,6 +31,13 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
             claims[code.lower()].append(rb.id)
         problems.extend(_fence_words(rb))
         for var in rb.context:
+            why = _credential(var)
+            if why:
+                problems.append(Problem(rb.path, var.line, "credential-not-secret",
+                                        f"context.{var.name}: {why} but is not secret: true; "
+                                        f"mark it secret so it is asked hidden and never "
+                                        f"recorded (and never ask a customer for raw "
+                                        f"credentials)", "warning"))
             if var.name not in rb.placeholders:
                 problems.append(Problem(rb.path, var.line, "unused-context",
                                         f"context.{var.name}: declared but no step uses "
@@ -82,6 +91,19 @@ def _fence_words(rb: Runbook) -> list[Problem]:
                                    f"{where}: '{word}' means nothing to the runner (known: "
                                    f"{', '.join(FENCE_WORDS)}){extra}", "warning"))
     return out
+
+
+def _credential(var: ContextVar) -> str:
+    """Why a non-secret context value looks like a credential ("" when it does not)."""
+    if var.secret:
+        return ""
+    if names_secret(var.name):
+        return "the name says credential"
+    for field in ("example", "default"):
+        value = getattr(var, field)
+        if value and scan(value):
+            return f"its {field} looks like a credential ({scan(value)[0].kind})"
+    return ""
 
 
 def summary(cat: Catalog, problems: list[Problem]) -> str:

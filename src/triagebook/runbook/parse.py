@@ -18,6 +18,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from triagebook.errors import Problem
+from triagebook.files import read_bytes
 from triagebook.runbook import frontmatter as yamlsrc
 from triagebook.runbook.model import BUILTINS, CodeBlock, Runbook, Step
 from triagebook.runbook.schema import ID_RE, REQUIRED, check
@@ -45,7 +46,7 @@ def runbook_id(path: Path) -> str:
 def parse_file(path: Path, display: str | None = None) -> Parsed:
     shown = display or str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path)
     except OSError as exc:
         return Parsed(None, (Problem(shown, None, "unreadable",
                                      f"cannot read the file: {exc.strerror or exc}"),))
@@ -95,8 +96,9 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
     try:
         doc = yamlsrc.load(fm.content, first_line=2)
     except yamlsrc.YamlSyntaxError as exc:
-        problems.append(Problem(path, exc.line or 1, "yaml-syntax",
-                                f"front-matter is not valid YAML: {exc.message}"))
+        what = "is not valid YAML" if exc.code == "yaml-syntax" else "is refused"
+        problems.append(Problem(path, exc.line or 1, exc.code,
+                                f"front-matter {what}: {exc.message}"))
         return Parsed(None, tuple(problems))
     if not isinstance(doc.data, dict):
         got = "nothing" if doc.data is None else type(doc.data).__name__

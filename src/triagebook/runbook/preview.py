@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from triagebook.errors import UsageError
+from triagebook.incident.redaction import Redactor
 from triagebook.runbook.model import BUILTINS, Runbook, Step
 from triagebook.runbook.templates import RenderFailure, marked_values, render
 
@@ -51,4 +52,6 @@ def render_runbook(rb: Runbook, given: Mapping[str, str] | None,
     for step in rb.steps:
         title, body = render_step(rb, step, values)
         lines += [f"## Step {step.number}/{len(rb.steps)}: {title}", "", body, ""]
-    return "\n".join(lines).rstrip() + "\n"
+    # Secrets render as markers; what is left (a credential pasted into the runbook, a
+    # TRIAGEBOOK_SECRET_* value) is caught like at every other sink.
+    return Redactor().text("\n".join(lines).rstrip() + "\n")

@@ -16,6 +16,7 @@ from triagebook.options.containers import DictOfItems, ListOfItems, SubConfig
 from triagebook.options.types import Bool, Choice, Date, Regex, Str
 from triagebook.runbook.frontmatter import YamlDoc
 from triagebook.runbook.model import BUILTINS, ESCALATION_CLASSES, SEVERITIES, ContextVar
+from triagebook.runbook.patterns import TIMEOUT, SlowPattern, matches
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_.:*-]+$")
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -26,7 +27,17 @@ CODES = Codes(type="wrong-type", value="bad-value", unknown="unknown-field",
 
 def _check_example(v: dict[str, Any], run: Run, key: Key) -> None:
     pattern, example = v.get("pattern"), v.get("example")
-    if pattern is not None and example is not None and not re.search(pattern, example):
+    if pattern is None or example is None:
+        return
+    try:
+        ok = matches(pattern, example)  # with a timeout: `re` would hang on (a+)+$
+    except SlowPattern:
+        run.report(key + ("pattern",), "slow-pattern",
+                   f"{pattern!r} took more than {TIMEOUT:g} s on the example (nested "
+                   f"repetition such as (a|a)* backtracks exponentially); simplify it")
+        v.pop("pattern", None)
+        return
+    if not ok:
         run.report(key + ("example",), "example-mismatch",
                    f"{show(example)} does not match its own pattern {pattern!r}", "warning")
 

@@ -16,29 +16,68 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.visitor import NodeTransformer
 
-MAX_OUTPUT = 64 * 1024
-MAX_REPEAT = 10_000
+from triagebook.runbook import budget as B
+from triagebook.runbook.budget import MAX_OUTPUT, BudgetExceeded
+
 # Names the sandbox would refuse anyway; lint reports them before anyone runs them.
 UNSAFE_ATTRS = frozenset({
     "format", "format_map", "mro", "func_globals", "func_code", "gi_frame", "gi_code",
     "cr_frame", "cr_code", "ag_frame", "ag_code", "f_globals", "f_locals", "f_builtins",
     "tb_frame", "im_func", "im_self", "im_class", "system", "popen",
 })
+class _Bounded(NodeTransformer):
+    """Route loops, `~` and list/dict literals through the budget (see budget.py)."""
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:
+        self.generic_visit(node)
+        node.iter = nodes.Filter(node.iter, "tb_steps", [], [], None, None,
+                                 lineno=node.lineno)
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        self.generic_visit(node)
+        return nodes.Filter(nodes.List(node.nodes, lineno=node.lineno), "tb_concat", [], [],
+                            None, None, lineno=node.lineno)
+
+    def _sized(self, node: nodes.Expr) -> nodes.Node:
+        self.generic_visit(node)
+        return nodes.Filter(node, "tb_sized", [], [], None, None, lineno=node.lineno)
+
+    visit_List = visit_Tuple = visit_Dict = _sized
 
 
 class _Env(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset(B.BINOPS)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "*":
-            for seq, n in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(n, int):
-                    if len(seq) * n > MAX_OUTPUT or n > MAX_REPEAT:
-                        raise SecurityError("repetition too large for a runbook template")
-        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
-            raise SecurityError("exponent too large for a runbook template")
+        B.BINOPS[operator](left, right)
         return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any,  # noqa: N805
+             **kwargs: Any) -> Any:
+        B.spend()
+        args = B.check_method(__obj, args)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return attr not in UNSAFE_ATTRS and super().is_safe_attribute(obj, attr, value)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        if super().wrap_str_format(value) is None:
+            return None
+
+        def refused(*args: Any, **kwargs: Any) -> str:  # '{:>999999999}'.format(1)
+            raise SecurityError("str.format is not allowed in runbook templates")
+
+        return refused
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        out = _Bounded().visit(tree)
+        assert isinstance(out, nodes.Template)
+        return out
 
 
 @lru_cache(maxsize=1)
@@ -53,6 +92,7 @@ def environment() -> _Env:
     # Jinja's globals (range, dict, namespace, lipsum, ...) would silently satisfy a
     # placeholder such as {{ namespace }}; runbook templates see only incident values.
     env.globals.clear()
+    env.filters.update(B.FILTERS)
     return env
 
 
@@ -127,6 +167,7 @@ def _analyse_tree(text: str) -> Analysis:
     loads: dict[str, int] = {}
     stores: set[str] = set()
     issues: list[TemplateIssue] = []
+    issues.extend(_costly(tree))
     for node in tree.find_all((nodes.Name, nodes.Getattr, nodes.Getitem, nodes.Filter)):
         if isinstance(node, nodes.Name):
             if node.ctx == "load":
@@ -145,7 +186,83 @@ def _analyse_tree(text: str) -> Analysis:
             issues.append(_forbidden(node.lineno, "the 'attr' filter"))
     # `loop` exists inside for-loops; names set by {% set %} / {% for %} are not free.
     free = tuple((n, ln) for n, ln in loads.items() if n not in stores and n != "loop")
+    if "{%" in text and not issues:
+        issues.extend(_trial(text, [n for n, _ in free]))
     return Analysis(free, tuple(issues))
+
+
+_BINOPS = {nodes.Mul: "*", nodes.Pow: "**", nodes.Mod: "%", nodes.Add: "+"}
+_NEUTRAL = {"*": ("x", 1), "**": (2, 1), "%": ("", ())}
+
+
+def _costly(tree: nodes.Template) -> list[TemplateIssue]:
+    """Operations on constants that the budget refuses, found without rendering."""
+    found: list[TemplateIssue] = []
+    for node in tree.find_all((nodes.BinExpr, nodes.Filter, nodes.Call)):
+        try:
+            with B.budget():
+                if type(node) in _BINOPS and not isinstance(node, nodes.Add):
+                    # a value only known at run time is taken as the smallest one
+                    assert isinstance(node, nodes.BinExpr)
+                    op = _BINOPS[type(node)]
+                    left, right = _const(node.left), _const(node.right)
+                    if left or right:
+                        B.BINOPS[op](left[0] if left else _NEUTRAL[op][0],
+                                   right[0] if right else _NEUTRAL[op][1])
+                elif isinstance(node, nodes.Filter) and node.name in B.FILTERS and node.node:
+                    value, args = _const(node.node), [_const(a) for a in node.args]
+                    if all(args) and not node.kwargs:
+                        B.FILTERS[node.name](*_filter_args(node.name, value[0] if value else "",
+                                                           [a[0] for a in args if a]))
+                elif isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
+                    owner, args = _const(node.node.node), [_const(a) for a in node.args]
+                    if owner and all(args):
+                        method = getattr(owner[0], node.node.attr, None)
+                        if callable(method):
+                            B.check_method(method, tuple(a[0] for a in args if a))
+        except BudgetExceeded as exc:
+            found.append(_over(node.lineno, str(exc)))
+        except Exception:  # noqa: BLE001 - a type error is not ours to report here
+            continue
+    return found
+
+
+def _const(node: nodes.Node) -> tuple[Any] | None:
+    """(value,) when ``node`` folds to a constant (through the budget's checks)."""
+    if isinstance(node, nodes.Const):
+        return (node.value,)
+    if not isinstance(node, nodes.Expr):
+        return None
+    try:
+        return (node.as_const(nodes.EvalContext(environment())),)
+    except nodes.Impossible:
+        return None
+
+
+def _filter_args(name: str, value: Any, args: list[Any]) -> list[Any]:
+    env = environment()
+    if name in ("join", "replace"):
+        return [nodes.EvalContext(env), value, *args]
+    if name == "wordwrap":
+        return [env, value, *args]
+    return [value, *args]
+
+
+def _trial(text: str, names: Iterable[str]) -> list[TemplateIssue]:
+    """Loops and macros: render once with placeholder markers, within a short budget."""
+    try:
+        render(text, marked_values(names, {}), seconds=0.5)
+    except RenderFailure as exc:
+        if exc.budget:
+            line = exc.line or text.count("\n", 0, text.find("{%")) + 1
+            return [_over(line, exc.message.split(": ", 1)[-1])]
+    return []
+
+
+def _over(line: int, why: str) -> TemplateIssue:
+    return TemplateIssue("template-budget", line,
+                         f"this template would cost too much to render ({why}); runbook "
+                         f"templates fill in values, they do not compute")
 
 
 def _forbidden(line: int, what: str) -> TemplateIssue:
@@ -157,33 +274,39 @@ def _forbidden(line: int, what: str) -> TemplateIssue:
 class RenderFailure(Exception):
     """Rendering failed; ``name`` is the missing variable when that was the cause."""
 
-    def __init__(self, message: str, line: int | None = None, name: str | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, name: str | None = None,
+                 budget: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.name = name
+        self.budget = budget
 
 
-def render(text: str, values: Mapping[str, Any]) -> str:
-    """Render one template with plain values; raises RenderFailure."""
+def render(text: str, values: Mapping[str, Any], seconds: float = B.MAX_SECONDS) -> str:
+    """Render one template with plain values, within its budget; raises RenderFailure."""
     if not has_template(text):
         return text
     env = environment()
     try:
-        tmpl = env.from_string(text)
-        out: list[str] = []
-        size = 0
-        for chunk in tmpl.generate(**values):
-            size += len(chunk)
-            if size > MAX_OUTPUT:
-                raise RenderFailure(f"rendered output exceeds {MAX_OUTPUT} characters")
-            out.append(chunk)
-        return "".join(out)
+        with B.budget(seconds) as budget:
+            tmpl = env.from_string(text)
+            out: list[str] = []
+            size = 0
+            for chunk in tmpl.generate(**values):
+                size += len(chunk)
+                if size > MAX_OUTPUT:
+                    raise BudgetExceeded(f"the output exceeds {MAX_OUTPUT} characters")
+                budget.spend(0)
+                out.append(chunk)
+            return "".join(out)
     except TemplateSyntaxError as exc:
         raise RenderFailure(f"template syntax error: {exc.message}", exc.lineno) from None
     except UndefinedError as exc:
         name = _undefined_name(str(exc))
         raise RenderFailure(str(exc), None, name) from None
+    except BudgetExceeded as exc:
+        raise RenderFailure(f"refused, over the template budget: {exc}", budget=True) from None
     except SecurityError as exc:
         raise RenderFailure(f"refused by the sandbox: {exc}") from None
     except RenderFailure:

@@ -3,11 +3,12 @@ severities (any case: `sev2` is SEV2)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
 from triagebook.errors import UsageError, did_you_mean
+from triagebook.incident.redaction import secret_env
 from triagebook.runbook.model import BUILTINS, SEVERITIES, Runbook
+from triagebook.runbook.patterns import TIMEOUT, SlowPattern, matches
 
 
 def parse_severity(value: str, flag: str = "--severity") -> str:
@@ -31,6 +32,27 @@ def parse_pairs(pairs: Iterable[str], flag: str = "--context") -> dict[str, str]
     return out
 
 
+def refuse_secrets(rb: Runbook, names: Iterable[str], flag: str = "--context") -> None:
+    """A secret on a command line is readable by anyone on the host (`ps`, history)."""
+    for name in names:
+        if name in rb.secret_names:
+            raise UsageError(
+                f"{flag} {name}=…: refused, '{name}' is secret and a command line is "
+                f"visible to every user of this host (ps, shell history); give it at the "
+                f"prompt (run in a terminal), in the environment as {secret_env(name)}, "
+                f"or in a file with --context-file FILE")
+
+
+def fits(rb: Runbook, name: str, pattern: str, value: str) -> bool:
+    """Does ``value`` match; a pattern too slow to tell is the runbook's bug, said so."""
+    try:
+        return matches(pattern, value)
+    except SlowPattern:
+        raise UsageError(f"{rb.path}: context.{name}.pattern {pattern!r} takes more than "
+                         f"{TIMEOUT:g} s on this value (it backtracks exponentially); fix "
+                         f"the pattern (inv runbook.lint)") from None
+
+
 def check_values(rb: Runbook, values: Mapping[str, str], require: bool) -> dict[str, str]:
     """Reject unknown names and values that miss their pattern; fill defaults.
 
@@ -45,7 +67,7 @@ def check_values(rb: Runbook, values: Mapping[str, str], require: bool) -> dict[
                 " (this runbook declares no context)")
             raise UsageError(f"{rb.id}: context '{name}' is not declared by the runbook{extra}")
         var = rb.var(name)
-        if var is not None and var.pattern and not re.search(var.pattern, value):
+        if var is not None and var.pattern and not fits(rb, name, var.pattern, value):
             shown = "the given value" if var.secret else repr(value)
             raise UsageError(f"{rb.id}: context {name}: expected a value matching "
                              f"{var.pattern!r} but received {shown}")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from triagebook.incident import events as E
+from triagebook.incident.redaction import secret_env
 from triagebook.runbook.model import RUNNABLE_LANGS, SEVERITIES
 from triagebook.runner.evidence import gate
-from triagebook.runner.session import Session, secret_env
+from triagebook.runner.session import Session
 from triagebook.runner.shell import describe, interpreter, run_shell
 from triagebook.runner.signals import Leave
 from triagebook.safetext import neutralise
@@ -113,9 +114,10 @@ def run(s: Session, rest: str) -> None:
         s.ui.say(f"run: expected a block number 1-{len(blocks)} but received {n}")
         return
     block = blocks[n - 1]
-    command, missing = s.render(block.source)
-    if missing:
-        s.ui.say(f"cannot run: no value for {', '.join(missing)}; pass --context")
+    command, missing, error = s.render(block.source)
+    if missing or error:
+        why = error or f"no value for {', '.join(missing)}; pass --context"
+        s.ui.say(f"cannot run: {why}")
         return
     shown = neutralise(s.redactor.text(command), newlines=True)
     s.ui.say(f"about to run ({describe(interpreter())}, timeout {s.timeout:.0f} s; "

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-import yaml
-
 from triagebook.errors import UsageError
+from triagebook.files import read_bytes
 from triagebook.incident import actor
+from triagebook.runbook import frontmatter as yamlsrc
 from triagebook.runbook.model import Runbook
+from triagebook.runbook.schema import NAME_RE
+from triagebook.runbook.values import fits
 from triagebook.runner.session import UI
 
 
@@ -18,19 +17,33 @@ def operator_name() -> str:
 
 
 def read_context_file(path: str) -> dict[str, str]:
+    """NAME: VALUE pairs from a YAML file.  Errors give a position, never the content:
+    the file may hold credentials (or be the wrong file, such as /etc/shadow)."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        text = read_bytes(path).decode("utf-8")
     except OSError as exc:
         raise UsageError(f"--context-file {path}: cannot read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise UsageError(f"--context-file {path}: not valid YAML: "
-                         f"{str(exc).splitlines()[0]}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"--context-file {path}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        doc = yamlsrc.load(text)
+    except yamlsrc.YamlSyntaxError as exc:
+        where = f":{exc.line}" if exc.line else ""
+        why = "not valid YAML" if exc.code == "yaml-syntax" else exc.message
+        raise UsageError(f"--context-file {path}{where}: {why}; expected NAME: VALUE "
+                         f"lines") from None
+    data = doc.data
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise UsageError(f"--context-file {path}: expected a mapping of name: value but "
+        raise UsageError(f"--context-file {path}: expected a mapping of NAME: VALUE but "
                          f"received {type(data).__name__}")
-    return {str(k): "" if v is None else str(v) for k, v in data.items()}
+    for key in data:
+        if not isinstance(key, str) or not NAME_RE.match(key):
+            line = doc.line(key, default=1)
+            raise UsageError(f"--context-file {path}:{line}: expected NAME: VALUE lines, a "
+                             f"NAME of letters, digits and _")
+    return {k: "" if v is None else str(v) for k, v in data.items()}
 
 
 def ask_context(rb: Runbook, have: dict[str, str], ui: UI) -> dict[str, str]:
@@ -59,7 +72,7 @@ def ask_context(rb: Runbook, have: dict[str, str], ui: UI) -> dict[str, str]:
                     continue
                 else:
                     break
-            if var.pattern and not re.search(var.pattern, value):
+            if var.pattern and not fits(rb, var.name, var.pattern, value):
                 ui.say(f"{var.name}: expected a value matching {var.pattern!r}; try again")
                 continue
             out[var.name] = value

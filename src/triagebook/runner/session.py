@@ -19,11 +19,11 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from triagebook.incident.events import Payload, SessionEnded, SessionStarted
 from triagebook.incident.ledger import Event, Ledger
-from triagebook.incident.redaction import Redactor
+from triagebook.incident.redaction import Redactor, secret_env
 from triagebook.incident.state import IncidentState, fold
 from triagebook.incident.store.base import merge_events
 from triagebook.runbook.model import Runbook, Step
@@ -32,10 +32,6 @@ from triagebook.runner.header import Header
 from triagebook.runner.signals import Leave, Signals
 from triagebook.safetext import neutralise
 from triagebook.timeutil import Clock, iso
-
-
-def secret_env(name: str) -> str:
-    return f"TRIAGEBOOK_SECRET_{name.upper()}"
 
 
 class UI(Protocol):
@@ -53,6 +49,12 @@ class UI(Protocol):
     def output(self, line: str) -> None: ...
     def command(self, text: str) -> None: ...  # to copy: whole lines, never broken or cut
     def secret(self, prompt: str) -> str | None: ...
+
+
+class Rendered(NamedTuple):
+    text: str
+    missing: list[str]  # optional values without a value, shown as <name>
+    error: str  # why the template could not be rendered at all ("" when it was)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,19 +107,21 @@ class Session:
             vals[name] = "${" + secret_env(name) + "}"
         return vals
 
-    def render(self, text: str, st: IncidentState | None = None) -> tuple[str, list[str]]:
-        """Render with the incident's values; missing optional values shown as <name>."""
+    def render(self, text: str, st: IncidentState | None = None) -> Rendered:
+        """Render with the incident's values; missing optional values shown as <name>;
+        a template that cannot be rendered at all (over budget, …) comes back as written,
+        with the reason in `error`."""
         vals = self.template_values(st)
         missing: list[str] = []
         for _ in range(20):
             try:
-                return render(text, vals), missing
+                return Rendered(render(text, vals), missing, "")
             except RenderFailure as exc:
                 if not exc.name or exc.name in vals:
-                    return text, [exc.message]
+                    return Rendered(text, [], exc.message)
                 missing.append(exc.name)
                 vals[exc.name] = f"<{exc.name}>"
-        return text, missing
+        return Rendered(text, missing, "")
 
     def step_titles(self) -> list[str]:
         """Step titles with the incident's values filled, as the ledger records them."""
@@ -133,13 +137,16 @@ class Session:
             secs = abs(secs)
             elapsed = f"{sign}{secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
         status = st.steps.get((self.rb.id, step.number))
-        title, _ = self.render(step.title, st)
-        body, missing = self.render(step.body, st)
+        title = self.render(step.title, st).text
+        body, missing, error = self.render(step.body, st)
         header = Header(step.number, len(self.rb.steps),
                         status.status if status and status.status != "pending" else "",
                         neutralise(self.redactor.text(title)), self.rb.id, self.ledger.id,
                         st.severity, elapsed)
         self.ui.step(header, neutralise(self.redactor.text(body), newlines=True))
+        if error:
+            self.ui.say(f"note: this step is shown as written, its placeholders unfilled: "
+                        f"{error} ({self.rb.path}:{step.line})")
         for name in missing:
             self.ui.say(f"note: no value for '{name}' (optional); shown as <{name}>. Pass "
                         f"--context {name}=VALUE next time.")

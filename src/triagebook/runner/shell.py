@@ -72,6 +72,7 @@ class _Output:
 
     def __init__(self, redactor: Redactor, echo: Callable[[str], None]) -> None:
         self.redactor, self.echo = redactor, echo
+        self.redact = redactor.lines()  # a private key spans lines: withheld whole
         self.head: list[str] = []
         self.tail: list[str] = []
         self.size_head = self.size_tail = 0
@@ -86,7 +87,7 @@ class _Output:
             self.pending = b""
         for raw in lines:
             text = raw.decode("utf-8", "replace").removesuffix("\r")
-            self.line(neutralise(self.redactor.text(text)))
+            self.line(neutralise(self.redact(text)))
 
     def line(self, line: str) -> None:
         try:

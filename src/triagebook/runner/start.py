@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -13,13 +14,13 @@ from triagebook.config import Config
 from triagebook.errors import Interrupted, UsageError
 from triagebook.incident import events as E
 from triagebook.incident.ledger import Events, IncidentBusy, Ledger, new_id
-from triagebook.incident.redaction import Redactor
+from triagebook.incident.redaction import Redactor, secret_env
 from triagebook.incident.state import IncidentState, RunbookUse, fold
 from triagebook.incident.store.base import merge_events
 from triagebook.incident.team import join
 from triagebook.runbook.catalog import load_one
 from triagebook.runbook.model import Runbook
-from triagebook.runbook.values import check_values, parse_severity
+from triagebook.runbook.values import check_values, parse_severity, refuse_secrets
 from triagebook.runner.context import ask_context, operator_name, read_context_file
 from triagebook.runner.session import UI, Hooks, Session
 from triagebook.runner.signals import EXIT_CODES, Leave, Signals
@@ -38,6 +39,8 @@ class RunRequest:
     force: bool = False
     operator: str = ""
     timeout: float = 300.0
+    # `context` came from a command line (readable in `ps`): secrets in it are refused
+    context_on_command_line: bool = False
 
 
 def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
@@ -54,8 +57,13 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
         raise UsageError(f"--detected {iso(req.detected)}: is in the future (now {iso(now)}); "
                          f"give the time it was detected")
     given = dict(req.context or {})
+    if req.context_on_command_line:
+        refuse_secrets(rb, given)
     if req.context_file:
         given = {**read_context_file(req.context_file), **given}
+    for name in rb.secret_names:  # TRIAGEBOOK_SECRET_<NAME> gives a declared secret
+        if name not in given and os.environ.get(secret_env(name)):
+            given[name] = os.environ[secret_env(name)]
     secrets = {k: v for k, v in given.items() if k in rb.secret_names}
     redactor = Redactor(secrets)
     ledger = Ledger(cfg.incidents_dir, req.incident or new_id(now),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -132,3 +133,21 @@ def warn_ledgers(cfg: Config, ledgers: Iterable[tuple[str, list[Problem]]]) -> N
         print(f"warning: {path}: {n} bad event{'s' * (n != 1)} skipped "
               f"({'first at ' if n > 1 else ''}{where}); inv incident.show {iid} for details",
               file=sys.stderr)
+
+
+def number(name: str, value: object, *, whole: bool = False, minimum: float = 0,
+           above: bool = False) -> float:
+    """A numeric flag, parsed here (not by Invoke, whose ValueError is a traceback).
+
+    `nan` and `inf` are refused: a timeout of nan never expires.
+    """
+    text = str(value).strip()
+    try:
+        x = float(int(text)) if whole else float(text)
+    except ValueError:
+        kind = "a whole number" if whole else "a number"
+        raise UsageError(f"--{name}: expected {kind} but received {text!r}") from None
+    if not math.isfinite(x) or x < minimum or (above and x == minimum):
+        bound = f"greater than {minimum:g}" if above else f"at least {minimum:g}"
+        raise UsageError(f"--{name}: expected a finite number {bound} but received {text!r}")
+    return x

@@ -12,7 +12,7 @@ from invoke.tasks import task
 
 from triagebook.config import Config
 from triagebook.incident.ledger import iter_all
-from triagebook.tasks._common import choice, project, user_errors, warn_ledgers
+from triagebook.tasks._common import choice, number, project, user_errors, warn_ledgers
 
 
 def _print(reports) -> None:
@@ -41,10 +41,12 @@ def tick(c):
 @task(help={"interval": "seconds between ticks (default 60)",
             "count": "stop after this many ticks (default 0: until interrupted)"})
 @user_errors
-def watch(c, interval=60, count=0):
+def watch(c, interval="60", count="0"):
     """Run escalation.tick in a loop."""
     from triagebook.escalation.service import tick as run_tick
 
+    pause = number("interval", interval, above=True)
+    times = int(number("count", count, whole=True))
     n = 0
     while True:
         cfg = project()
@@ -52,9 +54,9 @@ def watch(c, interval=60, count=0):
         if n == 0:
             _warn(cfg)  # once, not every interval
         n += 1
-        if count and n >= int(count):
+        if times and n >= times:
             return
-        time.sleep(float(interval))
+        time.sleep(pause)
 
 
 @task(help={"class_": "drill the channels of this class: RED (default), YELLOW or GREEN",

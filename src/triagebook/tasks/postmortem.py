@@ -10,7 +10,7 @@ from triagebook.incident.ledger import load
 from triagebook.postmortem.check import as_json
 from triagebook.postmortem.check import check as run_check
 from triagebook.postmortem.write import write_postmortem
-from triagebook.tasks._common import choice, project, user_errors, warn
+from triagebook.tasks._common import choice, number, project, user_errors, warn
 
 
 @task(help={"id_": "incident id",
@@ -28,11 +28,12 @@ def new(c, id_, update=False):
                               "(default: policy.postmortem_draft_days)",
             "format_": "text (default) or json"})
 @user_errors
-def check(c, max_draft_days=0, format_="text"):
+def check(c, max_draft_days="0", format_="text"):
     """List SEV1/SEV2 post-mortems missing a root cause or action items, or stale drafts."""
     choice("format", format_, ("text", "json"))
     cfg = project()
-    days = int(max_draft_days) or cfg.policy.postmortem_draft_days
+    days = int(number("max-draft-days", max_draft_days, whole=True)) \
+        or cfg.policy.postmortem_draft_days
     found = run_check(cfg, cfg.today(), days)
     if format_ == "json":
         print(as_json(found))

@@ -18,8 +18,8 @@ from triagebook.runbook.match import match as run_match
 from triagebook.runbook.preview import render_runbook
 from triagebook.runbook.scaffold import new_runbook
 from triagebook.runbook.schema import json_schema
-from triagebook.runbook.values import check_values, parse_pairs, parse_severity
-from triagebook.tasks._common import choice, project, user_errors
+from triagebook.runbook.values import check_values, parse_pairs, parse_severity, refuse_secrets
+from triagebook.tasks._common import choice, number, project, user_errors
 
 FORMATS = ("table", "json")
 
@@ -98,6 +98,7 @@ def show(c, name, context=None):
     """Print a runbook with its placeholders filled (or visibly marked)."""
     values = parse_pairs(context or [])
     rb = load_one(project(), name)
+    refuse_secrets(rb, values)
     checked = check_values(rb, values, require=False)  # defaults applied
     print(render_runbook(rb, checked), end="")
     missing = [v.name for v in rb.context if v.required and v.name not in checked]
@@ -112,7 +113,7 @@ def show(c, name, context=None):
     "limit": "how many results at most (default 10)",
 })
 @user_errors
-def match(c, text, format_="text", limit=10):
+def match(c, text, format_="text", limit="10"):
     """Rank the runbooks for an error code, log line or symptom, saying why."""
     choice("format", format_, ("text", "json"))
     if text == "-":
@@ -121,7 +122,7 @@ def match(c, text, format_="text", limit=10):
         raise UsageError("runbook.match: give an error code, log line or symptom to match "
                          "(or - to read it from stdin)")
     cat = load_catalog(project())
-    found = run_match(cat, text, limit=limit)
+    found = run_match(cat, text, limit=int(number("limit", limit, whole=True, minimum=1)))
     if format_ == "json":
         print(json.dumps([m.as_dict() for m in found], indent=2))
     elif not found:
@@ -146,7 +147,7 @@ def match(c, text, format_="text", limit=10):
 })
 @user_errors
 def run(c, name, incident="", context=None, context_file="", severity="", detected="",
-        force=False, command_timeout=300.0):
+        force=False, command_timeout="300"):
     """Walk a runbook step by step into a durable incident ledger."""
     from triagebook.runner.lifecycle import hooks_for
     from triagebook.runner.signals import EXIT_CODES, Signals
@@ -161,7 +162,8 @@ def run(c, name, incident="", context=None, context_file="", severity="", detect
                      context_file=context_file, severity=severity,
                      detected=check_past(parse_time(detected), utc_now(), "--detected",
                                          detected) if detected else None, force=force,
-                     timeout=float(command_timeout))
+                     timeout=number("command-timeout", command_timeout, above=True),
+                     context_on_command_line=True)
     ui = RichUI() if sys.stdin.isatty() and sys.stdout.isatty() else PlainUI()
     reason = start(cfg, req, ui, hooks=hooks_for(cfg), signals=Signals())
     if reason in EXIT_CODES:  # left by Ctrl-C or a signal: say so in the exit status

@@ -1,0 +1,301 @@
+"""Where a credential sits in a text, and what kind it is — nobody having declared it.
+
+Vendor token formats (AWS, GitHub, GitLab, Slack, Stripe, npm, SendGrid, OpenAI, JWT,
+PyPI, Twilio, ...) come from detect-secrets' plugins, maintained upstream as vendors
+change their formats: we run their compiled regexes in-process (no baseline file, no
+verification request).  Around them sit the rules no vendor list can hold: any pair
+whose key names a secret (`KEY=VALUE`, `KEY: VALUE`, `--key=value`, JSON), Authorization
+headers, user info in URLs, `curl -u user:password`, PEM private keys, and the few
+vendor formats detect-secrets 1.5 does not know yet.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+
+Span = tuple[int, int, str]  # start, end, kind
+
+# detect-secrets plugins used, with the kind shown in the redaction marker.  Left out on
+# purpose: the entropy detectors and IP addresses (they would eat correlation ids,
+# hashes and hosts from the record), Artifactory (its bare `AP…` words hit prose), and
+# the keyword plugin (PAIR below covers more key names, in every syntax).
+PLUGINS = (
+    ("aws", "AWSKeyDetector", "aws-key"),
+    ("azure_storage_key", "AzureStorageKeyDetector", "azure-storage-key"),
+    ("basic_auth", "BasicAuthDetector", "url-password"),
+    ("discord", "DiscordBotTokenDetector", "discord-token"),
+    ("github_token", "GitHubTokenDetector", "github-token"),
+    ("gitlab_token", "GitLabTokenDetector", "gitlab-token"),
+    ("jwt", "JwtTokenDetector", "jwt"),
+    ("mailchimp", "MailchimpDetector", "mailchimp-key"),
+    ("npm", "NpmDetector", "npm-token"),
+    ("openai", "OpenAIDetector", "openai-key"),
+    ("private_key", "PrivateKeyDetector", "private-key"),
+    ("pypi_token", "PypiTokenDetector", "pypi-token"),
+    ("sendgrid", "SendGridDetector", "sendgrid-key"),
+    ("slack", "SlackDetector", "slack-token"),
+    ("square_oauth", "SquareOAuthDetector", "square-secret"),
+    ("stripe", "StripeDetector", "stripe-key"),
+    ("telegram_token", "TelegramBotTokenDetector", "telegram-token"),
+    ("twilio", "TwilioKeyDetector", "twilio-key"),
+)
+
+# Formats detect-secrets 1.5 lacks (checked against its plugins): keep this list short,
+# and drop an entry once upstream covers it.  No leading \b: a literal start lets `re`
+# skip ahead fast, and a match inside a longer token is widened to all of it anyway.
+EXTRA = (
+    ("google-api-key", r"AIza[0-9A-Za-z_-]{35}"),
+    ("google-oauth", r"ya29\.[0-9A-Za-z_-]{20,}|GOCSPX-[0-9A-Za-z_-]{20,}"),
+    ("github-token", r"github_pat_[0-9A-Za-z_]{40,}"),
+    ("vault-token", r"hv[sbr]\.[0-9A-Za-z_-]{20,}"),
+    ("openai-key", r"sk-(?:proj|svcacct|admin)-[0-9A-Za-z_-]{20,}"),
+    ("anthropic-key", r"sk-ant-[a-z0-9]+-[0-9A-Za-z_-]{20,}"),
+    ("stripe-key", r"[rs]k_(?:live|test)_[0-9A-Za-z]{16,}"),
+    ("npm-token", r"npm_[0-9A-Za-z]{36}\b"),
+    ("slack-token", r"xapp-\d-[0-9A-Za-z-]{20,}|xoxe(?:\.xox[bp])?-\d-[0-9A-Za-z-]{20,}"),
+    # the plugin's JWT pattern, linear: segments without '=', so it may start after one
+    # (`session=eyJ…`), which the token-start guard below forbids the original
+    ("jwt", r"(?<![0-9A-Za-z_-])eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}(?:\.[0-9A-Za-z_-]*)?"),
+)
+
+# Upstream patterns that fail only after scanning to the end of a run, from every
+# occurrence of their prefix (`eyJeyJeyJ…`, `sk-sk-sk-…`): quadratic on hostile output, so
+# they start only at a token boundary; npm's `//.+/:_authToken` runs only where its
+# literal occurs.  (Found by timing every plugin on repeated prefixes, 16 KB each.)
+AT_TOKEN_START = frozenset({"jwt", "openai-key"})
+GATES = {"npm-token": "_authToken"}
+
+# Every vendor token holds a run of 16+ of these with a letter beyond hex in it; a text
+# without one (prose, UUIDs, hashes, timestamps) skips the vendor pass — and the import.
+_TOKENISH = re.compile(r"[0-9A-Za-z_+/=-]{16,}")
+_NOT_HEX = re.compile(r"[g-zG-Z_+/=]")
+_BLANK = re.compile(r"\s")
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+Rule = tuple[str, "re.Pattern[str]", Callable[[str], bool] | None]
+
+
+@lru_cache(maxsize=1)
+def vendor_rules() -> tuple[Rule, ...]:
+    """The plugins' own compiled regexes (imported on first need: they pull in requests)."""
+    import importlib
+
+    rules: list[Rule] = []
+    for module, cls_name, kind in PLUGINS:
+        cls = getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), cls_name)
+        check = getattr(cls, "is_formally_valid", None)  # JWT: header and payload decode
+        for rx in cls.denylist:
+            if kind in AT_TOKEN_START:
+                rx = re.compile(r"(?<![0-9A-Za-z_=-])(?:" + rx.pattern + ")", rx.flags)
+            rules.append((kind, rx, check))
+    jwt_check = next(check for kind, _, check in rules if kind == "jwt")
+    rules.extend((kind, re.compile(rx), jwt_check if kind == "jwt" else None)
+                 for kind, rx in EXTRA)
+    return tuple(rules)
+
+
+def _vendor(text: str) -> Iterator[Span]:
+    if not any(_NOT_HEX.search(m.group()) for m in _TOKENISH.finditer(text)):
+        return
+    for kind, rx, check in vendor_rules():
+        if kind in GATES and GATES[kind] not in text:
+            continue
+        for m in rx.finditer(text):
+            if check is not None and not check(m.group(0)):
+                continue
+            # findall semantics (what the plugin reports): the non-empty groups, if any
+            spans = [m.span(i) for i in range(1, (rx.groups or 0) + 1) if m.group(i)]
+            for start, end in spans or [m.span()]:
+                if kind != "private-key":  # a token has no blank (npm's `npm_.+` runs on)
+                    cut = _BLANK.search(text, start, end)
+                    end = cut.start() if cut else end
+                yield _widen(text, start, end, kind)
+
+
+def _widen(text: str, start: int, end: int, kind: str) -> Span:
+    """A match that stops inside a token (a newer, longer format) takes the whole token."""
+    while end < len(text) and text[end] in _TOKEN_CHARS:
+        end += 1
+    while start > 0 and text[start - 1] in _TOKEN_CHARS and kind != "url-password":
+        start -= 1
+    return start, end, kind
+
+
+# ---- structural rules -------------------------------------------------------------------
+
+PEM = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+                 r"(?:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|.*\Z)", re.S)
+PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+PEM_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+
+# A value: double- or single-quoted, an env reference or an earlier marker (both left
+# alone), or a bare word up to whitespace, a quote or a separator.
+# Bounded here (a hostile `password=password=…` line must not cost n²); a value longer
+# than the bound is widened to its real end afterwards (_value).
+_VALUE = (r"""(?:"(?P<dq>(?:[^"\\\n]|\\.){0,256})|'(?P<sq>[^'\n]{0,256})|"""
+          r"""(?P<bare>\$\{\w+\}|\[REDACTED[^\]\s]*\]|<[\w.-]+>|[^\s"'&,;<>(){}\[\]|`]{1,256}))""")
+_ENDS = {"dq": re.compile(r'(?:[^"\\\n]|\\.)*'), "sq": re.compile(r"[^'\n]*"),
+         "bare": re.compile(r"[^\s\"'&,;<>(){}\[\]|`]*")}
+# atomic: after `Bearer ` the value is what follows, never the word `Bearer` itself
+_SCHEME = r"(?>(?P<scheme>(?:Basic|Bearer|Token|Digest|Bot|token|bearer|basic)[ \t]+)?)"
+_KEY = r"-{0,2}[A-Za-z_][\w.-]{0,80}"
+PAIR = re.compile(
+    # a quoted key may follow anything (`…"x""api_key":…`); a bare one starts a word
+    r"(?:(?P<kq>[\"'])(?P<qkey>" + _KEY + r")(?P=kq)|(?<![\w./-])(?P<key>" + _KEY + "))"
+    # the value is a look-ahead: it may itself hold the next pair (`X-Debug: DB_PASS=…`)
+    r"[ \t]*(?P<op>:=|=>|=|:)[ \t]*(?=" + _SCHEME + _VALUE + ")")
+FLAG = re.compile(r"(?<!\S)(?P<key>--[A-Za-z][\w-]{0,80})[ \t]+" + _VALUE)
+URL_USER = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s:/?#@\"'<>]*:"
+                      r"(?P<bare>[^\s/?#\"'<>]+)@(?=[^\s@/?#\"'<>]*[A-Za-z0-9\]])")
+CURL_USER = re.compile(r"(?<!\S)(?:-u|--user)(?:[ \t]+|=)[\"']?[^\s:\"'/]+:"
+                       r"(?P<bare>(?!//)[^\s\"']+)")
+SCHEME_ALONE = re.compile(r"\b(?P<scheme>Bearer|bearer|Basic|basic)[ \t]+"
+                          r"(?P<bare>[A-Za-z0-9._~+/-]{8,}=*)")
+_KEY_HINT = re.compile(r"(?i)pass|pwd|secret|token|key|cred|auth|sig")
+
+STRONG = ("password", "passwd", "passphrase", "secret", "credential", "apikey", "pwd")
+TOKENISH_NAMES = frozenset({"token", "tokens", "authorization", "creds", "cred"})
+WEAK = frozenset({"key", "keys", "pass", "auth", "pat", "sig"})
+NOT_SECRET = frozenset({
+    "id", "ids", "name", "names", "file", "path", "dir", "type", "url", "uri", "endpoint",
+    "host", "expiry", "expires", "expired", "expiration", "ttl", "age", "length", "len",
+    "size", "count", "hint", "prompt", "field", "env", "header", "policy", "version",
+    "format", "alg", "algorithm", "method", "mode", "scheme", "provider", "source", "kind",
+    "missing", "invalid", "failure", "failed", "error", "errors", "required", "enabled",
+    "disabled", "status", "valid", "rotation", "rotated", "reset", "changed", "updated",
+    "created", "at", "time", "date", "label", "description", "user", "username", "login",
+    "region", "arn", "fingerprint", "location", "class",
+})
+_IDENT = re.compile(r"[_-]|[a-z][A-Z]")  # DB_PASS, X-Api-Key, apiKey: not an English word
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_PLACEHOLDER = re.compile(r"\$\{?\w+\}?|\$\(.*|<[\w.-]+>|\*{3,}|\[REDACTED.*|\{\{.*")
+
+
+def key_parts(key: str) -> list[str]:
+    """`DB_PASS` → [db, pass]; `AccountKey` → [account, key]; `x-api-key` → [x, api, key]."""
+    out: list[str] = []
+    for chunk in re.split(r"[_.\-\s]+", key.strip("-_. ")):
+        out.extend(p.lower() for p in _CAMEL.findall(chunk))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def names_secret(key: str, strict: bool = True) -> bool:
+    """Does this key name a credential?  ``strict`` (a bare `key:` in prose) wants more.
+
+    Strong words (password, secret, token, ...) count anywhere; generic ones (key, pass,
+    auth) need a prefix (`DB_PASS`, `api_key`) unless ``strict`` is false.  A name whose
+    last part says it is about the secret (`_id`, `_file`, `_expired`) is not one.
+    """
+    parts = key_parts(key)
+    if not parts or parts[-1] in NOT_SECRET:
+        return False
+    low = "".join(parts)
+    if any(word in low for word in STRONG) or low.endswith("token"):
+        return True
+    if any(p in TOKENISH_NAMES for p in parts):
+        return True
+    return any(p in WEAK for p in parts) and (len(parts) > 1 or not strict)
+
+
+def _value(m: re.Match[str], widen: bool = True) -> tuple[int, int] | None:
+    """The value's span (widened past PAIR's bound), or None for a placeholder/marker."""
+    for group in ("dq", "sq", "bare"):
+        if group in m.re.groupindex and m.group(group) is not None:
+            start, end = m.span(group)
+            value = m.group(group)
+            if end == start or _PLACEHOLDER.fullmatch(value):
+                return None
+            rest = _ENDS[group].match(m.string, end) if widen else None
+            return start, rest.end() if rest else end
+    return None
+
+
+def _label(text: str, start: int) -> bool:
+    """Is the word at ``start`` a field label: first on its line, or after a separator?"""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] in "\n{[,;(|\"'-#:"
+
+
+def _word(value: str) -> bool:
+    """A short plain word ("point", "Found"): after `secret:` in prose, not a password."""
+    return len(value) < 12 and value.isalpha() and value[1:].islower()
+
+
+def _pairs(text: str) -> Iterator[Span]:
+    if not _KEY_HINT.search(text):
+        return
+    last = 0
+    for m in PAIR.finditer(text):
+        if m.start() < last:
+            continue  # a key inside a value already withheld
+        key = m.group("qkey") or m.group("key")
+        quoted = bool(m.group("kq")) or m.group("op") != ":" or key.startswith("-")
+        if not names_secret(key, strict=not quoted):
+            continue
+        span = _value(m)
+        if span is None:
+            continue
+        if not quoted and not _label(text, m.start()) and not _IDENT.search(key) \
+                and key.lower() != "authorization" and _word(text[span[0]:span[1]]):
+            continue  # prose or a logger: "verify with the old secret: point them to …"
+        last = span[1]
+        yield (*span, "secret")
+    last = 0
+    for m in FLAG.finditer(text):
+        if m.start() >= last and names_secret(m.group("key"), strict=False):
+            span = _value(m)
+            if span:
+                last = span[1]
+                yield (*span, "secret")
+
+
+def _basic_ok(value: str) -> bool:
+    try:
+        raw = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return b":" in raw
+
+
+def _structural(text: str) -> Iterator[Span]:
+    if "PRIVATE KEY" in text:
+        for m in PEM.finditer(text):
+            yield m.start(), m.end(), "private-key"
+    if "://" in text:
+        for m in URL_USER.finditer(text):
+            span = _value(m, widen=False)
+            if span:
+                yield (*span, "url-password")
+    if "-u" in text:
+        for m in CURL_USER.finditer(text):
+            span = _value(m, widen=False)
+            if span:
+                yield (*span, "password")
+    for m in SCHEME_ALONE.finditer(text):
+        value = m.group("bare")
+        if m.group("scheme").lower() == "basic":
+            if _basic_ok(value):
+                yield (*m.span("bare"), "basic-auth")
+        elif any(c.isdigit() or c in "._~+/-" for c in value):
+            yield (*m.span("bare"), "token")
+    yield from _pairs(text)
+
+
+def find(text: str) -> list[Span]:
+    """Every credential span in ``text``, merged where they overlap, in order."""
+    spans = sorted([*_structural(text), *_vendor(text)])
+    merged: list[Span] = []
+    for start, end, kind in spans:
+        if merged and start < merged[-1][1]:
+            last = merged[-1]  # the vendor's name says more than a generic "secret"
+            merged[-1] = (last[0], max(last[1], end), kind if last[2] == "secret" else last[2])
+        else:
+            merged.append((start, end, kind))
+    return merged
