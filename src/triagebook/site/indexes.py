@@ -1,0 +1,154 @@
+"""The generated index pages: every runbook, the failure-class routing table, groupings
+by severity, service, route and tag, the policy, and the front-matter reference."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from triagebook.config import Policy
+from triagebook.runbook.catalog import Catalog
+from triagebook.runbook.model import BUILTINS
+from triagebook.site.markup import Page, code, index_meta, link, md_escape, stale, table
+
+
+def all_runbooks(cat: Catalog, today: date, broken: list[str] | None = None) -> Page:
+    window = cat.config.policy.review_window_days
+    rows = [[rb.severity, link(rb, ""), ", ".join(code(c) for c in rb.failure_classes),
+             md_escape(rb.route), md_escape(rb.owner or ""),
+             ", ".join(md_escape(s) for s in rb.services),
+             (rb.last_reviewed.isoformat() if rb.last_reviewed else "never")
+             + (" ⚠ stale" if stale(rb, today, window) else "")]
+            for rb in cat.sorted()]
+    warn = ""
+    if broken:
+        # only `inv site.serve` gets this far with lint errors; a build stops at them
+        files = ", ".join(code(p) for p in broken)
+        warn = (f'!!! failure "Lint errors"\n\n    {len(broken)} runbook '
+                f"file{'s' * (len(broken) != 1)} with errors: {files}. Their pages list the "
+                f"problems; `inv runbook.lint` prints them.\n\n")
+    md = (f"# All runbooks\n\n{warn}{len(rows)} runbooks. Search (top of the page) finds a "
+          f"runbook by failure class, pasted error line, service or words; the "
+          f"[routing table](../routing.md) maps every failure class to its runbook and "
+          f"route.\n\n"
+          + table(["Severity", "Title", "Failure classes", "Route", "Owner", "Services",
+                   "Last reviewed"], rows))
+    return Page("runbooks/index.md", "All runbooks", md,
+                index_meta("All runbooks", "tb-table-runbooks"))
+
+
+def routing(cat: Catalog) -> Page:
+    rows = [[code(c), link(rb), md_escape(rb.route), md_escape(rb.owner or ""),
+             rb.severity] for c, rb in cat.classes()]
+    md = ("# Failure-class routing\n\nFind the code your CLI, API or alert printed: the "
+          "runbook to follow, the route that is paged and the team that owns it. Globs "
+          "(`*`) match any code with that prefix; an exact code wins over a glob.\n\n"
+          + table(["Failure class", "Runbook", "Route", "Owner", "Severity"], rows))
+    return Page("routing.md", "Failure-class routing", md,
+                index_meta("Failure-class routing", "tb-table-routing"))
+
+
+def grouped(cat: Catalog, attr: str, path: str, title: str, intro: str) -> Page:
+    parts = [f"# {title}\n\n{intro}\n"]
+    for key, books in cat.index(attr).items():
+        parts.append(f"## {md_escape(key)}\n")
+        parts += [f"- {rb.severity} · {link(rb)} — {md_escape(rb.trigger)}" for rb in books]
+        parts.append("")
+    if len(parts) == 1:
+        parts.append("Nothing yet.\n")
+    return Page(path, title, "\n".join(parts), index_meta(title))
+
+
+def by_route(cat: Catalog) -> Page:
+    parts = ["# By route and owner\n\nWho is paged (route) and who maintains the runbook "
+             "(owner).\n"]
+    for route, books in cat.index("route").items():
+        owners = sorted({rb.owner for rb in books if rb.owner})
+        parts.append(f"## {md_escape(route)}\n\nOwner: {', '.join(owners) or 'not set'}\n")
+        parts += [f"- {rb.severity} · {link(rb)}" for rb in books]
+        parts.append("")
+    return Page("by-route.md", "By route and owner", "\n".join(parts),
+                index_meta("By route and owner"))
+
+
+def policy_page(policy: Policy) -> Page:
+    sev = table(["Severity", "Meaning", "Response time", "Post-mortem"],
+                 [[s.name, s.meaning, s.response, "required" if s.postmortem else "optional"]
+                  for s in policy.severities])
+    cls = table(["Class", "Meaning", "Channels"],
+                 [[c.name, c.meaning, ", ".join(c.channels)] for c in policy.classes])
+    follow = ", ".join(f"{k} {v} min" for k, v in policy.followup_minutes.items())
+    md = f"""# Severity and escalation policy
+
+Read from the project configuration (`triagebook.policy` in `invoke.yaml`); the runner
+and escalation use the same values.
+
+## Severities
+
+{sev}
+## Escalation classes
+
+{cls}
+- **Quiet hours**: {policy.quiet_start:%H:%M}–{policy.quiet_end:%H:%M} in the responder's time
+  zone ({policy.timezone}). RED and customer-visible YELLOW route as usual; other YELLOW
+  waits until the quiet window ends.
+- **Promotion**: an unacknowledged YELLOW goes to the loud channel after
+  {policy.yellow_promote_minutes} minutes.
+- **Follow-up after acknowledgement**: {follow} — then a note in the ledger, never a
+  re-page.
+- **Cap**: at most {policy.cap_per_24h} escalations per incident in a rolling 24 hours; the
+  next one is muted and opens a meta-incident.
+- **Runbook review window**: {policy.review_window_days} days; older runbooks show a stale
+  warning.
+"""
+    return Page("policy.md", "Severity and escalation policy", md,
+                {"title": "Severity and escalation policy", "hide": ["toc"]})
+
+
+def fields_page() -> Page:
+    """The front-matter reference, generated from the schema so it never drifts."""
+    from triagebook.runbook.schema import CONTEXT_FIELDS, FIELDS
+
+    def rows(fields: tuple[Any, ...]) -> list[list[str]]:
+        return [[code(f.name), "yes" if f.required else "",
+                 " \\| ".join(f.choices) if f.choices else f.kind, md_escape(f.doc)]
+                for f in fields]
+
+    md = ("# Runbook front-matter\n\nGenerated from triagebook's schema "
+          "(`inv runbook.schema` prints it as JSON Schema for your editor). Keys starting "
+          "with `x-` are yours; any other unknown key is a lint error.\n\n"
+          + table(["Field", "Required", "Type", "Meaning"], rows(FIELDS))
+          + "\n## Context variables\n\nEach entry under `context:` declares one "
+          "placeholder. Built-ins, always available: "
+          + ", ".join(code(b) for b in BUILTINS) + ".\n\n"
+          + table(["Setting", "Required", "Type", "Meaning"], rows(CONTEXT_FIELDS)))
+    return Page("reference/front-matter.md", "Runbook front-matter", md,
+                {"title": "Runbook front-matter"})
+
+
+NAV = [
+    ("All runbooks", "runbooks/index.md"),
+    ("Failure-class routing", "routing.md"),
+    ("By severity", "by-severity.md"),
+    ("By service", "by-service.md"),
+    ("By route and owner", "by-route.md"),
+    ("Tags", "tags.md"),
+    ("Severity and escalation policy", "policy.md"),
+    ("Post-mortems", "postmortems/index.md"),
+    ("Runbook front-matter", "reference/front-matter.md"),
+]
+
+
+def index_pages(cat: Catalog, today: date, broken: list[str] | None = None) -> list[Page]:
+    return [
+        all_runbooks(cat, today, broken),
+        routing(cat),
+        grouped(cat, "severity", "by-severity.md", "By severity",
+                "Most urgent first. Response times are in the [policy](policy.md)."),
+        grouped(cat, "services", "by-service.md", "By service",
+                "Every service a runbook touches."),
+        by_route(cat),
+        grouped(cat, "tags", "tags.md", "Tags", "Free keywords from the runbooks."),
+        policy_page(cat.config.policy),
+        fields_page(),
+    ]
