@@ -124,6 +124,7 @@ class Config:
     postmortem_template: Path | None = None
     environment: str = ""
     ledger_url: str = ""
+    site_url: str = ""  # where the site is published; links open runbooks pre-filled
     channels: dict[str, ChannelConfig] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
 
     def today(self) -> date:
@@ -161,7 +162,7 @@ def find_root(start: Path | None = None) -> Path:
 
 _PATH_KEYS = ("runbooks_dir", "incidents_dir", "postmortems_dir", "cache_dir", "site_dir",
               "postmortem_template")
-_TOP_KEYS = (*_PATH_KEYS, "policy", "escalation")
+_TOP_KEYS = (*_PATH_KEYS, "policy", "escalation", "site_url")
 _POLICY_KEYS = ("timezone", "quiet_hours", "yellow_promote_minutes", "followup_minutes",
                 "cap_per_24h", "review_window_days", "postmortem_draft_days", "severities",
                  "escalation_classes")
@@ -242,6 +243,12 @@ class _Validator:
             policy = self.policy(policy, sec["policy"])
         if "escalation" in sec:
             changes.update(self.escalation(sec["escalation"]))
+        if "site_url" in sec:
+            url = sec["site_url"]
+            if isinstance(url, str) and url.startswith(("http://", "https://", "file:")):
+                changes["site_url"] = url
+            else:
+                self.bad(top + ("site_url",), "the site's address (https://…)", url)
         return replace(cfg, policy=policy, **changes)
 
     def escalation(self, value: Any) -> dict[str, Any]:

@@ -111,6 +111,8 @@ class ParseCache:
         return parsed
 
     def put(self, shown: str, digest: str, parsed: Parsed) -> None:
+        if self.path is None:
+            return  # no cache file (--no-cache): nothing to serialise for
         rb = _rb_to(parsed.runbook) if parsed.runbook else None
         self.fresh[shown] = (digest, [rb, [_pr_to(p) for p in parsed.problems]])
         self.dirty = True

@@ -19,13 +19,18 @@ SKIP_NAMES = frozenset({"README.md", "index.md"})
 
 def runbook_files(folder: Path) -> list[Path]:
     """Every runbook file under ``folder``, sorted; hidden and `_`-prefixed names skipped."""
-    out: list[Path] = []
+    return [Path(p) for p in _runbook_paths(folder)]
+
+
+def _runbook_paths(folder: Path) -> list[str]:
+    out: list[str] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
         for name in filenames:
             if name.endswith(".md") and name not in SKIP_NAMES and not name.startswith((".", "_")):
-                out.append(Path(dirpath) / name)
-    out.sort()
+                out.append(os.path.join(dirpath, name))
+    # sorted as paths (by component), as Path objects would sort
+    out.sort(key=lambda p: p.split(os.sep))
     return out
 
 
@@ -103,11 +108,15 @@ def _load(cfg: Config, use_cache: bool) -> Catalog:
     cache = ParseCache(cfg.cache_dir / "parse.json" if use_cache else None).load()
     cat = Catalog(cfg)
     seen: dict[str, str] = {}
-    for path in runbook_files(cfg.runbooks_dir):
-        shown = cfg.display(path)
+    root = str(cfg.root) + os.sep
+    for path in _runbook_paths(cfg.runbooks_dir):
+        # plain strings here: Path objects cost more than parsing for thousands of files
+        shown = path[len(root):] if path.startswith(root) else path
+        stem = os.path.splitext(os.path.basename(path))[0]
         cat.files += 1
         try:
-            raw = path.read_bytes()
+            with open(path, "rb") as fh:
+                raw = fh.read()
         except OSError as exc:
             cat.problems.append(Problem(shown, None, "unreadable",
                                         f"cannot read the file: {exc.strerror or exc}"))
@@ -115,9 +124,9 @@ def _load(cfg: Config, use_cache: bool) -> Catalog:
         digest = content_hash(raw)
         parsed = cache.get(shown, digest)
         if parsed is None:
-            parsed = parse_bytes(raw, shown, path.stem)
+            parsed = parse_bytes(raw, shown, stem)
             cache.put(shown, digest, parsed)
-        _add(cat, parsed, path.stem, shown, seen)
+        _add(cat, parsed, stem, shown, seen)
     cache.save()
     return cat
 

@@ -114,24 +114,12 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
                                 "no steps: add a '## Steps' section with '### Step title' "
                                 "headings or an ordered list"))
     declared = {v.name for v in meta.get("context", ())} | set(BUILTINS)
-    used: dict[str, None] = {}
-    for step in steps:
-        found = analyse(step.template)
-        for issue in found.issues:
-            problems.append(Problem(path, step.line + issue.line - 1, issue.code,
-                                    f"step {step.number} '{step.title}': {issue.message}"))
-        for name, line in found.names:
-            used[name] = None
-            if name not in declared:
-                problems.append(Problem(path, step.line + line - 1, "undeclared-placeholder",
-                                        f"step {step.number}: placeholder '{name}' is not "
-                                        f"declared under context: (built-ins: "
-                                        f"{', '.join(BUILTINS)})"))
+    used = _placeholders(steps, declared, path, problems)
     if any(p.code == "bad-id" for p in problems) or not REQUIRED <= meta.keys():
         return Parsed(None, tuple(problems))
-    key_lines = {k[0]: v for k, v in doc.lines.items() if len(k) == 1 and isinstance(k[0], str)}
+    key_lines = {k: doc.lines[(k,)] for k in doc.data if isinstance(k, str) and (k,) in doc.lines}
     key_lines["__body__"] = (fm.map[1] if fm.map else 0) + 1
-    if any(t.type == "heading_open" and t.tag == "h1" for t in tokens):
+    if any(t.tag == "h1" and t.type == "heading_open" for t in tokens):
         key_lines["__h1__"] = 1
     for i, code in enumerate(meta["failure_class"]):
         key_lines[f"failure_class:{code}"] = doc.line("failure_class", i) or 1
@@ -145,6 +133,32 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
 
 
 REQUIRED = frozenset(f.name for f in FIELDS if f.required)
+
+
+def _placeholders(steps: list[Step], declared: set[str], path: str,
+                  problems: list[Problem]) -> dict[str, None]:
+    """Names the steps use, in order; template problems and undeclared names reported."""
+    joined = "\n".join(s.template for s in steps)
+    if "{%" not in joined and "{##" not in joined:
+        # Only `{{ expr }}`: each expression stands alone, so one pass over all steps
+        # finds the same names; per-step passes only when there is something to report.
+        found = analyse(joined)
+        if not found.issues and all(name in declared for name, _ in found.names):
+            return dict.fromkeys(name for name, _ in found.names)
+    used: dict[str, None] = {}
+    for step in steps:
+        found = analyse(step.template)
+        for issue in found.issues:
+            problems.append(Problem(path, step.line + issue.line - 1, issue.code,
+                                    f"step {step.number} '{step.title}': {issue.message}"))
+        for name, line in found.names:
+            used[name] = None
+            if name not in declared:
+                problems.append(Problem(path, step.line + line - 1, "undeclared-placeholder",
+                                        f"step {step.number}: placeholder '{name}' is not "
+                                        f"declared under context: (built-ins: "
+                                        f"{', '.join(BUILTINS)})"))
+    return used
 
 
 def _fields(meta: dict[str, Any]) -> dict[str, Any]:
@@ -163,52 +177,52 @@ def _heading_text(tokens: list[Token], i: int) -> str:
 
 def _steps(tokens: list[Token], lines: list[str]) -> tuple[str, list[Step]]:
     """Find the `## Steps` section and cut it into steps."""
+    # One pass over the tokens for what the rest needs: top-level headings and code.
+    heads = [i for i, t in enumerate(tokens) if t.type == "heading_open" and t.level == 0]
     start = end = None
     intro_start = 1
-    for i, tok in enumerate(tokens):
-        if tok.type != "heading_open" or tok.level != 0:
-            continue
-        if tok.tag == "h1" and start is None and tok.map:
-            intro_start = tok.map[1]
-        if start is None and tok.tag == "h2" and _heading_text(tokens, i).lower() == "steps":
-            start = i
-        elif start is not None and tok.tag in ("h1", "h2"):
-            end = i
+    for n, i in enumerate(heads):
+        tag = tokens[i].tag
+        if tag == "h1" and start is None and tokens[i].map:
+            intro_start = tokens[i].map[1]  # type: ignore[index]
+        if start is None and tag == "h2" and _heading_text(tokens, i).lower() == "steps":
+            start = n
+        elif start is not None and tag in ("h1", "h2"):
+            end = n
             break
     if start is None:
         return "", []
-    if end is None:
-        end = len(tokens)
-    fm_map, steps_map = tokens[0].map, tokens[start].map
+    first = heads[start]
+    last = heads[end] if end is not None else len(tokens)
+    fm_map, steps_map = tokens[0].map, tokens[first].map
     fm_end = fm_map[1] if fm_map else 0
     steps_line = steps_map[0] if steps_map else fm_end
     intro = "\n".join(lines[max(intro_start, fm_end):steps_line]).strip()
-    section = tokens[start + 3:end]  # skip heading_open, inline, heading_close
-    end_map = tokens[end].map if end < len(tokens) else None
+    end_map = tokens[last].map if last < len(tokens) else None
     stop_line = end_map[0] if end_map else len(lines)
-    heads = [i for i, t in enumerate(section)
-             if t.type == "heading_open" and t.tag == "h3" and t.level == 0]
-    if heads:
-        return intro, _heading_steps(section, heads, lines, stop_line)
+    h3 = [i for i in heads[start + 1:end] if tokens[i].tag == "h3"]
+    if h3:
+        return intro, _heading_steps(tokens, h3, last, lines, stop_line)
+    section = tokens[first + 3:last]  # skip heading_open, inline, heading_close
     for i, t in enumerate(section):
         if t.type == "ordered_list_open" and t.level == 0:
             return intro, _list_steps(section, i, lines)
     return intro, []
 
 
-def _heading_steps(section: list[Token], heads: list[int], lines: list[str],
+def _heading_steps(tokens: list[Token], heads: list[int], last: int, lines: list[str],
                    stop_line: int) -> list[Step]:
     steps = []
     for n, hi in enumerate(heads):
-        nxt = heads[n + 1] if n + 1 < len(heads) else len(section)
-        head = section[hi]
+        nxt = heads[n + 1] if n + 1 < len(heads) else last
+        head = tokens[hi]
         assert head.map is not None
-        next_map = section[nxt].map if nxt < len(section) else None
+        next_map = tokens[nxt].map if nxt < len(tokens) else None
         body_end = next_map[0] if next_map else stop_line
         body, body_line = _trim(lines[head.map[1]:body_end], head.map[1] + 1)
         steps.append(Step(
-            number=n + 1, title=_heading_text(section, hi), line=head.map[0] + 1,
-            body=body, code=_code(section[hi + 3:nxt]), body_line=body_line,
+            number=n + 1, title=_heading_text(tokens, hi), line=head.map[0] + 1,
+            body=body, code=_code(tokens, hi + 3, nxt), body_line=body_line,
         ))
     return steps
 
@@ -239,7 +253,7 @@ def _item_step(item: list[Token], number: int, lines: list[str]) -> Step:
         first_line = first_line[len(marker):].strip()
     rest, body_line = _trim(textwrap.dedent("\n".join(src[1:])).split("\n"), first + 2)
     return Step(number=number, title=first_line, line=first + 1, body=rest,
-                code=_code(item[1:]), body_line=body_line)
+                code=_code(item, 1, len(item)), body_line=body_line)
 
 
 def _trim(body: list[str], first_line: int) -> tuple[str, int]:
@@ -253,10 +267,11 @@ def _trim(body: list[str], first_line: int) -> tuple[str, int]:
     return "\n".join(body[start:end]), first_line + start
 
 
-def _code(tokens: list[Token]) -> tuple[CodeBlock, ...]:
+def _code(tokens: list[Token], start: int, stop: int) -> tuple[CodeBlock, ...]:
     out = []
-    for tok in tokens:
-        if tok.type in ("fence", "code_block") and tok.map:
+    for i in range(start, stop):
+        tok = tokens[i]
+        if (tok.type == "fence" or tok.type == "code_block") and tok.map:
             info = tok.info.strip() if tok.type == "fence" else ""
             lang = info.split()[0].lower() if info else ""
             out.append(CodeBlock(lang=lang, info=info, source=tok.content, line=tok.map[0] + 1))

@@ -51,10 +51,13 @@ def environment(offline: bool) -> dict[str, str]:
     return env
 
 
-def _die_with_parent() -> None:  # runs in the child, between fork and exec
+def _child_setup() -> None:  # runs in the child, between fork and exec
+    # A shell's background job ignores SIGINT, and the child would inherit that; mkdocs
+    # must take it (it is how we stop it cleanly).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         try:
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGINT))
         except (OSError, AttributeError):
             pass
 
@@ -65,7 +68,7 @@ def mkdocs(args: list[str], cfg: Config, offline: bool = False) -> int:
     cmd = [sys.executable, "-m", "mkdocs", *args, "-f", str(mkdocs_config(cfg))]
     # Its own session: a terminal's Ctrl-C reaches us only, and we pass it on once.
     proc = subprocess.Popen(cmd, cwd=cfg.root, env=environment(offline),
-                            start_new_session=True, preexec_fn=_die_with_parent)
+                            start_new_session=True, preexec_fn=_child_setup)
     stopped: list[int] = []
 
     def stop(signum: int, frame: FrameType | None) -> None:

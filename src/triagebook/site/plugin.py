@@ -58,6 +58,10 @@ class _Generated(File):
         return self.changed
 
 
+def _quiet_dirty(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith("A 'dirty' build is being performed")
+
+
 class TriagebookPluginConfig(base.Config):
     enabled = c.Type(bool, default=True)
     project_dir = c.Optional(c.Type(str))  # default: the folder of mkdocs.yml
@@ -66,7 +70,9 @@ class TriagebookPluginConfig(base.Config):
 class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
     def __init__(self) -> None:
         self.pages: list[Page] = []
-        self.previous: dict[str, str] = {}  # page path → text, from the last build
+        self.meta: dict[str, dict[str, Any]] = {}  # page path → its meta (front-matter)
+        self.previous: dict[str, str] = {}  # page path → Markdown, from the last build
+        self.previous_meta: dict[str, dict[str, Any]] = {}
         self.serving = False
         self.watch: list[tuple[Path, bool]] = []
         self.templates: dict[str, Template] = {}
@@ -77,6 +83,10 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
                    dirty: bool) -> None:
         # Defining on_startup keeps this instance across `mkdocs serve` rebuilds.
         self.serving = command == "serve"
+        if self.serving and dirty:
+            # `inv site.serve` asks for dirty rebuilds knowingly: this plugin decides
+            # which pages changed, so mkdocs' warning about stale navigation is noise.
+            logging.getLogger("mkdocs.commands.build").addFilter(_quiet_dirty)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
@@ -130,16 +140,20 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
         if not self.config.enabled:
             return files
         self.env, self.templates = None, {}  # a new build: the theme may have changed
-        texts = {p.path: p.text() for p in self.pages}
+        # The meta goes straight to the page (on_page_markdown): mkdocs would otherwise
+        # YAML-parse every generated page's front-matter again.
+        self.meta = {p.path: p.meta for p in self.pages}
+        texts = {p.path: p.markdown for p in self.pages}
         script = (f"var TRIAGEBOOK = {json.dumps({'normalise': tables()})};\n"
                   + (ASSETS / "triagebook.js").read_text(encoding="utf-8"))
         texts[JS] = script
         for path, text in texts.items():
             if files.get_file_from_path(path) is None:
                 f = _Generated.generated(config, path, content=text)
-                f.changed = self.previous.get(path) != text
+                f.changed = self.previous.get(path) != text or (
+                    self.previous_meta.get(path) != self.meta.get(path))
                 files.append(f)
-        self.previous = texts
+        self.previous, self.previous_meta = texts, self.meta
         for name, dest in (("triagebook.css", CSS), ("iframe-worker-shim.js", SHIM)):
             files.append(File.generated(config, dest, abs_src_path=str(ASSETS / name)))
         if config.nav is None:
@@ -177,6 +191,13 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
             self.templates[name] = self.env.get_template(name)
         return self.templates[name]
 
+    def on_page_markdown(self, markdown: str, *, page: MkPage, config: MkDocsConfig,
+                         files: Files) -> str | None:
+        meta = self.meta.get(page.file.src_uri)
+        if meta is not None:
+            page.meta = dict(meta)
+        return markdown
+
     def on_page_content(self, html: str, *, page: MkPage, config: MkDocsConfig,
                         files: Files) -> str | None:
         meta = page.meta or {}
@@ -184,12 +205,22 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
             return f'<div class="tb-layout {layout}">{html}</div>'
         if tb := meta.get("triagebook"):
             marks = tb.get("placeholders", [])
-            html = SENTINEL_RE.sub(lambda m: placeholder_html(marks[int(m.group(1))])
+            return SENTINEL_RE.sub(lambda m: placeholder_html(marks[int(m.group(1))])
                                    if int(m.group(1)) < len(marks) else m.group(0), html)
-            return self._after_title(html, self._template(PANEL, config), page, config)
-        if meta.get("triagebook_postmortem"):
-            return self._after_title(html, self._template(PM_PANEL, config), page, config)
         return html
+
+    def on_page_context(self, context: dict[str, Any], *, page: MkPage, config: MkDocsConfig,
+                        nav: Any) -> dict[str, Any] | None:
+        # After search has indexed the page (search comes first in `plugins`): the panel
+        # costs the index nothing, and it is marked data-search-exclude in any order.
+        meta = page.meta or {}
+        if meta.get("triagebook") and page.content is not None:
+            page.content = self._after_title(page.content, self._template(PANEL, config),
+                                             page, config)
+        elif meta.get("triagebook_postmortem") and page.content is not None:
+            page.content = self._after_title(page.content, self._template(PM_PANEL, config),
+                                             page, config)
+        return context
 
     @staticmethod
     def _after_title(html: str, template: Template, page: MkPage,

@@ -112,6 +112,14 @@
   }
   patchWorkers();
 
+  /* Material searches on keyup; text pasted with the mouse (or dropped) raises only an
+   * input event, and would find nothing until the next key. */
+  document.addEventListener("input", function (ev) {
+    var el = ev.target;
+    if (el && el.classList && el.classList.contains("md-search__input") && !ev.isComposing)
+      el.dispatchEvent(new KeyboardEvent("keyup", {bubbles: true}));
+  }, true);
+
   /* ---- the fill-in form ------------------------------------------------------ */
   function test(pattern, value) {
     try { return new RegExp(pattern).test(value); } catch (e) { return true; }
@@ -123,6 +131,8 @@
     var inputs = [].slice.call(form.querySelectorAll("input[data-tb-input]"));
     var spans = [].slice.call(document.querySelectorAll(".tb-ph[data-tb-var]"));
     spans.forEach(function (s) { s.setAttribute("data-tb-expr", s.textContent); });
+    var secrets = [].slice.call(form.querySelectorAll("[data-tb-field] [data-tb-env]"))
+      .map(function (el) { return el.closest("[data-tb-field]").getAttribute("data-tb-field"); });
     var params = new URLSearchParams(location.search);
     inputs.forEach(function (input) {
       var given = params.get(input.name);
@@ -147,6 +157,8 @@
         if (value) url.searchParams.set(name, value);
         else url.searchParams.delete(name);
       });
+      // a secret pasted into a link is dropped from the address, never used
+      secrets.forEach(function (name) { url.searchParams.delete(name); });
       spans.forEach(function (s) {
         var f = fill[s.getAttribute("data-tb-var")];
         s.textContent = f ? f[0] : s.getAttribute("data-tb-expr");
