@@ -8,18 +8,28 @@ from typing import Any
 
 from triagebook.config import Policy
 from triagebook.runbook.catalog import Catalog
-from triagebook.runbook.model import BUILTINS
-from triagebook.site.markup import Page, code, index_meta, link, md_escape, stale, table
+from triagebook.runbook.model import BUILTINS, Runbook
+from triagebook.site.markup import (
+    TABLE_MARK,
+    Code,
+    Page,
+    Table,
+    code,
+    index_meta,
+    md_escape,
+    runbook_link,
+    stale,
+    table,
+)
 
 
 def all_runbooks(cat: Catalog, today: date, broken: list[str] | None = None) -> Page:
     window = cat.config.policy.review_window_days
-    rows = [[rb.severity, link(rb, ""), ", ".join(code(c) for c in rb.failure_classes),
-             md_escape(rb.route), md_escape(rb.owner or ""),
-             ", ".join(md_escape(s) for s in rb.services),
-             (rb.last_reviewed.isoformat() if rb.last_reviewed else "never")
-             + (" ⚠ stale" if stale(rb, today, window) else "")]
-            for rb in cat.sorted()]
+    rows = tuple((rb.severity, runbook_link(rb), tuple(Code(c) for c in rb.failure_classes),
+                  rb.route, rb.owner or "", ", ".join(rb.services),
+                  (rb.last_reviewed.isoformat() if rb.last_reviewed else "never")
+                  + (" ⚠ stale" if stale(rb, today, window) else ""))
+                 for rb in cat.sorted())
     warn = ""
     if broken:
         # only `inv site.serve` gets this far with lint errors; a build stops at them
@@ -30,45 +40,52 @@ def all_runbooks(cat: Catalog, today: date, broken: list[str] | None = None) -> 
     md = (f"# All runbooks\n\n{warn}{len(rows)} runbooks. Search (top of the page) finds a "
           f"runbook by failure class, pasted error line, service or words; the "
           f"[routing table](../routing.md) maps every failure class to its runbook and "
-          f"route.\n\n"
-          + table(["Severity", "Title", "Failure classes", "Route", "Owner", "Services",
-                   "Last reviewed"], rows))
+          f"route.\n\n{TABLE_MARK.format(0)}\n")
+    head = ("Severity", "Title", "Failure classes", "Route", "Owner", "Services",
+            "Last reviewed")
     return Page("runbooks/index.md", "All runbooks", md,
-                index_meta("All runbooks", "tb-table-runbooks"))
+                index_meta("All runbooks", "tb-table-runbooks"), (Table(head, rows),))
 
 
 def routing(cat: Catalog) -> Page:
-    rows = [[code(c), link(rb), md_escape(rb.route), md_escape(rb.owner or ""),
-             rb.severity] for c, rb in cat.classes()]
+    rows = tuple((Code(c), runbook_link(rb), rb.route, rb.owner or "", rb.severity)
+                 for c, rb in cat.classes())
     md = ("# Failure-class routing\n\nFind the code your CLI, API or alert printed: the "
           "runbook to follow, the route that is paged and the team that owns it. Globs "
           "(`*`) match any code with that prefix; an exact code wins over a glob.\n\n"
-          + table(["Failure class", "Runbook", "Route", "Owner", "Severity"], rows))
+          f"{TABLE_MARK.format(0)}\n")
+    head = ("Failure class", "Runbook", "Route", "Owner", "Severity")
     return Page("routing.md", "Failure-class routing", md,
-                index_meta("Failure-class routing", "tb-table-routing"))
+                index_meta("Failure-class routing", "tb-table-routing"), (Table(head, rows),))
+
+
+def _groups(path: str, title: str, intro: str, groups: list[tuple[str, str, list[Runbook]]],
+            with_trigger: bool) -> Page:
+    parts = [f"# {title}\n\n{intro}\n"]
+    tables = []
+    head = ("Severity", "Runbook", "Trigger") if with_trigger else ("Severity", "Runbook")
+    for key, note, books in groups:
+        parts.append(f"## {md_escape(key)}\n\n{note}{TABLE_MARK.format(len(tables))}\n")
+        tables.append(Table(head, tuple(
+            (rb.severity, runbook_link(rb), rb.trigger)[:len(head)] for rb in books)))
+    if not groups:
+        parts.append("Nothing yet.\n")
+    return Page(path, title, "\n".join(parts), index_meta(title), tuple(tables))
 
 
 def grouped(cat: Catalog, attr: str, path: str, title: str, intro: str) -> Page:
-    parts = [f"# {title}\n\n{intro}\n"]
-    for key, books in cat.index(attr).items():
-        parts.append(f"## {md_escape(key)}\n")
-        parts += [f"- {rb.severity} · {link(rb)} — {md_escape(rb.trigger)}" for rb in books]
-        parts.append("")
-    if len(parts) == 1:
-        parts.append("Nothing yet.\n")
-    return Page(path, title, "\n".join(parts), index_meta(title))
+    groups = [(key, "", books) for key, books in cat.index(attr).items()]
+    return _groups(path, title, intro, groups, with_trigger=True)
 
 
 def by_route(cat: Catalog) -> Page:
-    parts = ["# By route and owner\n\nWho is paged (route) and who maintains the runbook "
-             "(owner).\n"]
+    groups = []
     for route, books in cat.index("route").items():
         owners = sorted({rb.owner for rb in books if rb.owner})
-        parts.append(f"## {md_escape(route)}\n\nOwner: {', '.join(owners) or 'not set'}\n")
-        parts += [f"- {rb.severity} · {link(rb)}" for rb in books]
-        parts.append("")
-    return Page("by-route.md", "By route and owner", "\n".join(parts),
-                index_meta("By route and owner"))
+        groups.append((route, f"Owner: {md_escape(', '.join(owners) or 'not set')}\n\n",
+                       books))
+    return _groups("by-route.md", "By route and owner", "Who is paged (route) and who "
+                   "maintains the runbook (owner).", groups, with_trigger=False)
 
 
 def policy_page(policy: Policy) -> Page:
@@ -137,6 +154,25 @@ NAV = [
     ("Post-mortems", "postmortems/index.md"),
     ("Runbook front-matter", "reference/front-matter.md"),
 ]
+
+
+def home_page() -> Page:
+    """The front page of a site that has none of its own (the embedded default)."""
+    md = """# Runbooks
+
+Something failed and you are on call. Start here.
+
+1. **Find the runbook.** Paste the error code, the log line or the JSON error body into
+   **Search**; or look the code up in the [failure-class routing table](routing.md).
+2. **Check urgency and ownership** in the panel at the top of the runbook.
+3. **Fill in the incident's values** in the panel's form: every command and query on the
+   page fills in, and the page's address keeps the values to hand over.
+
+All runbooks: [table](runbooks/index.md) · [by severity](by-severity.md) ·
+[by service](by-service.md) · [by route and owner](by-route.md) ·
+[severity and escalation policy](policy.md).
+"""
+    return Page("index.md", "Runbooks", md, {"title": "Runbooks", "hide": ["toc"]})
 
 
 def index_pages(cat: Catalog, today: date, broken: list[str] | None = None) -> list[Page]:

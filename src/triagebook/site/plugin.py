@@ -10,13 +10,15 @@ instead of a failed rebuild.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import re
 from pathlib import Path
 from typing import Any, Literal
 
-from jinja2 import Environment, Template
+from jinja2 import BytecodeCache, Environment, Template
+from jinja2.bccache import Bucket
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -31,8 +33,8 @@ from triagebook.errors import TriagebookError
 from triagebook.runbook.catalog import load_catalog
 from triagebook.runbook.lint import lint, summary
 from triagebook.runbook.normalise import tables
-from triagebook.site.indexes import NAV
-from triagebook.site.markup import Page
+from triagebook.site.indexes import NAV, home_page
+from triagebook.site.markup import TABLE_RE, Page, Table
 from triagebook.site.runbooks import placeholder_html
 from triagebook.site.sources import site_pages
 
@@ -46,6 +48,8 @@ JS = "assets/triagebook/triagebook.js"
 PANEL = "partials/triagebook-panel.html"
 PM_PANEL = "partials/triagebook-postmortem.html"
 SENTINEL_RE = re.compile(r"TBPH(\d+)X")
+TABLE_WORD = "TBTABLE{}X"
+TABLE_HTML_RE = re.compile(r"<p>TBTABLE(\d+)X</p>")
 
 
 class _Generated(File):
@@ -62,6 +66,18 @@ def _quiet_dirty(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith("A 'dirty' build is being performed")
 
 
+class _MemoryBytecodeCache(BytecodeCache):
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
 class TriagebookPluginConfig(base.Config):
     enabled = c.Type(bool, default=True)
     project_dir = c.Optional(c.Type(str))  # default: the folder of mkdocs.yml
@@ -71,13 +87,16 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
     def __init__(self) -> None:
         self.pages: list[Page] = []
         self.meta: dict[str, dict[str, Any]] = {}  # page path → its meta (front-matter)
+        self.tables: dict[str, tuple[Table, ...]] = {}
         self.previous: dict[str, str] = {}  # page path → Markdown, from the last build
         self.previous_meta: dict[str, dict[str, Any]] = {}
+        self.previous_tables: dict[str, tuple[Table, ...]] = {}
         self.serving = False
         self.watch: list[tuple[Path, bool]] = []
         self.templates: dict[str, Template] = {}
         self.server: Any = None  # the live-reload server, under `mkdocs serve`
         self.env: Environment | None = None
+        self.bytecode = _MemoryBytecodeCache()
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"],
                    dirty: bool) -> None:
@@ -96,6 +115,8 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
             raise PluginError("mkdocs.yml: markdown_extensions: expected pymdownx.superfences "
                               "(steps written as a list hold fenced code, which plain "
                               "Markdown renders as inline text) but it is missing")
+        paused = gc.isenabled()
+        gc.disable()  # thousands of acyclic objects: nothing for the cycle collector here
         try:
             cfg = load_config(root)
             cat = load_catalog(cfg)
@@ -112,6 +133,9 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
                 raise PluginError(str(exc)) from None
             log.error(f"{exc} (still serving the last good pages)")
             cfg = None
+        finally:
+            if paused:
+                gc.enable()
         if cfg is not None:
             pm = cfg.postmortems_dir
             self.watch = [(cfg.runbooks_dir, True), (pm, True)]
@@ -143,17 +167,23 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
         # The meta goes straight to the page (on_page_markdown): mkdocs would otherwise
         # YAML-parse every generated page's front-matter again.
         self.meta = {p.path: p.meta for p in self.pages}
+        self.tables = {p.path: p.tables for p in self.pages if p.tables}
         texts = {p.path: p.markdown for p in self.pages}
         script = (f"var TRIAGEBOOK = {json.dumps({'normalise': tables()})};\n"
                   + (ASSETS / "triagebook.js").read_text(encoding="utf-8"))
         texts[JS] = script
+        if files.get_file_from_path("index.md") is None:
+            home = home_page()
+            texts[home.path], self.meta[home.path] = home.markdown, home.meta
         for path, text in texts.items():
             if files.get_file_from_path(path) is None:
                 f = _Generated.generated(config, path, content=text)
                 f.changed = self.previous.get(path) != text or (
-                    self.previous_meta.get(path) != self.meta.get(path))
+                    self.previous_meta.get(path) != self.meta.get(path)) or (
+                    self.previous_tables.get(path) != self.tables.get(path))
                 files.append(f)
         self.previous, self.previous_meta = texts, self.meta
+        self.previous_tables = self.tables
         for name, dest in (("triagebook.css", CSS), ("iframe-worker-shim.js", SHIM)):
             files.append(File.generated(config, dest, abs_src_path=str(ASSETS / name)))
         if config.nav is None:
@@ -182,9 +212,16 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
         if fills:
             config.extra["polyfills"] = [SHIM if "iframe-worker" in str(u) else u for u in fills]
 
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        # mkdocs makes a new template environment for every build; while serving, the
+        # compiled templates (keyed by their source) carry over from one rebuild to the next.
+        env.bytecode_cache = self.bytecode
+        self.env = env
+        return env
+
     def _template(self, name: str, config: MkDocsConfig) -> Template:
-        # Fetched through the theme environment (a site's custom_dir overrides it) and
-        # compiled once per build, not once per page (mkdocs' get_env() is a new one).
+        # Through the theme environment (a site's custom_dir overrides it), compiled once
+        # per build, not once per page.
         if name not in self.templates:
             if self.env is None:
                 self.env = config.theme.get_env()
@@ -196,11 +233,26 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
         meta = self.meta.get(page.file.src_uri)
         if meta is not None:
             page.meta = dict(meta)
+        if page.file.src_uri in self.tables:
+            # a word Markdown leaves alone; the table's HTML replaces it after rendering
+            markdown = TABLE_RE.sub(lambda m: f"\n{TABLE_WORD.format(m.group(1))}\n", markdown)
         return markdown
 
     def on_page_content(self, html: str, *, page: MkPage, config: MkDocsConfig,
                         files: Files) -> str | None:
         meta = page.meta or {}
+        tables = self.tables.get(page.file.src_uri)
+        if tables:
+
+            known: dict[str, str] = {}
+
+            def url(target: str) -> str:
+                if target not in known:
+                    f = files.get_file_from_path(target)
+                    known[target] = f.url_relative_to(page.file) if f is not None else target
+                return known[target]
+
+            html = TABLE_HTML_RE.sub(lambda m: tables[int(m.group(1))].html(url), html)
         if layout := meta.get("triagebook_layout"):
             return f'<div class="tb-layout {layout}">{html}</div>'
         if tb := meta.get("triagebook"):
