@@ -25,6 +25,7 @@ CASES = [
     ("yaml-syntax.md", "yaml-syntax", 4, "error"),
     ("missing-field.md", "missing-field", 1, "error"),
     ("wrong-type.md", "wrong-type", 7, "error"),
+    ("recursive-alias.md", "wrong-type", 7, "error"),  # never a RecursionError
     ("bad-severity.md", "bad-value", 3, "error"),
     ("bad-escalation.md", "bad-value", 7, "error"),
     ("bad-pattern.md", "bad-pattern", 9, "error"),
@@ -128,3 +129,11 @@ def test_corrupt_cache_is_ignored(tmp_path):
     load_catalog(cfg, use_cache=True)
     (cfg.cache_dir / "parse.json").write_text("{not json", encoding="utf-8")
     assert "good" in load_catalog(cfg, use_cache=True).runbooks
+
+
+def test_yaml_merge_keys_and_anchors_are_read_as_yaml_means_them(tmp_path):
+    problems = run_lint(tmp_path, "merge-keys.md")
+    assert [p for p in problems if p.path.endswith("merge-keys.md")] == []
+    cat = load_catalog(default_config(tmp_path), use_cache=False)
+    zone = cat.runbooks["merge-keys"].var("zone")
+    assert zone is not None and (zone.description, zone.example) == ("which zone", "eu-north-1")

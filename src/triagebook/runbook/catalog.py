@@ -101,6 +101,11 @@ def load_catalog(cfg: Config, use_cache: bool = True) -> Catalog:
         return _load(cfg, use_cache)
     finally:
         if paused:
+            # They would all sit in the youngest generation, and the first allocation
+            # after enable() would scan every one of them.  freeze + unfreeze moves
+            # everything alive into the oldest generation without a collection.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 

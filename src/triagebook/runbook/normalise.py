@@ -181,6 +181,6 @@ def tables() -> dict[str, object]:
     """The data the site's JavaScript normaliser needs, from the declarations above."""
     return {
         "stop": sorted(STOP), "idKeys": sorted(ID_KEYS), "reasons": REASONS,
-        "status": STATUS_RE.pattern, "bare": BARE_STATUS_RE.pattern, "pair": PAIR_RE.pattern, "token": TOKEN_RE.pattern,
-        "camel": CAMEL_RE.pattern, "hex": HEX_RE.pattern,
+        "status": STATUS_RE.pattern, "bare": BARE_STATUS_RE.pattern, "pair": PAIR_RE.pattern,
+        "token": TOKEN_RE.pattern, "camel": CAMEL_RE.pattern, "hex": HEX_RE.pattern,
     }

@@ -28,8 +28,9 @@ from triagebook.runbook.schema import FIELDS, ID_RE, Checker
 def markdown() -> MarkdownIt:
     # The core reads block structure only (headings, lists, fences and their line maps);
     # heading text comes from the inline token's `content`, which block parsing fills.
-    # Tokenizing inline children (emphasis, links) would be ~45% of the parse, unused.
-    return MarkdownIt("commonmark").use(front_matter_plugin).disable("inline")
+    # Tokenizing inline children (emphasis, links) would be ~45% of the parse, unused,
+    # and text_join only joins inline children: with none, it is a pass for nothing.
+    return MarkdownIt("commonmark").use(front_matter_plugin).disable(["inline", "text_join"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,7 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
     problems: list[Problem] = []
     if text.startswith("\ufeff"):
         text = text[1:]
-    if not text.strip():
+    if not text or text.isspace():
         return Parsed(None, (Problem(path, 1, "empty-file",
                                      "the file is empty; start from `inv runbook.new NAME`"),))
     if not ID_RE.match(rid):
@@ -108,18 +109,18 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
     meta = checker.check(doc.data)
     problems.extend(checker.problems)
 
-    intro, steps = _steps(tokens, lines)
+    intro, steps, has_h1 = _steps(tokens, lines)
     if not steps:
         problems.append(Problem(path, fm.map[1] + 1 if fm.map else 1, "no-steps",
                                 "no steps: add a '## Steps' section with '### Step title' "
                                 "headings or an ordered list"))
-    declared = {v.name for v in meta.get("context", ())} | set(BUILTINS)
+    declared = _BUILTINS.union(v.name for v in meta.get("context", ()))
     used = _placeholders(steps, declared, path, problems)
     if any(p.code == "bad-id" for p in problems) or not REQUIRED <= meta.keys():
         return Parsed(None, tuple(problems))
     key_lines = {k: doc.lines[(k,)] for k in doc.data if isinstance(k, str) and (k,) in doc.lines}
     key_lines["__body__"] = (fm.map[1] if fm.map else 0) + 1
-    if any(t.tag == "h1" and t.type == "heading_open" for t in tokens):
+    if has_h1:
         key_lines["__h1__"] = 1
     for i, code in enumerate(meta["failure_class"]):
         key_lines[f"failure_class:{code}"] = doc.line("failure_class", i) or 1
@@ -133,12 +134,14 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
 
 
 REQUIRED = frozenset(f.name for f in FIELDS if f.required)
+_BUILTINS = frozenset(BUILTINS)
 
 
-def _placeholders(steps: list[Step], declared: set[str], path: str,
+def _placeholders(steps: list[Step], declared: frozenset[str], path: str,
                   problems: list[Problem]) -> dict[str, None]:
     """Names the steps use, in order; template problems and undeclared names reported."""
-    joined = "\n".join(s.template for s in steps)
+    # titles and bodies as written; how many newlines sit between them does not matter
+    joined = "\n".join([part for s in steps for part in (s.title, s.body)])
     if "{%" not in joined and "{##" not in joined:
         # Only `{{ expr }}`: each expression stands alone, so one pass over all steps
         # finds the same names; per-step passes only when there is something to report.
@@ -175,10 +178,11 @@ def _heading_text(tokens: list[Token], i: int) -> str:
     return inline.content.strip() if inline.type == "inline" else ""
 
 
-def _steps(tokens: list[Token], lines: list[str]) -> tuple[str, list[Step]]:
-    """Find the `## Steps` section and cut it into steps."""
-    # One pass over the tokens for what the rest needs: top-level headings and code.
+def _steps(tokens: list[Token], lines: list[str]) -> tuple[str, list[Step], bool]:
+    """Find the `## Steps` section and cut it into steps; and is there a title (h1)?"""
+    # One pass over the tokens for what the rest needs: the top-level headings.
     heads = [i for i, t in enumerate(tokens) if t.type == "heading_open" and t.level == 0]
+    has_h1 = any(tokens[i].tag == "h1" for i in heads)
     start = end = None
     intro_start = 1
     for n, i in enumerate(heads):
@@ -191,7 +195,7 @@ def _steps(tokens: list[Token], lines: list[str]) -> tuple[str, list[Step]]:
             end = n
             break
     if start is None:
-        return "", []
+        return "", [], has_h1
     first = heads[start]
     last = heads[end] if end is not None else len(tokens)
     fm_map, steps_map = tokens[0].map, tokens[first].map
@@ -202,17 +206,21 @@ def _steps(tokens: list[Token], lines: list[str]) -> tuple[str, list[Step]]:
     stop_line = end_map[0] if end_map else len(lines)
     h3 = [i for i in heads[start + 1:end] if tokens[i].tag == "h3"]
     if h3:
-        return intro, _heading_steps(tokens, h3, last, lines, stop_line)
+        return intro, _heading_steps(tokens, h3, last, lines, stop_line), has_h1
     section = tokens[first + 3:last]  # skip heading_open, inline, heading_close
     for i, t in enumerate(section):
         if t.type == "ordered_list_open" and t.level == 0:
-            return intro, _list_steps(section, i, lines)
-    return intro, []
+            return intro, _list_steps(section, i, lines), has_h1
+    return intro, [], has_h1
 
 
 def _heading_steps(tokens: list[Token], heads: list[int], last: int, lines: list[str],
                    stop_line: int) -> list[Step]:
     steps = []
+    # the section's code blocks, found once; each step takes those before the next step
+    code = [i for i in range(heads[0], last)
+            if tokens[i].type == "fence" or tokens[i].type == "code_block"]
+    at = 0
     for n, hi in enumerate(heads):
         nxt = heads[n + 1] if n + 1 < len(heads) else last
         head = tokens[hi]
@@ -220,9 +228,13 @@ def _heading_steps(tokens: list[Token], heads: list[int], last: int, lines: list
         next_map = tokens[nxt].map if nxt < len(tokens) else None
         body_end = next_map[0] if next_map else stop_line
         body, body_line = _trim(lines[head.map[1]:body_end], head.map[1] + 1)
+        mine = []
+        while at < len(code) and code[at] < nxt:
+            mine.append(tokens[code[at]])
+            at += 1
         steps.append(Step(
             number=n + 1, title=_heading_text(tokens, hi), line=head.map[0] + 1,
-            body=body, code=_code(tokens, hi + 3, nxt), body_line=body_line,
+            body=body, code=_code(mine, 0, len(mine)), body_line=body_line,
         ))
     return steps
 

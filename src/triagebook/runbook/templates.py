@@ -106,7 +106,9 @@ def _analyse_expressions(text: str) -> Analysis | None:
             return None
         for name, rel in one.names:
             names.setdefault(name, line + rel - 1)
-        issues.extend(TemplateIssue(i.code, line + i.line - 1, i.message) for i in one.issues)
+        if one.issues:
+            issues.extend(TemplateIssue(i.code, line + i.line - 1, i.message)
+                          for i in one.issues)
         pos = end + 2
     return Analysis(tuple(names.items()), tuple(issues))
 

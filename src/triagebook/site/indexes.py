@@ -62,7 +62,7 @@ def routing(cat: Catalog) -> Page:
 def _groups(path: str, title: str, intro: str, groups: list[tuple[str, str, list[Runbook]]],
             with_trigger: bool) -> Page:
     parts = [f"# {title}\n\n{intro}\n"]
-    tables = []
+    tables: list[Table] = []
     head = ("Severity", "Runbook", "Trigger") if with_trigger else ("Severity", "Runbook")
     for key, note, books in groups:
         parts.append(f"## {md_escape(key)}\n\n{note}{TABLE_MARK.format(len(tables))}\n")

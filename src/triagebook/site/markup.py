@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Union
+from typing import Any
 
 from triagebook.runbook.model import Runbook
 
@@ -34,7 +34,7 @@ class Code:
     text: str
 
 
-Cell = Union[str, Link, Code, tuple["Cell", ...]]  # a tuple reads "a, b, c"
+Cell = str | Link | Code | tuple["Cell", ...]  # a tuple reads "a, b, c"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,10 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_relative_url
+from mkdocs.utils.templates import TemplateContext
 
 from triagebook.config import load_config
 from triagebook.errors import TriagebookError
@@ -178,6 +180,7 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
         for path, text in texts.items():
             if files.get_file_from_path(path) is None:
                 f = _Generated.generated(config, path, content=text)
+                assert isinstance(f, _Generated)
                 f.changed = self.previous.get(path) != text or (
                     self.previous_meta.get(path) != self.meta.get(path)) or (
                     self.previous_tables.get(path) != self.tables.get(path))
@@ -261,8 +264,8 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
                                    if int(m.group(1)) < len(marks) else m.group(0), html)
         return html
 
-    def on_page_context(self, context: dict[str, Any], *, page: MkPage, config: MkDocsConfig,
-                        nav: Any) -> dict[str, Any] | None:
+    def on_page_context(self, context: TemplateContext, *, page: MkPage,
+                        config: MkDocsConfig, nav: Navigation) -> TemplateContext | None:
         # After search has indexed the page (search comes first in `plugins`): the panel
         # costs the index nothing, and it is marked data-search-exclude in any order.
         meta = page.meta or {}
