@@ -97,7 +97,7 @@ def _analyse_expressions(text: str) -> Analysis | None:
         if start < 0:
             break
         end = text.find("}}", start + 2)
-        if end < 0 or "{{" in text[start + 2:end]:
+        if end < 0 or text.find("{{", start + 2, end) >= 0:
             return None
         line += text.count("\n", counted, start)
         counted = start
