@@ -10,7 +10,6 @@ instead of a failed rebuild.
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import re
@@ -32,7 +31,7 @@ from mkdocs.utils.templates import TemplateContext
 
 from triagebook.config import load_config
 from triagebook.errors import TriagebookError
-from triagebook.runbook.catalog import load_catalog
+from triagebook.runbook.catalog import load_catalog, paused_gc
 from triagebook.runbook.lint import lint, summary
 from triagebook.runbook.normalise import tables
 from triagebook.site.indexes import NAV, home_page
@@ -117,27 +116,23 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
             raise PluginError("mkdocs.yml: markdown_extensions: expected pymdownx.superfences "
                               "(steps written as a list hold fenced code, which plain "
                               "Markdown renders as inline text) but it is missing")
-        paused = gc.isenabled()
-        gc.disable()  # thousands of acyclic objects: nothing for the cycle collector here
         try:
-            cfg = load_config(root)
-            cat = load_catalog(cfg)
-            problems = lint(cat, cfg.today())
-            errors = [p for p in problems if p.level == "error"]
-            if errors and not self.serving:
-                raise PluginError("\n".join(str(p) for p in errors) + "\n"
-                                  + summary(cat, problems))
-            for p in errors:
-                log.error(str(p))
-            self.pages = site_pages(cat, cfg.today(), errors)
+            with paused_gc():  # thousands of pages: nothing for the cycle collector here
+                cfg = load_config(root)
+                cat = load_catalog(cfg)
+                problems = lint(cat, cfg.today())
+                errors = [p for p in problems if p.level == "error"]
+                if errors and not self.serving:
+                    raise PluginError("\n".join(str(p) for p in errors) + "\n"
+                                      + summary(cat, problems))
+                for p in errors:
+                    log.error(str(p))
+                self.pages = site_pages(cat, cfg.today(), errors)
         except TriagebookError as exc:
             if not (self.serving and self.pages):
                 raise PluginError(str(exc)) from None
             log.error(f"{exc} (still serving the last good pages)")
             cfg = None
-        finally:
-            if paused:
-                gc.enable()
         if cfg is not None:
             pm = cfg.postmortems_dir
             self.watch = [(cfg.runbooks_dir, True), (pm, True)]
