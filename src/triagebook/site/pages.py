@@ -15,7 +15,7 @@ from pathlib import PurePath
 
 from triagebook.errors import Problem
 from triagebook.runbook.catalog import Catalog
-from triagebook.site.indexes import NAV, index_pages
+from triagebook.site.indexes import index_pages
 from triagebook.site.markup import Page
 from triagebook.site.postmortems import PostmortemDoc, postmortem_pages
 from triagebook.site.runbooks import error_page, runbook_page
@@ -47,4 +47,4 @@ def build_pages(cat: Catalog, today: date, sources: Mapping[str, str],
     return pages
 
 
-__all__ = ["NAV", "Page", "build_pages"]
+__all__ = ["build_pages"]
