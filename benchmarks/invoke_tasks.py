@@ -21,10 +21,18 @@ def lint(c, n=3000):
     c.run(f"{sys.executable} {_script('bench_lint.py')} --n {int(n)}", pty=False)
 
 
-@task(help={"sizes": "comma-separated catalog sizes (default 100,1000)"})
-def site(c, sizes="100,1000"):
-    """Benchmark the site build against plain mkdocs-material with navigation.prune."""
+@task(help={"sizes": "comma-separated catalog sizes (default 1000,3000)"})
+def site(c, sizes="1000,3000"):
+    """Benchmark the site build against plain mkdocs-material over the same runbooks."""
     c.run(f"{sys.executable} {_script('bench_site.py')} --sizes {sizes}", pty=False)
+
+
+@task(help={"n": "how many synthetic runbooks (default 1000)",
+            "edits": "how many edits to time (default 5)"})
+def serve(c, n=1000, edits=5):
+    """Benchmark inv site.serve: one runbook edited → its page shows the edit."""
+    c.run(f"{sys.executable} {_script('bench_serve.py')} --n {int(n)} --edits {int(edits)}",
+          pty=False)
 
 
 @task(help={"n": "how many synthetic runbooks in the catalog (default 1000)"})
@@ -63,3 +71,4 @@ ns.add_task(runner)
 ns.add_task(store)
 ns.add_task(fuzz)
 ns.add_task(redaction)
+ns.add_task(serve)

@@ -25,6 +25,7 @@ CASES = [
     ("yaml-syntax.md", "yaml-syntax", 4, "error"),
     ("missing-field.md", "missing-field", 1, "error"),
     ("wrong-type.md", "wrong-type", 7, "error"),
+    ("recursive-alias.md", "wrong-type", 7, "error"),  # never a RecursionError
     ("bad-severity.md", "bad-value", 3, "error"),
     ("bad-escalation.md", "bad-value", 7, "error"),
     ("bad-pattern.md", "bad-pattern", 9, "error"),
@@ -147,3 +148,11 @@ def test_credential_shaped_context_that_is_not_secret_is_a_warning(tmp_path):
     assert "the name says credential but is not secret: true" in found[0][1]
     assert "its example looks like a credential (url-password)" in found[1][1]
     assert "Adm1n-Pr0d-2026" not in found[1][1]
+
+
+def test_yaml_merge_keys_and_anchors_are_read_as_yaml_means_them(tmp_path):
+    problems = run_lint(tmp_path, "merge-keys.md")
+    assert [p for p in problems if p.path.endswith("merge-keys.md")] == []
+    cat = load_catalog(default_config(tmp_path), use_cache=False)
+    zone = cat.runbooks["merge-keys"].var("zone")
+    assert zone is not None and (zone.description, zone.example) == ("which zone", "eu-north-1")

@@ -55,3 +55,19 @@ def test_no_match():
 def test_noise_is_cut_below_an_exact_hit():
     res = match(CAT, "token_expired correlation_id=abc")
     assert [m.id for m in res] == ["token-failure"]
+
+
+def test_what_people_paste_finds_the_owning_runbook():
+    assert top("CrashLoopBackOff") == "bad-deploy-rollback"
+    assert top("OOMKilled") == "server-resource-exhaustion"
+    assert top("HTTP 502") == "api-degradation"
+    assert top("502 Bad Gateway") == "api-degradation"
+    assert top('{"error": {"code": "token_expired", "message": "The token has expired"}}') \
+        == "token-failure"
+
+
+def test_prose_words_never_beat_a_code():
+    # "gateway" and "terminal" name the terminal-gateway runbook; the code names another
+    res = match(CAT, "terminal gateway pod restarting: CrashLoopBackOff")
+    assert res[0].id == "bad-deploy-rollback"
+    assert res[0].reason.startswith("exact failure class 'crashloop_backoff'")

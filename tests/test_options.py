@@ -26,7 +26,7 @@ from triagebook.options.types import Bool, Choice, Int, Str
 from triagebook.runbook import frontmatter as yamlsrc
 from triagebook.runbook.model import ContextVar, Runbook
 from triagebook.runbook.schema import CONTEXT, FRONT_MATTER
-from triagebook.site.pages import config_page
+from triagebook.site.reference import config_page
 
 CODES = Codes(type="wrong-type", value="bad-value", unknown="unknown", missing="missing")
 

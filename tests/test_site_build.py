@@ -40,8 +40,8 @@ def test_runbook_page_panel(built):
 
 def test_placeholders_marked_with_description(built):
     html = page(built, "runbooks/token-failure")
-    assert ('<span class="tb-ph" title="correlation_id: correlation_id printed on the '
-            'CLI&#x27;s stderr">{{ correlation_id }}</span>') in html
+    assert ('<span class="tb-ph" data-tb-var="correlation_id" title="correlation_id: '
+            'correlation_id printed on the CLI&#x27;s stderr">{{ correlation_id }}</span>') in html
     assert "TBPH" not in html
 
 
@@ -100,7 +100,9 @@ def test_search_index_is_lean_and_tags_runbooks(built):
     # generated tables are excluded so they never outrank the runbook itself
     assert "routing/" not in by_loc and "runbooks/" not in by_loc
     top = by_loc["runbooks/allocation-failure/"][0]
-    assert "sku_unavailable" in top["tags"] and "scheduler" in top["tags"]
+    # tags hold the search keys, spelled as the search box's normaliser spells a query
+    assert "skuunavailable" in top["tags"] and "allocation_" in top["tags"]
+    assert "scheduler" in top["tags"]
     size = len(json.dumps(index))
     pages = len(by_loc)
     assert size / pages < 6000, (size, pages)
@@ -206,3 +208,61 @@ def test_destructive_blocks_are_labelled_and_marked_fences_stay_code(built):
     norun = page(built, "runbooks/iam-permission-denied")
     assert "sh norun" not in norun  # without the rewrite superfences shows it as inline text
     assert "<pre><span></span><code>git<span" in norun
+
+
+def test_postmortem_from_a_real_incident_renders_right(tmp_path):
+    """Run a runbook whose command holds pipes to a SEV2 resolve, edit the draft as people
+    do (action items, reviewers), build: the page shows what was written."""
+    root = copy_project(tmp_path)
+    shutil.copy(FIXTURES / "site" / "queue-storm.md", root / "runbooks" / "queue-storm.md")
+    res = inv(root, "runbook.run", "queue-storm", "--incident", "INC-PM1",
+              input="run\ny\ndone\nresolved\nquit\n", env={"TRIAGEBOOK_OPERATOR": "ana"})
+    assert res.returncode == 0, res.stderr + res.stdout
+    pm = root / "postmortems" / "INC-PM1.md"
+    text = pm.read_text(encoding="utf-8")
+    text = text.replace("status: draft", "status: draft\nreviewers: [bo, chen]", 1)
+    text += ("\n## Follow-up\n\n- [ ] cap allocation retries — owner: @ana — due: 2026-12-01\n"
+             "- [x] page the jobs route — owner: @bo\n")
+    pm.write_text(text, encoding="utf-8")
+    res = inv(root, "site.build", timeout=300)
+    assert res.returncode == 0, res.stderr + res.stdout
+    html = page(root / "site", "postmortems/INC-PM1")
+    timeline = html[html.index("<table>"):html.index("</table>")]
+    assert "\\|" not in timeline
+    assert "grep -c &#x27;|stuck&#x27;" in timeline or "grep -c '|stuck'" in timeline
+    boxes = re.findall(r'<input type="checkbox"[^>]*>', html)
+    assert len(boxes) == 2 and sum("checked" in b for b in boxes) == 1
+    panel = html[html.index("data-tb-pm-panel"):html.index("</dl>", html.index("data-tb-pm-panel"))]
+    for shown in ("draft", "SEV2", "bo, chen", "INC-PM1"):
+        assert shown in panel, shown
+    assert 'href="../../runbooks/queue-storm/"' in panel
+    index = json.loads((root / "site" / "search" / "search_index.json").read_text())
+    titles = [d["title"] for d in index["docs"] if d["location"].startswith("postmortems/INC-PM1")]
+    assert "Post-mortem: Queue storm after allocation_*/node_* retries" in titles
+
+
+def test_steps_numbered_and_owner_column(built):
+    html = page(built, "runbooks/jobs-stuck")
+    labels = re.findall(r'class="tb-step"[^>]*>(Step \d+ of \d+)<', html)
+    assert labels and labels[0] == "Step 1 of " + str(len(labels)) and len(set(labels)) == len(labels)
+    allrb = page(built, "runbooks")
+    head = allrb[allrb.index("<thead>"):allrb.index("</thead>")]
+    assert "<th>Owner</th>" in head
+    assert "<td>identity-team</td>" in allrb
+
+
+def test_serve_mode_error_page_lists_the_problems(tmp_path):
+    """What `inv site.serve` publishes where a runbook does not parse (built as pages)."""
+    from triagebook.config import load_config
+    from triagebook.runbook.catalog import load_catalog
+    from triagebook.runbook.lint import lint
+    from triagebook.site.sources import site_pages
+
+    root = copy_project(tmp_path)
+    shutil.copy(FIXTURES / "lint" / "bad-severity.md", root / "runbooks" / "bad-severity.md")
+    cfg = load_config(root)
+    cat = load_catalog(cfg)
+    pages = {p.path: p for p in site_pages(cat, cfg.today(), lint(cat, cfg.today()))}
+    err = pages["runbooks/bad-severity.md"]
+    assert "runbooks/bad-severity.md:3: bad-value: severity" in err.markdown
+    assert "bad-severity.md" in pages["runbooks/index.md"].markdown  # listed on All runbooks

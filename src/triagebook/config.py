@@ -154,9 +154,9 @@ class Config:
     postmortem_template: Path | None = None
     environment: str = ""
     ledger_url: str = ""
+    site_url: str = ""  # where the site is published; links open runbooks pre-filled
     channels: dict[str, ChannelConfig] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
     ledger: LedgerConfig = LedgerConfig()  # issue 16: the shared ledger store
-    site_url: str = ""  # the published site; messages link the runbook page pre-filled
     meta_route: tuple[str, ...] = ()  # channels for the cap-hit meta-incident (empty: RED's)
     deadline_seconds: float = 20.0  # one channel's delivery, connect to answer, all included
     shadow_policy: str = ""  # a policy file whose decisions are recorded, never delivered
@@ -268,6 +268,12 @@ LEDGER = Schema({
 }, check=_check_ledger)
 
 
+def _check_top(v: dict[str, Any], run: Run, key: tuple[object, ...]) -> None:
+    url = v.get("site_url") or ""
+    if url and not url.startswith(("http://", "https://", "file:")):
+        run.invalid(key + ("site_url",), url, Invalid("the site's address (https://…)"))
+
+
 def _path(doc: str, default: str) -> FilePath:
     return FilePath(doc, default=Path(default))
 
@@ -331,7 +337,7 @@ SETTINGS = Schema({
     }), "How escalation messages are sent."),
     "ledger": SubConfig(LEDGER, "The incident ledger's shared store, for teams (see the "
                                 "team guide)."),
-})
+}, check=_check_top)
 
 
 def default_config(root: Path) -> Config:

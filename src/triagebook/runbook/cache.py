@@ -114,6 +114,8 @@ class ParseCache:
         return parsed
 
     def put(self, shown: str, digest: str, parsed: Parsed) -> None:
+        if self.path is None:
+            return  # no cache file (--no-cache): nothing to serialise for
         rb = _rb_to(parsed.runbook) if parsed.runbook else None
         self.fresh[shown] = (digest, [rb, [_pr_to(p) for p in parsed.problems]])
         self.dirty = True
@@ -125,9 +127,10 @@ class ParseCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache-")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"key": self.key, "files": {k: [v[0], v[1]]
-                                                      for k, v in self.fresh.items()}},
-                          fh, separators=(",", ":"))
+                # dumps, not dump: only the one-shot encoder is the C one (~5x faster)
+                fh.write(json.dumps({"key": self.key, "files": {k: [v[0], v[1]]
+                                                                for k, v in self.fresh.items()}},
+                                    separators=(",", ":")))
             os.replace(tmp, self.path)
         except OSError:
             pass  # a cache that cannot be written only costs speed next time

@@ -5,6 +5,8 @@ from __future__ import annotations
 import fnmatch
 import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,14 +25,19 @@ def runbook_files(folder: Path, errors: list[OSError] | None = None) -> list[Pat
 
     Sub-folders that cannot be read land in ``errors`` (never silently dropped).
     """
-    out: list[Path] = []
+    return [Path(p) for p in _runbook_paths(folder, errors)]
+
+
+def _runbook_paths(folder: Path, errors: list[OSError] | None = None) -> list[str]:
+    out: list[str] = []
     report = errors.append if errors is not None else None
     for dirpath, dirnames, filenames in os.walk(folder, onerror=report):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
         for name in filenames:
             if name.endswith(".md") and name not in SKIP_NAMES and not name.startswith((".", "_")):
-                out.append(Path(dirpath) / name)
-    out.sort()
+                out.append(os.path.join(dirpath, name))
+    # sorted as paths (by component), as Path objects would sort
+    out.sort(key=lambda p: p.split(os.sep))
     return out
 
 
@@ -94,18 +101,29 @@ class Catalog:
         return dict(sorted(out.items(), key=lambda kv: kv[0].lower()))
 
 
-def load_catalog(cfg: Config, use_cache: bool = True) -> Catalog:
-    """Parse every runbook (unchanged files from the cache); never raises for bad runbooks."""
-    _require_folder(cfg)
-    # Thousands of retained, acyclic objects: the cyclic GC would rescan them again and
-    # again for nothing (~10% of a cold load).
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Build thousands of retained, acyclic objects without the cyclic GC rescanning them
+    again and again for nothing (~10% of a cold load)."""
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _load(cfg, use_cache)
+        yield
     finally:
         if paused:
+            # They would all sit in the youngest generation, and the first allocation
+            # after enable() would scan every one of them.  freeze + unfreeze moves
+            # everything alive into the oldest generation without a collection.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
+
+
+def load_catalog(cfg: Config, use_cache: bool = True) -> Catalog:
+    """Parse every runbook (unchanged files from the cache); never raises for bad runbooks."""
+    _require_folder(cfg)
+    with paused_gc():
+        return _load(cfg, use_cache)
 
 
 def _load(cfg: Config, use_cache: bool) -> Catalog:
@@ -113,11 +131,14 @@ def _load(cfg: Config, use_cache: bool) -> Catalog:
     cat = Catalog(cfg)
     seen: dict[str, str] = {}
     errors: list[OSError] = []
-    for path in runbook_files(cfg.runbooks_dir, errors):
-        shown = cfg.display(path)
+    root = str(cfg.root) + os.sep
+    for path in _runbook_paths(cfg.runbooks_dir, errors):
+        # plain strings here: Path objects cost more than parsing for thousands of files
+        shown = path[len(root):] if path.startswith(root) else path
+        stem = os.path.splitext(os.path.basename(path))[0]
         cat.files += 1
         try:
-            raw = read_bytes(path)
+            raw = read_bytes(path)  # regular files only: a FIFO or /dev/zero never hangs
         except OSError as exc:
             cat.problems.append(Problem(shown, None, "unreadable",
                                         f"cannot read the file: {exc.strerror or exc}"))
@@ -125,9 +146,9 @@ def _load(cfg: Config, use_cache: bool) -> Catalog:
         digest = content_hash(raw)
         parsed = cache.get(shown, digest)
         if parsed is None:
-            parsed = parse_bytes(raw, shown, path.stem)
+            parsed = parse_bytes(raw, shown, stem)
             cache.put(shown, digest, parsed)
-        _add(cat, parsed, path.stem, shown, seen)
+        _add(cat, parsed, stem, shown, seen)
     for err in errors:
         where = cfg.display(Path(err.filename)) if err.filename else cfg.display(cfg.runbooks_dir)
         cat.problems.append(Problem(where, None, "unreadable",

@@ -14,10 +14,32 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Loader(_Base):  # type: ignore[misc]
+    """The C safe loader, remembering how plain scalars resolve (`SEV3` is a string,
+    `true` a bool): thousands of runbooks repeat the same keys and values, and the
+    resolver is Python code called for every scalar."""
+
+    _tags: dict[tuple[str, Any], str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = Loader._tags.get(key)
+        if tag is None:
+            if len(Loader._tags) > 100_000:
+                Loader._tags.clear()
+            tag = Loader._tags[key] = super().resolve(kind, value, implicit)
+        return tag
+
+
 MAX_DEPTH = 64  # front-matter is 3-4 levels deep; Python recursion stays far from its limit
 MAX_NODES = 10_000  # values after alias expansion; a large runbook has a few hundred
 _INDENT = re.compile(r"(?m)^ +")
@@ -59,12 +81,21 @@ def load(text: str, first_line: int = 1) -> YamlDoc:
         raise YamlSyntaxError(f"nested more than {MAX_DEPTH} levels deep; front-matter is a "
                               f"few levels of fields", where + first_line - 1, "yaml-limit")
     loader = Loader(text)
+    doc = YamlDoc(None)
     try:
         node = loader.get_single_node()
         if node is not None and "*" in text and _expanded(node, {}) > MAX_NODES:
             raise YamlSyntaxError(f"aliases (*name) expand it to more than {MAX_NODES} values; "
                                   f"write the values out instead", first_line, "yaml-limit")
-        data = loader.construct_document(node) if node is not None else None
+        if node is not None:
+            try:
+                doc.data = _Builder(loader, doc, first_line).build(node, ())
+            except _Unsupported:  # merge keys, aliases, rare tags: PyYAML's own way
+                doc = YamlDoc(None)
+                # lines first: constructing merges `<<` mappings into the node graph,
+                # and their keys would then look given twice
+                _index(node, (), first_line, doc)
+                doc.data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark is not None else None
@@ -74,9 +105,6 @@ def load(text: str, first_line: int = 1) -> YamlDoc:
         raise YamlSyntaxError(str(exc).splitlines()[0], None) from None
     finally:
         loader.dispose()
-    doc = YamlDoc(data)
-    if node is not None:
-        _index(node, (), first_line, doc)
     return doc
 
 
@@ -130,6 +158,7 @@ def _expanded(node: yaml.Node, memo: dict[int, int]) -> int:
     if known is not None:
         return known
     size = 1
+    memo[id(node)] = 1  # a node that contains itself (`&a [*a]`) counts once, never loops
     if isinstance(node, yaml.MappingNode):
         size += sum(_expanded(k, memo) + _expanded(v, memo) for k, v in node.value)
     elif isinstance(node, yaml.SequenceNode):
@@ -139,8 +168,85 @@ def _expanded(node: yaml.Node, memo: dict[int, int]) -> int:
     return size
 
 
-def _index(node: yaml.Node, path: Key, offset: int, doc: YamlDoc) -> None:
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
+class _Unsupported(Exception):
+    pass
+
+
+class _Builder:
+    """Python data and the line index from the node graph in one walk — what
+    SafeConstructor and `_index` produce, for the tags front-matter uses, at a fraction
+    of the cost.  Anything else raises _Unsupported and takes PyYAML's own path."""
+
+    def __init__(self, loader: Any, doc: YamlDoc, offset: int) -> None:
+        self.doc = doc
+        self.offset = offset
+        self.active: set[int] = set()
+        self.scalars = {
+            "tag:yaml.org,2002:int": loader.construct_yaml_int,
+            "tag:yaml.org,2002:bool": loader.construct_yaml_bool,
+            "tag:yaml.org,2002:null": loader.construct_yaml_null,
+            "tag:yaml.org,2002:float": loader.construct_yaml_float,
+            "tag:yaml.org,2002:timestamp": loader.construct_yaml_timestamp,
+        }
+
+    def build(self, node: yaml.Node, path: Key) -> object:
+        lines = self.doc.lines
+        lines.setdefault(path, node.start_mark.line + self.offset)
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag != _MAP and tag != _SEQ:
+            fn = self.scalars.get(tag)
+            if fn is None or not isinstance(node, yaml.ScalarNode):
+                raise _Unsupported(tag)
+            return fn(node)
+        if id(node) in self.active:
+            raise _Unsupported("recursive alias")
+        self.active.add(id(node))
+        try:
+            if tag == _SEQ:
+                items: list[object] = []
+                for i, item in enumerate(node.value):
+                    if item.tag == _STR:  # the common case, without a call
+                        lines.setdefault(path + (i,), item.start_mark.line + self.offset)
+                        items.append(item.value)
+                    else:
+                        items.append(self.build(item, path + (i,)))
+                return items
+            out: dict[object, object] = {}
+            seen: set[object] = set()
+            for knode, vnode in node.value:
+                if not isinstance(knode, yaml.ScalarNode):
+                    raise _Unsupported("complex key")
+                # lines and duplicates by the key as written, as _index does
+                raw = knode.value
+                line = knode.start_mark.line + self.offset
+                if raw in seen:
+                    self.doc.duplicates.append((path + (raw,), line))
+                seen.add(raw)
+                lines[path + (raw,)] = line
+                if knode.tag == _STR:
+                    key = raw
+                elif (make := self.scalars.get(knode.tag)) is not None:
+                    key = make(knode)
+                else:
+                    raise _Unsupported(knode.tag)  # merge keys (<<) among them
+                # a string value adds no line of its own: the key's line is its line
+                out[key] = vnode.value if vnode.tag == _STR else self.build(vnode, path + (raw,))
+            return out
+        finally:
+            self.active.discard(id(node))
+
+
+def _index(node: yaml.Node, path: Key, offset: int, doc: YamlDoc,
+           active: frozenset[int] = frozenset()) -> None:
     doc.lines.setdefault(path, node.start_mark.line + offset)
+    if id(node) in active:
+        return  # a recursive alias (`a: &a [*a]`): its lines are indexed already
+    inner = active | {id(node)}
     if isinstance(node, yaml.MappingNode):
         seen: set[object] = set()
         for knode, vnode in node.value:
@@ -151,11 +257,11 @@ def _index(node: yaml.Node, path: Key, offset: int, doc: YamlDoc) -> None:
             seen.add(key)
             doc.lines[path + (key,)] = line
             if isinstance(vnode, (yaml.MappingNode, yaml.SequenceNode)):
-                _index(vnode, path + (key,), offset, doc)
+                _index(vnode, path + (key,), offset, doc, inner)
                 doc.lines[path + (key,)] = line
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index(item, path + (i,), offset, doc)
+            _index(item, path + (i,), offset, doc, inner)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, object] | None, str]:

@@ -1,7 +1,10 @@
 """Rank runbooks for an error code, a log line, a JSON error body or a symptom.
 
-An exact failure-class code found in the text wins, then a glob match, then
-relevance (IDF-weighted word overlap) over title, trigger, tags, services,
+The text goes through the one normalisation the site's search also uses
+(`triagebook.runbook.normalise`).  A failure class named by a code in the text wins
+(whatever its spelling: `CrashLoopBackOff` finds `crashloop_backoff`), then a `*` glob,
+then a broader class (`http_5xx` for `HTTP 502`), then a service, tag or route named
+exactly, then relevance (IDF-weighted word overlap) over title, trigger, tags, services,
 route and step text.  Every result says why it ranked.
 """
 
@@ -14,16 +17,12 @@ from dataclasses import dataclass
 
 from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.model import Runbook
+from triagebook.runbook.normalise import STOP, Keys, Query, key, keys, normalise
 
-TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
 WORD_RE = re.compile(r"[a-z0-9]+")
-EXACT, GLOB = 1000.0, 500.0
+EXACT, GLOB, FAMILY, NAME = 1000.0, 500.0, 400.0, 40.0
 FIELD_WEIGHTS = {"title": 3.0, "tags": 3.0, "services": 3.0, "classes": 2.5,
                  "trigger": 2.0, "route": 1.5, "steps": 0.5}
-STOP = frozenset("""a an and are as at be by for from has have in is it its of on or that the
-this to was were will with when what not no cli error errors failed failure
-correlation id request_id trace_id span_id level msg message ts timestamp time info warn
-warning debug json""".split())
 CUTOFF = 0.05  # results scoring under 5% of the best one are noise, not candidates
 
 
@@ -37,19 +36,12 @@ class Match:
         return {"id": self.id, "score": round(self.score, 2), "reason": self.reason}
 
 
-def codes_in(text: str) -> list[str]:
-    """Candidate codes: identifier-like tokens, whole and split at ':' '=' '.'."""
-    out: list[str] = []
-    for tok in TOKEN_RE.findall(text):
-        tok = tok.rstrip(".:-")
-        for part in (tok, *re.split(r"[:.=]", tok)):
-            if part and part.lower() not in out:
-                out.append(part.lower())
-    return out
-
-
 def words(text: str) -> set[str]:
     return {w for w in WORD_RE.findall(text.lower()) if w not in STOP and len(w) > 1}
+
+
+def runbook_keys(rb: Runbook) -> Keys:
+    return keys(rb.failure_classes, (*rb.services, *rb.tags, rb.route))
 
 
 def _fields(rb: Runbook) -> dict[str, set[str]]:
@@ -64,9 +56,26 @@ def _fields(rb: Runbook) -> dict[str, set[str]]:
     }
 
 
+def _codes(q: Query, k: Keys) -> tuple[float, str]:
+    """The best score the query's codes earn against one runbook's keys, and why."""
+    for code in (*q.codes, *q.words):
+        if key(code) in k.exact:
+            return EXACT, f"exact failure class '{k.exact[key(code)]}'"
+    for code in q.codes:
+        for glob, written in k.globs.items():
+            if fnmatch.fnmatchcase(code, glob):
+                return GLOB, f"failure class '{written}' matches '{code}'"
+    for code in q.family:
+        if key(code) in k.exact:
+            return FAMILY, f"failure class '{k.exact[key(code)]}' covers {', '.join(q.codes)}"
+    for code in (*q.codes, *q.words):
+        if key(code) in k.names:
+            return NAME, f"named '{k.names[key(code)]}'"
+    return 0.0, ""
+
+
 def match(cat: Catalog, text: str, limit: int = 10) -> list[Match]:
-    codes = codes_in(text)
-    query = words(text)
+    q = normalise(text)
     books = cat.sorted()
     fields = {rb.id: _fields(rb) for rb in books}
     n = len(books) or 1
@@ -76,18 +85,10 @@ def match(cat: Catalog, text: str, limit: int = 10) -> list[Match]:
             df[w] = df.get(w, 0) + 1
     results = []
     for rb in books:
-        score, reasons = 0.0, []
-        exact = [c for c in rb.failure_classes if "*" not in c and c.lower() in codes]
-        globs = [(c, code) for c in rb.failure_classes if "*" in c
-                 for code in codes if fnmatch.fnmatchcase(code, c.lower())]
-        if exact:
-            score += EXACT
-            reasons.append(f"exact failure class '{exact[0]}'")
-        elif globs:
-            score += GLOB
-            reasons.append(f"failure class '{globs[0][0]}' matches '{globs[0][1]}'")
+        score, why = _codes(q, runbook_keys(rb))
+        reasons = [why] if why else []
         hits: dict[str, list[str]] = {}
-        for w in query:
+        for w in q.words:
             idf = math.log(1 + n / df.get(w, n))
             for name, weight in FIELD_WEIGHTS.items():
                 if w in fields[rb.id][name]:

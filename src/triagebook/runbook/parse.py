@@ -29,8 +29,9 @@ from triagebook.runbook.templates import analyse
 def markdown() -> MarkdownIt:
     # The core reads block structure only (headings, lists, fences and their line maps);
     # heading text comes from the inline token's `content`, which block parsing fills.
-    # Tokenizing inline children (emphasis, links) would be ~45% of the parse, unused.
-    return MarkdownIt("commonmark").use(front_matter_plugin).disable("inline")
+    # Tokenizing inline children (emphasis, links) would be ~45% of the parse, unused,
+    # and text_join only joins inline children: with none, it is a pass for nothing.
+    return MarkdownIt("commonmark").use(front_matter_plugin).disable(["inline", "text_join"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,7 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
     problems: list[Problem] = []
     if text.startswith("\ufeff"):
         text = text[1:]
-    if not text.strip():
+    if not text or text.isspace():
         return Parsed(None, (Problem(path, 1, "empty-file",
                                      "the file is empty; start from `inv runbook.new NAME`"),))
     if not ID_RE.match(rid):
@@ -109,12 +110,44 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
     meta, fm_problems = check(doc, path)
     problems.extend(fm_problems)
 
-    intro, steps = _steps(tokens, lines)
+    intro, steps, has_h1 = _steps(tokens, lines)
     if not steps:
         problems.append(Problem(path, fm.map[1] + 1 if fm.map else 1, "no-steps",
                                 "no steps: add a '## Steps' section with '### Step title' "
                                 "headings or an ordered list"))
-    declared = {v.name for v in meta.get("context", ())} | set(BUILTINS)
+    declared = _BUILTINS.union(v.name for v in meta.get("context", ()))
+    used = _placeholders(steps, declared, path, problems)
+    if any(p.code == "bad-id" for p in problems) or not REQUIRED <= meta.keys():
+        return Parsed(None, tuple(problems))
+    key_lines = {k: doc.lines[(k,)] for k in doc.data if isinstance(k, str) and (k,) in doc.lines}
+    key_lines["__body__"] = (fm.map[1] if fm.map else 0) + 1
+    if has_h1:
+        key_lines["__h1__"] = 1
+    for i, code in enumerate(meta["failure_class"]):
+        key_lines[f"failure_class:{code}"] = doc.line("failure_class", i) or 1
+    for i, rel in enumerate(meta.get("related", ())):
+        key_lines[f"related:{rel}"] = doc.line("related", i) or 1
+    rb = Runbook(
+        id=rid, path=path, steps=tuple(steps), intro=intro, placeholders=tuple(used),
+        content_hash=digest, lines=key_lines, **_fields(meta),
+    )
+    return Parsed(rb, tuple(problems))
+
+
+_BUILTINS = frozenset(BUILTINS)
+
+
+def _placeholders(steps: list[Step], declared: frozenset[str], path: str,
+                  problems: list[Problem]) -> dict[str, None]:
+    """Names the steps use, in order; template problems and undeclared names reported."""
+    # titles and bodies as written; how many newlines sit between them does not matter
+    joined = "\n".join([part for s in steps for part in (s.title, s.body)])
+    if "{%" not in joined and "{##" not in joined:
+        # Only `{{ expr }}`: each expression stands alone, so one pass over all steps
+        # finds the same names; per-step passes only when there is something to report.
+        found = analyse(joined)
+        if not found.issues and all(name in declared for name, _ in found.names):
+            return dict.fromkeys(name for name, _ in found.names)
     used: dict[str, None] = {}
     for step in steps:
         found = analyse(step.template)
@@ -128,21 +161,7 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
                                         f"step {step.number}: placeholder '{name}' is not "
                                         f"declared under context: (built-ins: "
                                         f"{', '.join(BUILTINS)})"))
-    if any(p.code == "bad-id" for p in problems) or not REQUIRED <= meta.keys():
-        return Parsed(None, tuple(problems))
-    key_lines = {k[0]: v for k, v in doc.lines.items() if len(k) == 1 and isinstance(k[0], str)}
-    key_lines["__body__"] = (fm.map[1] if fm.map else 0) + 1
-    if any(t.type == "heading_open" and t.tag == "h1" for t in tokens):
-        key_lines["__h1__"] = 1
-    for i, code in enumerate(meta["failure_class"]):
-        key_lines[f"failure_class:{code}"] = doc.line("failure_class", i) or 1
-    for i, rel in enumerate(meta.get("related", ())):
-        key_lines[f"related:{rel}"] = doc.line("related", i) or 1
-    rb = Runbook(
-        id=rid, path=path, steps=tuple(steps), intro=intro, placeholders=tuple(used),
-        content_hash=digest, lines=key_lines, **_fields(meta),
-    )
-    return Parsed(rb, tuple(problems))
+    return used
 
 
 def _fields(meta: dict[str, Any]) -> dict[str, Any]:
@@ -159,54 +178,63 @@ def _heading_text(tokens: list[Token], i: int) -> str:
     return inline.content.strip() if inline.type == "inline" else ""
 
 
-def _steps(tokens: list[Token], lines: list[str]) -> tuple[str, list[Step]]:
-    """Find the `## Steps` section and cut it into steps."""
+def _steps(tokens: list[Token], lines: list[str]) -> tuple[str, list[Step], bool]:
+    """Find the `## Steps` section and cut it into steps; and is there a title (h1)?"""
+    # One pass over the tokens for what the rest needs: the top-level headings.
+    heads = [i for i, t in enumerate(tokens) if t.type == "heading_open" and t.level == 0]
+    has_h1 = any(tokens[i].tag == "h1" for i in heads)
     start = end = None
     intro_start = 1
-    for i, tok in enumerate(tokens):
-        if tok.type != "heading_open" or tok.level != 0:
-            continue
-        if tok.tag == "h1" and start is None and tok.map:
-            intro_start = tok.map[1]
-        if start is None and tok.tag == "h2" and _heading_text(tokens, i).lower() == "steps":
-            start = i
-        elif start is not None and tok.tag in ("h1", "h2"):
-            end = i
+    for n, i in enumerate(heads):
+        tag = tokens[i].tag
+        if tag == "h1" and start is None and tokens[i].map:
+            intro_start = tokens[i].map[1]  # type: ignore[index]
+        if start is None and tag == "h2" and _heading_text(tokens, i).lower() == "steps":
+            start = n
+        elif start is not None and tag in ("h1", "h2"):
+            end = n
             break
     if start is None:
-        return "", []
-    if end is None:
-        end = len(tokens)
-    fm_map, steps_map = tokens[0].map, tokens[start].map
+        return "", [], has_h1
+    first = heads[start]
+    last = heads[end] if end is not None else len(tokens)
+    fm_map, steps_map = tokens[0].map, tokens[first].map
     fm_end = fm_map[1] if fm_map else 0
     steps_line = steps_map[0] if steps_map else fm_end
     intro = "\n".join(lines[max(intro_start, fm_end):steps_line]).strip()
-    section = tokens[start + 3:end]  # skip heading_open, inline, heading_close
-    end_map = tokens[end].map if end < len(tokens) else None
+    end_map = tokens[last].map if last < len(tokens) else None
     stop_line = end_map[0] if end_map else len(lines)
-    heads = [i for i, t in enumerate(section)
-             if t.type == "heading_open" and t.tag == "h3" and t.level == 0]
-    if heads:
-        return intro, _heading_steps(section, heads, lines, stop_line)
+    h3 = [i for i in heads[start + 1:end] if tokens[i].tag == "h3"]
+    if h3:
+        return intro, _heading_steps(tokens, h3, last, lines, stop_line), has_h1
+    section = tokens[first + 3:last]  # skip heading_open, inline, heading_close
     for i, t in enumerate(section):
         if t.type == "ordered_list_open" and t.level == 0:
-            return intro, _list_steps(section, i, lines)
-    return intro, []
+            return intro, _list_steps(section, i, lines), has_h1
+    return intro, [], has_h1
 
 
-def _heading_steps(section: list[Token], heads: list[int], lines: list[str],
+def _heading_steps(tokens: list[Token], heads: list[int], last: int, lines: list[str],
                    stop_line: int) -> list[Step]:
     steps = []
+    # the section's code blocks, found once; each step takes those before the next step
+    code = [i for i in range(heads[0], last)
+            if tokens[i].type == "fence" or tokens[i].type == "code_block"]
+    at = 0
     for n, hi in enumerate(heads):
-        nxt = heads[n + 1] if n + 1 < len(heads) else len(section)
-        head = section[hi]
+        nxt = heads[n + 1] if n + 1 < len(heads) else last
+        head = tokens[hi]
         assert head.map is not None
-        next_map = section[nxt].map if nxt < len(section) else None
+        next_map = tokens[nxt].map if nxt < len(tokens) else None
         body_end = next_map[0] if next_map else stop_line
         body, body_line = _trim(lines[head.map[1]:body_end], head.map[1] + 1)
+        mine = []
+        while at < len(code) and code[at] < nxt:
+            mine.append(tokens[code[at]])
+            at += 1
         steps.append(Step(
-            number=n + 1, title=_heading_text(section, hi), line=head.map[0] + 1,
-            body=body, code=_code(section[hi + 3:nxt]), body_line=body_line,
+            number=n + 1, title=_heading_text(tokens, hi), line=head.map[0] + 1,
+            body=body, code=_code(mine, 0, len(mine)), body_line=body_line,
         ))
     return steps
 
@@ -237,7 +265,7 @@ def _item_step(item: list[Token], number: int, lines: list[str]) -> Step:
         first_line = first_line[len(marker):].strip()
     rest, body_line = _trim(textwrap.dedent("\n".join(src[1:])).split("\n"), first + 2)
     return Step(number=number, title=first_line, line=first + 1, body=rest,
-                code=_code(item[1:]), body_line=body_line)
+                code=_code(item, 1, len(item)), body_line=body_line)
 
 
 def _trim(body: list[str], first_line: int) -> tuple[str, int]:
@@ -251,10 +279,11 @@ def _trim(body: list[str], first_line: int) -> tuple[str, int]:
     return "\n".join(body[start:end]), first_line + start
 
 
-def _code(tokens: list[Token]) -> tuple[CodeBlock, ...]:
+def _code(tokens: list[Token], start: int, stop: int) -> tuple[CodeBlock, ...]:
     out = []
-    for tok in tokens:
-        if tok.type in ("fence", "code_block") and tok.map:
+    for i in range(start, stop):
+        tok = tokens[i]
+        if (tok.type == "fence" or tok.type == "code_block") and tok.map:
             info = tok.info.strip() if tok.type == "fence" else ""
             lang = info.split()[0].lower() if info else ""
             out.append(CodeBlock(lang=lang, info=info, source=tok.content, line=tok.map[0] + 1))

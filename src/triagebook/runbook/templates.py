@@ -137,7 +137,7 @@ def _analyse_expressions(text: str) -> Analysis | None:
         if start < 0:
             break
         end = text.find("}}", start + 2)
-        if end < 0 or "{{" in text[start + 2:end]:
+        if end < 0 or text.find("{{", start + 2, end) >= 0:
             return None
         line += text.count("\n", counted, start)
         counted = start
@@ -146,7 +146,9 @@ def _analyse_expressions(text: str) -> Analysis | None:
             return None
         for name, rel in one.names:
             names.setdefault(name, line + rel - 1)
-        issues.extend(TemplateIssue(i.code, line + i.line - 1, i.message) for i in one.issues)
+        if one.issues:
+            issues.extend(TemplateIssue(i.code, line + i.line - 1, i.message)
+                          for i in one.issues)
         pos = end + 2
     return Analysis(tuple(names.items()), tuple(issues))
 

@@ -15,10 +15,12 @@ from triagebook.runbook.catalog import Catalog, load_catalog, load_one
 from triagebook.runbook.lint import as_json, summary
 from triagebook.runbook.lint import lint as run_lint
 from triagebook.runbook.match import match as run_match
+from triagebook.runbook.normalise import normalise
 from triagebook.runbook.preview import render_runbook
 from triagebook.runbook.scaffold import new_runbook
 from triagebook.runbook.schema import json_schema
 from triagebook.runbook.values import check_values, parse_pairs, parse_severity, refuse_secrets
+from triagebook.site.links import prefill, runbook_link
 from triagebook.tasks._common import choice, number, project, user_errors
 
 FORMATS = ("table", "json")
@@ -109,7 +111,7 @@ def show(c, name, context=None):
 
 @task(help={
     "text": "an error code, a whole log line, a JSON error body or a symptom; - reads stdin",
-    "format_": "text (default) or json: [{id, score, reason}]",
+    "format_": "text (default) or json: [{id, score, reason}] (and link, with site_url)",
     "limit": "how many results at most (default 10)",
 })
 @user_errors
@@ -123,8 +125,16 @@ def match(c, text, format_="text", limit="10"):
                          "(or - to read it from stdin)")
     cat = load_catalog(project())
     found = run_match(cat, text, limit=int(number("limit", limit, whole=True, minimum=1)))
+    site_url = cat.config.site_url
+    pasted = normalise(text).values
+
+    def link(rid: str) -> str:
+        rb = cat.runbooks[rid]
+        return runbook_link(site_url, rid, prefill(rb, pasted), rb.secret_names)
+
     if format_ == "json":
-        print(json.dumps([m.as_dict() for m in found], indent=2))
+        print(json.dumps([{**m.as_dict(), **({"link": link(m.id)} if site_url else {})}
+                          for m in found], indent=2))
     elif not found:
         print("no runbook matches; try a symptom in words, or inv runbook.list")
     else:
@@ -132,6 +142,8 @@ def match(c, text, format_="text", limit="10"):
         for i, m in enumerate(found, 1):
             print(f"{i:>2}. {m.id.ljust(width)}  {m.score:7.1f}  {m.reason}")
         print(f"next: inv runbook.run {found[0].id}")
+        if site_url:
+            print(f"open: {link(found[0].id)}")
     _warn_broken(cat)
 
 

@@ -10,8 +10,8 @@ from invoke.tasks import task
 
 from triagebook.runbook.catalog import load_catalog
 from triagebook.site.build import mkdocs
-from triagebook.site.pages import build_pages
-from triagebook.site.pages import export as write_pages
+from triagebook.site.sources import export as write_pages
+from triagebook.site.sources import site_pages
 from triagebook.tasks._common import project, user_errors
 
 
@@ -36,9 +36,12 @@ def build(c, offline=False, site_dir=""):
 @task(help={"dev_addr": "address to serve on (default 127.0.0.1:8000)"})
 @user_errors
 def serve(c, dev_addr="127.0.0.1:8000"):
-    """Serve the site with live reload (runbooks and invoke.yaml are watched)."""
+    """Serve the site with live reload (runbooks, postmortems/ and invoke.yaml are watched)."""
     cfg = project()
-    raise Exit(code=mkdocs(["serve", "--dev-addr", dev_addr], cfg))
+    # --dirty: a change rebuilds only the pages it changed (the plugin tells mkdocs which)
+    code = mkdocs(["serve", "--dirty", "--dev-addr", dev_addr], cfg)
+    if code:
+        raise Exit(code=code)
 
 
 @task(help={"folder": "where to write the generated pages as Markdown"})
@@ -46,7 +49,7 @@ def serve(c, dev_addr="127.0.0.1:8000"):
 def export(c, folder):
     """Write the generated pages as Markdown files, for another site generator."""
     cfg = project()
-    count = write_pages(build_pages(load_catalog(cfg), cfg.today()), Path(folder))
+    count = write_pages(site_pages(load_catalog(cfg), cfg.today()), Path(folder))
     print(f"wrote {count} pages to {folder}")
 
 

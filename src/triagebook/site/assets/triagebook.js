@@ -1,0 +1,182 @@
+/* triagebook: the runbook page's fill-in form, and the search box's normaliser.
+ * No network, no storage: values live in the page's address only (never secrets).
+ * The plugin prepends `var TRIAGEBOOK = {normalise: {...}}` — the tables of
+ * triagebook.runbook.normalise, so this file applies the same rules as
+ * `inv runbook.match` (a browser test compares both on the same inputs). */
+(function () {
+  "use strict";
+  var T = TRIAGEBOOK.normalise;
+  var STOP = new Set(T.stop);
+  var ID_KEYS = new Set(T.idKeys);
+
+  function snake(token) {
+    return token.replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+      .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2").replace(/-/g, "_").toLowerCase();
+  }
+  function key(code) { return code.toLowerCase().replace(/[^a-z0-9]/g, ""); }
+  function prefixes(code) {
+    var parts = code.split("_"), out = [];
+    for (var i = 1; i < parts.length; i++) out.push(key(parts.slice(0, i).join("_")) + "_");
+    return out;
+  }
+  var HEX = new RegExp("^(?:" + T.hex + ")$");
+  var CAMEL = new RegExp(T.camel);
+  var BARE = new RegExp("^(?:" + T.bare + ")$");
+  function count(re, s) { return (s.match(re) || []).length; }
+  function isNoise(token) {
+    var digits = count(/[0-9]/g, token);
+    if (!digits) return false;
+    return count(/[A-Za-z]/g, token) < 2 || digits >= 4 || HEX.test(token.toLowerCase());
+  }
+  function isCode(token) {
+    return token.indexOf("_") >= 0 || token.indexOf("-") >= 0 || CAMEL.test(token);
+  }
+  function blank(text, start, end) {
+    return text.slice(0, start) + " ".repeat(end - start) + text.slice(end);
+  }
+
+  /* triagebook.runbook.normalise.normalise, step for step */
+  function normalise(text) {
+    var codes = [], family = [], words = [], values = {};
+    function add(seq, item) { if (item && seq.indexOf(item) < 0) seq.push(item); }
+    function status(n) { add(codes, "http_" + n); add(family, "http_" + String(n)[0] + "xx"); }
+    var m, source = text;
+    for (m of source.matchAll(new RegExp(T.status, "gi"))) {
+      var num = m[1] || m[2] || m[3];
+      status(num ? parseInt(num, 10)
+                 : T.reasons[m[4].toLowerCase().split(/\s+/).filter(Boolean).join(" ")]);
+      text = blank(text, m.index, m.index + m[0].length);
+    }
+    if ((m = BARE.exec(text)) !== null) { status(parseInt(m[1], 10)); text = ""; }
+    source = text;
+    for (m of source.matchAll(new RegExp(T.pair, "gd"))) {
+      var name = snake(m[1].replace(/\./g, "_"));
+      var value = m[2] !== undefined ? m[2] : m[3] !== undefined ? m[3] : m[4];
+      if (!Object.prototype.hasOwnProperty.call(values, name)) values[name] = value;
+      text = blank(text, m.indices[1][0], m.indices[1][1]);
+      if (ID_KEYS.has(name) || name.endsWith("_id"))
+        text = blank(text, m.index, m.index + m[0].length);
+    }
+    for (m of text.matchAll(new RegExp(T.token, "g"))) {
+      var token = m[0], parts;
+      if (isNoise(token)) continue;
+      if (isCode(token)) {
+        var c = snake(token);
+        add(codes, c);
+        parts = c.split("_");
+      } else {
+        parts = [token.toLowerCase()];
+      }
+      parts.forEach(function (w) {
+        if (w.length > 1 && !STOP.has(w) && !isNoise(w)) add(words, w);
+      });
+    }
+    return {codes: codes, family: family, words: words, values: values};
+  }
+
+  /* What the search index is asked: a failure class named by a code first (the page's
+   * tags hold the same keys, boosted 10^6 by material), then globs and classes of
+   * statuses, then the prose words (material adds its prefix wildcard to those). */
+  function searchQuery(text) {
+    var q = normalise(text), terms = [];
+    function push(t) { if (terms.indexOf(t) < 0) terms.push(t); }
+    q.codes.forEach(function (c) {
+      push(key(c) + "*^100");
+      prefixes(c).forEach(function (p) { push(p + "^30"); });
+    });
+    q.family.forEach(function (f) { push(key(f) + "^30"); });
+    q.words.forEach(push);
+    return terms.join(" ");
+  }
+  window.triagebook = {normalise: normalise, searchQuery: searchQuery};
+
+  /* Material posts {type: 2 (query), data: text} to its search worker: rewrite the
+   * text on the way.  Patched on the prototypes, so it holds for the worker created
+   * later, and for the iframe shim that stands in for Worker under file://. */
+  var QUERY = 2;
+  function patch(proto) {
+    if (!proto || proto.__triagebook) return;
+    var post = proto.postMessage;
+    proto.postMessage = function (message) {
+      if (message && message.type === QUERY && typeof message.data === "string") {
+        var rewritten = searchQuery(message.data);
+        message = {type: QUERY, data: rewritten || message.data};
+      }
+      return post.apply(this, [message].concat([].slice.call(arguments, 1)));
+    };
+    proto.__triagebook = true;
+  }
+  function patchWorkers() {
+    if (window.Worker) patch(window.Worker.prototype);
+    if (window.IFrameWorker) patch(window.IFrameWorker.prototype);
+  }
+  patchWorkers();
+
+  /* Material searches on keyup; text pasted with the mouse (or dropped) raises only an
+   * input event, and would find nothing until the next key. */
+  document.addEventListener("input", function (ev) {
+    var el = ev.target;
+    if (el && el.classList && el.classList.contains("md-search__input") && !ev.isComposing)
+      el.dispatchEvent(new KeyboardEvent("keyup", {bubbles: true}));
+  }, true);
+
+  /* ---- the fill-in form ------------------------------------------------------ */
+  function test(pattern, value) {
+    try { return new RegExp(pattern).test(value); } catch (e) { return true; }
+  }
+
+  function setupFill() {
+    var form = document.querySelector("[data-tb-fill]");
+    if (!form) return;
+    var inputs = [].slice.call(form.querySelectorAll("input[data-tb-input]"));
+    var spans = [].slice.call(document.querySelectorAll(".tb-ph[data-tb-var]"));
+    spans.forEach(function (s) { s.setAttribute("data-tb-expr", s.textContent); });
+    var secrets = [].slice.call(form.querySelectorAll("[data-tb-field] [data-tb-env]"))
+      .map(function (el) { return el.closest("[data-tb-field]").getAttribute("data-tb-field"); });
+    var params = new URLSearchParams(location.search);
+    inputs.forEach(function (input) {
+      var given = params.get(input.name);
+      if (given !== null) input.value = given;
+    });
+
+    function apply() {
+      var fill = {};
+      var url = new URL(location.href);
+      inputs.forEach(function (input) {
+        var name = input.name, value = input.value.trim();
+        var pattern = input.getAttribute("data-tb-pattern");
+        var ok = !value || !pattern || test(pattern, value);
+        var field = input.closest("[data-tb-field]");
+        field.classList.toggle("tb-invalid", !ok);
+        input.setAttribute("aria-invalid", ok ? "false" : "true");
+        var bad = field.querySelector("[data-tb-bad]");
+        if (bad) bad.hidden = ok;
+        if (value && ok) fill[name] = [value, "tb-filled"];
+        else if (input.hasAttribute("data-tb-default"))
+          fill[name] = [input.getAttribute("data-tb-default"), "tb-default"];
+        if (value) url.searchParams.set(name, value);
+        else url.searchParams.delete(name);
+      });
+      // a secret pasted into a link is dropped from the address, never used
+      secrets.forEach(function (name) { url.searchParams.delete(name); });
+      spans.forEach(function (s) {
+        var f = fill[s.getAttribute("data-tb-var")];
+        s.textContent = f ? f[0] : s.getAttribute("data-tb-expr");
+        s.classList.toggle("tb-filled", !!f && f[1] === "tb-filled");
+        s.classList.toggle("tb-default", !!f && f[1] === "tb-default");
+      });
+      if (url.href !== location.href) {
+        try { history.replaceState(history.state, "", url.href); } catch (e) { /* file:// */ }
+      }
+    }
+    inputs.forEach(function (input) { input.addEventListener("input", apply); });
+    apply();
+  }
+
+  if (window.document$ && typeof window.document$.subscribe === "function")
+    window.document$.subscribe(function () { patchWorkers(); setupFill(); });
+  else if (document.readyState === "loading")
+    document.addEventListener("DOMContentLoaded", setupFill);
+  else
+    setupFill();
+})();

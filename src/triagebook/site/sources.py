@@ -1,0 +1,55 @@
+"""The site's file adapter: reads what the pages are made of, writes exported pages.
+
+Page generation (`triagebook.site.pages`) is pure; the mkdocs plugin and
+`inv site.export` come here for the runbook sources and the post-mortems.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from triagebook.errors import Problem
+from triagebook.runbook.catalog import Catalog
+from triagebook.runbook.frontmatter import split_front_matter
+from triagebook.site.markup import Page
+from triagebook.site.pages import build_pages
+from triagebook.site.postmortems import PostmortemDoc
+
+
+def read_sources(cat: Catalog) -> dict[str, str]:
+    """Runbook id → its text; a file that vanished since the catalog was read is left out."""
+    out: dict[str, str] = {}
+    for rb in cat.runbooks.values():
+        try:
+            out[rb.id] = (cat.config.root / rb.path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return out
+
+
+def read_postmortems(folder: Path) -> list[PostmortemDoc]:
+    """Post-mortems under `postmortems/`; unreadable front-matter still publishes the body."""
+    out: list[PostmortemDoc] = []
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.md")):
+        if path.name == "index.md":
+            continue
+        meta, body = split_front_matter(path.read_text(encoding="utf-8", errors="replace"))
+        out.append(PostmortemDoc(path.stem, dict(meta or {}), body))
+    return out
+
+
+def site_pages(cat: Catalog, today: date, problems: list[Problem] | None = None) -> list[Page]:
+    """Read what the pages need, then generate them."""
+    return build_pages(cat, today, read_sources(cat),
+                       read_postmortems(cat.config.postmortems_dir), problems or ())
+
+
+def export(pages: list[Page], folder: Path) -> int:
+    for page in pages:
+        dest = folder / page.path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(page.text(), encoding="utf-8")
+    return len(pages)
