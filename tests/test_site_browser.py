@@ -42,9 +42,10 @@ def browser():
         b.close()
 
 
-def guarded_page(browser, outside: list[str]):
-    """A page whose every request off this machine is blocked and recorded."""
-    ctx = browser.new_context()
+def guarded_page(browser, outside: list[str], **context):
+    """A page whose every request off this machine is blocked and recorded; ``context``
+    are browser-context options (viewport, colour scheme, permissions)."""
+    ctx = browser.new_context(**context)
     page = ctx.new_page()
 
     def route(r):
@@ -135,25 +136,6 @@ def test_destructive_block_shows_its_label(project, browser):
 
 # ---- issue 15: the site as the incident console --------------------------------------
 
-def fresh_page(browser, outside: list[str], **context):
-    """guarded_page with context options (viewport, colour scheme, permissions)."""
-    ctx = browser.new_context(**context)
-    page = ctx.new_page()
-
-    def route(r):
-        url = r.request.url
-        host = urlparse(url).hostname
-        if url.startswith(("file:", "data:", "blob:", "about:")) or host in ("127.0.0.1",
-                                                                            "localhost"):
-            r.continue_()
-        else:
-            outside.append(url)
-            r.abort()
-
-    page.route("**/*", route)
-    return page
-
-
 def filled(page, name: str) -> list[str]:
     return page.locator(f".tb-ph[data-tb-var='{name}']").all_inner_texts()
 
@@ -161,7 +143,7 @@ def filled(page, name: str) -> list[str]:
 def test_form_fills_every_placeholder_live_and_copy_takes_the_filled_command(project, browser):
     outside: list[str] = []
     with serve(project / "site") as base:
-        page = fresh_page(browser, outside, permissions=["clipboard-read", "clipboard-write"])
+        page = guarded_page(browser, outside, permissions=["clipboard-read", "clipboard-write"])
         page.goto(base + "/runbooks/allocation-failure/")
         assert set(filled(page, "sku")) == {"{{ sku }}"}
         page.fill("#tb-v-region", "us-east-2")
@@ -185,7 +167,7 @@ def test_form_fills_every_placeholder_live_and_copy_takes_the_filled_command(pro
 def test_link_opens_prefilled_and_a_secret_never_enters_url_or_storage(project, browser):
     outside: list[str] = []
     with serve(project / "site") as base:
-        page = fresh_page(browser, outside)
+        page = guarded_page(browser, outside)
         page.goto(base + "/runbooks/token-failure/?correlation_id=abcd1234-ef&"
                   "api_token=hunter2-SECRET")
         assert set(filled(page, "correlation_id")) == {"abcd1234-ef"}
@@ -207,7 +189,7 @@ def test_link_opens_prefilled_and_a_secret_never_enters_url_or_storage(project, 
 def test_a_value_missing_its_pattern_stays_marked_unfilled(project, browser):
     outside: list[str] = []
     with serve(project / "site") as base:
-        page = fresh_page(browser, outside)
+        page = guarded_page(browser, outside)
         page.goto(base + "/runbooks/token-failure/")
         page.fill("#tb-v-correlation_id", "no!")
         assert page.locator("[data-tb-field='correlation_id'] [data-tb-bad]").is_visible()
@@ -235,7 +217,7 @@ PASTED = [
 def test_pasted_error_finds_its_runbook_in_search_and_match(project, browser, text, runbook):
     outside: list[str] = []
     with serve(project / "site") as base:
-        page = fresh_page(browser, outside)
+        page = guarded_page(browser, outside)
         page.goto(base + "/")
         page.click("label.md-search__icon, .md-search__input", timeout=10000)
         page.locator(".md-search__input").fill(text)  # pasted with the mouse: no key pressed
@@ -261,7 +243,7 @@ def test_search_box_and_runbook_match_normalise_alike(project, browser):
     ]
     outside: list[str] = []
     with serve(project / "site") as base:
-        page = fresh_page(browser, outside)
+        page = guarded_page(browser, outside)
         page.goto(base + "/")
         for text in samples:
             js = page.evaluate("t => triagebook.normalise(t)", text)
@@ -273,7 +255,7 @@ def test_search_box_and_runbook_match_normalise_alike(project, browser):
 def test_snippets_read_as_sentences_not_the_panel(project, browser):
     outside: list[str] = []
     with serve(project / "site") as base:
-        page = fresh_page(browser, outside)
+        page = guarded_page(browser, outside)
         page.goto(base + "/")
         page.click("label.md-search__icon, .md-search__input", timeout=10000)
         page.locator(".md-search__input").fill("sku_unavailable")
@@ -290,7 +272,7 @@ def test_snippets_read_as_sentences_not_the_panel(project, browser):
 def test_steps_numbered_as_the_runner_counts(project, browser):
     outside: list[str] = []
     with serve(project / "site") as base:
-        page = fresh_page(browser, outside)
+        page = guarded_page(browser, outside)
         page.goto(base + "/runbooks/allocation-failure/")
         labels = page.locator(".tb-step").all_inner_texts()
         assert [x.lower() for x in labels] == [f"step {n} of 5" for n in range(1, 6)]
@@ -304,7 +286,7 @@ def test_steps_numbered_as_the_runner_counts(project, browser):
 def test_dark_scheme_follows_the_system_and_the_toggle(project, browser):
     outside: list[str] = []
     with serve(project / "site") as base:
-        page = fresh_page(browser, outside, color_scheme="dark")
+        page = guarded_page(browser, outside, color_scheme="dark")
         page.goto(base + "/runbooks/token-failure/")
 
         def scheme():
@@ -316,7 +298,7 @@ def test_dark_scheme_follows_the_system_and_the_toggle(project, browser):
         page.reload()
         assert scheme() == "default"  # and it stays chosen
         page.context.close()
-        light = fresh_page(browser, outside, color_scheme="light")
+        light = guarded_page(browser, outside, color_scheme="light")
         light.goto(base + "/")
         assert light.evaluate("document.body.getAttribute('data-md-color-scheme')") == "default"
         light.context.close()
@@ -326,7 +308,7 @@ def test_dark_scheme_follows_the_system_and_the_toggle(project, browser):
 def test_routing_table_reads_on_a_phone(project, browser):
     outside: list[str] = []
     with serve(project / "site") as base:
-        page = fresh_page(browser, outside, viewport={"width": 390, "height": 844},
+        page = guarded_page(browser, outside, viewport={"width": 390, "height": 844},
                           is_mobile=True, has_touch=True)
         page.goto(base + "/routing/")
         rows = page.locator("article table tbody tr")
@@ -350,7 +332,7 @@ def test_routing_table_reads_on_a_phone(project, browser):
 
 def test_offline_copy_fills_from_a_file_url_and_searches_pasted_errors(project, browser):
     outside: list[str] = []
-    page = fresh_page(browser, outside)
+    page = guarded_page(browser, outside)
     rb = project / "site-offline" / "runbooks" / "token-failure.html"
     page.goto(rb.as_uri() + "?correlation_id=feed1234-beef")
     assert set(filled(page, "correlation_id")) == {"feed1234-beef"}

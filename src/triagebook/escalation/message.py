@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote, urlencode
 
 from triagebook.errors import UsageError
 from triagebook.timeutil import to_zone
@@ -100,16 +99,6 @@ def _water_level(lengths: list[int], budget: int) -> int:
         else:
             hi = mid - 1
     return lo
-
-
-def runbook_link(site_url: str, rb_id: str, values: dict[str, str]) -> str:
-    """The runbook's page on the published site, pre-filled with the incident's values.
-
-    The caller passes no secret: the site fills placeholders from the query string.
-    (Same shape as the site's own helper: `{site_url}/runbooks/{id}/?k=v&…`.)
-    """
-    base = f"{site_url.rstrip('/')}/runbooks/{quote(rb_id)}/"
-    return base + ("?" + urlencode(values) if values else "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from triagebook.errors import UsageError
 from triagebook.escalation import meta, shadow
 from triagebook.escalation.delivery import Job
 from triagebook.escalation.history import records
-from triagebook.escalation.message import Facts, Message, compose, find_ack, runbook_link
+from triagebook.escalation.message import Facts, Message, compose, find_ack
 from triagebook.escalation.policy import (
     LEASE_MARGIN,
     Decision,
@@ -47,6 +47,7 @@ from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
 from triagebook.runbook.model import Runbook
 from triagebook.runbook.parse import parse_bytes
+from triagebook.site.links import runbook_link
 from triagebook.timeutil import Clock, iso, utc_now
 
 
@@ -107,7 +108,8 @@ def facts(cfg: Config, st: IncidentState, rb: Runbook | None, cls: str, diagnosi
         action=action or ("stopped — RED needs a human" if cls == "RED"
                           else "investigating — please acknowledge"),
         fix=fix or (f"follow runbook {rb.id}" if rb else "see the ledger"),
-        runbook_url=runbook_link(cfg.site_url, rb.id, given) if rb and cfg.site_url else "",
+        runbook_url=runbook_link(cfg.site_url, rb.id, given, secret)
+        if rb and cfg.site_url else "",
         ledger=link(cfg, st.id))
     return f, tuple(n for n, v in context if v is None)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from urllib.parse import quote, urlencode
 
 from triagebook.runbook.model import Runbook
+from triagebook.runbook.patterns import SlowPattern, matches
 
 
 def runbook_link(site_url: str, rb_id: str, values: Mapping[str, str],
@@ -27,6 +27,14 @@ def prefill(rb: Runbook, found: Mapping[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for var in rb.context:
         value = found.get(var.name)
-        if value and not var.secret and (not var.pattern or re.search(var.pattern, value)):
+        if value and not var.secret and (not var.pattern or _fits(var.pattern, value)):
             out[var.name] = value
     return out
+
+
+def _fits(pattern: str, value: str) -> bool:
+    # the same bounded matcher as lint and the runner: pasted text meets runbook patterns
+    try:
+        return matches(pattern, value)
+    except SlowPattern:
+        return False
