@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from triagebook.config import Config
+from triagebook.postmortem.actions import items, problems
 from triagebook.postmortem.write import split
 from triagebook.runbook.parse import markdown
 
@@ -54,7 +55,8 @@ def check(cfg: Config, today: date, max_draft_days: int) -> list[Finding]:
             continue
         shown = cfg.display(path)
         try:
-            meta, body = split(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            meta, body = split(text)
         except (OSError, UnicodeDecodeError) as exc:
             out.append(Finding(shown, f"cannot read: {exc}"))
             continue
@@ -67,10 +69,11 @@ def check(cfg: Config, today: date, max_draft_days: int) -> list[Finding]:
             continue
         if not _section(body, "Root cause"):
             out.append(Finding(shown, f"{sev}: root cause is missing"))
-        items = [ln for ln in _section(body, "Action items").split("\n")
-                 if ln.strip().startswith(("- [ ]", "- [x]", "- [X]"))]
-        if not items:
+        offset = text.count("\n", 0, len(text) - len(body)) + 1
+        found = items(str(meta.get("incident") or path.stem), shown, meta, body, offset)
+        if not found:
             out.append(Finding(shown, f"{sev}: no action items (- [ ] what — owner — due)"))
+        out.extend(Finding(f"{shown}:{a.line}", why) for a, why in problems(found, today))
         if meta.get("status") == "draft" and meta.get("created"):
             try:
                 created = datetime.strptime(str(meta["created"]), "%Y-%m-%d %H:%M:%S UTC"

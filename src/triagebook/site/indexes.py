@@ -131,6 +131,8 @@ NAV = [
     ("Tags", "tags.md"),
     ("Severity and escalation policy", "policy.md"),
     ("Post-mortems", "postmortems/index.md"),
+    ("Health", "health/index.md"),
+    ("Runbook health", "health/runbooks.md"),
     ("Runbook front-matter", "reference/front-matter.md"),
     ("Configuration reference", "reference/configuration.md"),
 ]

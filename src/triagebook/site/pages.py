@@ -15,6 +15,8 @@ from pathlib import PurePath
 
 from triagebook.errors import Problem
 from triagebook.runbook.catalog import Catalog
+from triagebook.learning.report import Learning
+from triagebook.site.health import health_line, health_pages
 from triagebook.site.indexes import index_pages
 from triagebook.site.markup import Page
 from triagebook.site.postmortems import PostmortemDoc, postmortem_pages
@@ -23,9 +25,11 @@ from triagebook.site.runbooks import error_page, runbook_page
 
 def build_pages(cat: Catalog, today: date, sources: Mapping[str, str],
                 postmortems: Sequence[PostmortemDoc] = (),
-                problems: Sequence[Problem] = ()) -> list[Page]:
+                problems: Sequence[Problem] = (),
+                learning: Learning | None = None) -> list[Page]:
     """Every page, from the catalog, each runbook's text (id → source) and the
-    post-mortems.  Lint errors in ``problems`` are shown on the pages they concern, and a
+    post-mortems (and, given `learning`, the Health pages and each runbook's health
+    line).  Lint errors in ``problems`` are shown on the pages they concern, and a
     runbook file that does not parse gets an error page in its place (`inv site.serve`
     keeps serving while someone fixes it; a build stops at lint errors before this)."""
     by_path: dict[str, list[Problem]] = {}
@@ -33,7 +37,8 @@ def build_pages(cat: Catalog, today: date, sources: Mapping[str, str],
         if p.level == "error":
             by_path.setdefault(p.path, []).append(p)
     pages = [runbook_page(rb, sources[rb.id], cat, today, postmortems,
-                          by_path.get(rb.path, ()))
+                          by_path.get(rb.path, ()),
+                          health_line(learning.health.of(rb.id)) if learning else "")
              for rb in cat.sorted() if rb.id in sources]
     shown = {rb.path for rb in cat.runbooks.values()}
     taken = {rb.id for rb in cat.runbooks.values()}
@@ -44,6 +49,8 @@ def build_pages(cat: Catalog, today: date, sources: Mapping[str, str],
             pages.append(error_page(rid, path, found))
     pages += index_pages(cat, today, broken=sorted(by_path))
     pages += postmortem_pages(postmortems)
+    if learning is not None:
+        pages += health_pages(cat, learning, today)
     return pages
 
 

@@ -149,7 +149,7 @@ def fence_words(lines: list[str], rb: Runbook) -> list[str]:
 
 def runbook_page(rb: Runbook, source: str, cat: Catalog, today: date,
                  postmortems: Sequence[PostmortemDoc] = (),
-                 problems: Sequence[Problem] = ()) -> Page:
+                 problems: Sequence[Problem] = (), health: str = "") -> Page:
     policy = cat.config.policy
     lines = fence_words(source.split("\n"), rb)
     _number_steps(lines, rb)
@@ -179,6 +179,7 @@ def runbook_page(rb: Runbook, source: str, cat: Catalog, today: date,
         "postmortems": [{"id": p.id, "title": p.title} for p in postmortems
                         if rb.id in p.runbooks],
         "problems": [str(p) for p in problems],
+        "health": health,
     }
     meta = {
         "title": rb.title,

@@ -10,11 +10,13 @@ from datetime import date
 from pathlib import Path
 
 from triagebook.errors import Problem
+from triagebook.learning.report import gather
 from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.frontmatter import split_front_matter
 from triagebook.site.markup import Page
 from triagebook.site.pages import build_pages
 from triagebook.site.postmortems import PostmortemDoc
+from triagebook.timeutil import utc_now
 
 
 def read_sources(cat: Catalog) -> dict[str, str]:
@@ -42,9 +44,11 @@ def read_postmortems(folder: Path) -> list[PostmortemDoc]:
 
 
 def site_pages(cat: Catalog, today: date, problems: list[Problem] | None = None) -> list[Page]:
-    """Read what the pages need, then generate them."""
+    """Read what the pages need (runbooks, post-mortems, the incidents' record for the
+    Health pages), then generate them."""
+    learning = gather(cat.config, utc_now())
     return build_pages(cat, today, read_sources(cat),
-                       read_postmortems(cat.config.postmortems_dir), problems or ())
+                       read_postmortems(cat.config.postmortems_dir), problems or (), learning)
 
 
 def export(pages: list[Page], folder: Path) -> int:

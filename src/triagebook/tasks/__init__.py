@@ -11,6 +11,12 @@ def namespace() -> Collection:
 
     ns = Collection()
     ns.add_task(doctor)  # a root task: the command is `inv doctor`
+    from triagebook.tasks import learning
+
     for sub in (runbook, incident, postmortem, escalation, site, store):
         ns.add_collection(sub.ns)
+    # what incidents teach: commands in the runbook and incident collections, and actions
+    runbook.ns.add_task(learning.runbook_stats, name="stats")
+    incident.ns.add_task(learning.incident_stats, name="stats")
+    ns.add_collection(learning.actions)
     return ns

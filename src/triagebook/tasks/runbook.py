@@ -39,9 +39,11 @@ def _warn_broken(cat: Catalog) -> None:
     "route": "only runbooks owned by this route",
     "service": "only runbooks touching this service",
     "format_": "table (default) or json",
+    "stale": "only runbooks whose review is overdue, never-used ones first, with last use",
+    "owner": "only runbooks with this owner",
 })
 @user_errors
-def list_(c, severity="", route="", service="", format_="table"):
+def list_(c, severity="", route="", service="", format_="table", stale=False, owner=""):
     """List the runbook catalog, optionally filtered."""
     choice("format", format_, FORMATS)
     if severity:
@@ -50,7 +52,12 @@ def list_(c, severity="", route="", service="", format_="table"):
     books = [rb for rb in cat.sorted()
              if (not severity or rb.severity == severity)
              and (not route or rb.route == route)
-             and (not service or service in rb.services)]
+             and (not service or service in rb.services)
+             and (not owner or (rb.owner or "").lstrip("@").lower() == owner.lstrip("@").lower())]
+    if stale:
+        from triagebook.tasks.learning import stale_list  # reads the ledgers: only here
+
+        return stale_list(cat, books, format_)
     if format_ == "json":
         print(json.dumps([{
             "id": rb.id, "title": rb.title, "severity": rb.severity,

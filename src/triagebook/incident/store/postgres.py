@@ -189,6 +189,12 @@ class PostgresStore(EventStore):
             out.setdefault(incident, []).append(event_from_dict(json.loads(body), incident))
         return out
 
+    def query(self, text: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query written for this store (`{schema}` is filled in),
+        e.g. the statistics' folds in learning/sql.py."""
+        query = sql.SQL(text).format(schema=sql.Identifier(SCHEMA))  # type: ignore[arg-type]
+        return self._call(lambda conn: conn.execute(query, params).fetchall())
+
     # ---- claims ------------------------------------------------------------------------
     def claim(self, want: ClaimHolder, ttl_s: float, displace: str = "") -> ClaimHolder:
         take = sql.SQL(

@@ -1,0 +1,66 @@
+"""One pass over the incidents fills every aggregate the commands and the site show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from triagebook.config import Config
+from triagebook.learning.collect import collect
+
+from triagebook.learning.facts import IncidentFact
+from triagebook.learning.health import Health
+from triagebook.learning.response import Monthly, Response, keyer
+from triagebook.postmortem.actions import ActionItem, read_all
+
+
+@dataclass
+class Learning:
+    health: Health = field(default_factory=Health)
+    response: Response = field(default_factory=lambda: Response("severity"))
+    monthly: Monthly = field(default_factory=Monthly)
+    actions: list[ActionItem] = field(default_factory=list)
+
+    def overdue_by_owner(self, today: date) -> list[tuple[str, int]]:
+        counts: dict[str, int] = {}
+        for a in self.actions:
+            if a.overdue(today):
+                counts[a.owner or "(no owner)"] = counts.get(a.owner or "(no owner)", 0) + 1
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def learn(facts: Iterable[IncidentFact], by: str = "severity",
+          route_of: Callable[[str], str] = lambda rid: "",
+          actions: Iterable[ActionItem] = ()) -> Learning:
+    out = Learning(response=Response(by))
+    key = keyer(by, route_of)
+    for fact in facts:
+        out.health.add(fact)
+        out.response.add(fact, key(fact))
+        out.monthly.add(fact)
+    out.actions = list(actions)
+    return out
+
+
+def gather(cfg: Config, now: datetime, since: datetime | None = None, by: str = "severity",
+           use_store: bool = True) -> Learning:
+    """Everything, from the store when one is configured and reachable, else the ledgers;
+    post-mortem action items from `postmortems/`."""
+    from triagebook.incident.store.base import StoreUnavailable
+
+    def route_of(rid: str) -> str:
+        return routes.get(rid, "(unknown runbook)")
+
+    routes = route_map(cfg) if by == "route" else {}
+    actions = read_all(cfg.postmortems_dir, cfg.display)
+    try:
+        return learn(collect(cfg, since, now, use_store), by, route_of, actions)
+    except StoreUnavailable:
+        return learn(collect(cfg, since, now, False), by, route_of, actions)
+
+
+def route_map(cfg: Config) -> dict[str, str]:
+    from triagebook.runbook.catalog import load_catalog
+
+    return {rb.id: rb.route for rb in load_catalog(cfg).runbooks.values()}
