@@ -63,7 +63,7 @@ def lines(title: str, xs: Sequence[str], series: Sequence[tuple[str, Sequence[fl
           unit: str) -> str:
     """One polyline per series over the x labels (months); gaps where a value is None."""
     width, height, left, bottom, top_pad = 640, 240, 56, 40, 28
-    plot_w, plot_h = width - left - 16, height - bottom - top_pad
+    plot_w, plot_h = width - left - 48, height - bottom - top_pad  # room for the last label
     top = max((v for _, vals in series for v in vals if v is not None), default=0) or 1
     step = plot_w / max(len(xs) - 1, 1)
     parts = [f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{left + plot_w}" '
