@@ -49,6 +49,12 @@ def store(c, n=500, sync_events=20000):
           f"--sync-events {int(sync_events)}", pty=False)
 
 
+@task(help={"n": "synthetic incidents, 20 events each (default 10000)"})
+def stats(c, n=10000):
+    """Benchmark incident/runbook statistics from ledgers and from the team store."""
+    c.run(f"{sys.executable} {_script('bench_stats.py')} --n {int(n)}", pty=False)
+
+
 @task(help={"examples": "cases per property (default 2000)",
             "wide": "also fold ill-typed ledgers (issue 12.2), reported, not failed"})
 def fuzz(c, examples=2000, wide=False):
@@ -72,3 +78,4 @@ ns.add_task(store)
 ns.add_task(fuzz)
 ns.add_task(redaction)
 ns.add_task(serve)
+ns.add_task(stats)

@@ -255,7 +255,7 @@ def test_store_respects_since(tmp_path, store_url, monkeypatch):
         store.migrate()
         for iid, events in iter_all(cfg.incidents_dir):
             store.put(iid, events)
-        ids = [f.id for f in from_store(cfg, store, datetime(2026, 10, 1, tzinfo=UTC), NOW)]
+        ids = sorted(f.id for f in from_store(cfg, store, datetime(2026, 10, 1, tzinfo=UTC), NOW))
     finally:
         store.close()
     assert ids == ["INC-20261005-0300-cccc", "INC-20261006-0400-dddd"]

@@ -54,7 +54,8 @@ def from_rows(cfg: Config, rows: list[tuple[Any, ...]], step_rows: list[tuple[An
         st.severities.sort(key=lambda p: p[0])
         if ack is not None:
             st.milestones["acknowledged"] = (ack, "")
-        yield IncidentFact(iid, severity, opened, detected, ack, mit, res, tuple(runbooks),
+        joined = tuple(dict.fromkeys(runbooks))  # in the order each first joined
+        yield IncidentFact(iid, severity, opened, detected, ack, mit, res, joined,
                            _verdict(st, cfg, now), int(sent), int(muted), int(capped),
                            tuple(steps.get(iid, ())))
 
@@ -63,8 +64,7 @@ def from_store(cfg: Config, store: Any, since: datetime | None,
                now: datetime) -> Iterator[IncidentFact]:
     """The same facts, folded by PostgreSQL (`store` is a PostgresStore)."""
     rows = store.query(INCIDENTS, {"since": since or EPOCH})
-    ids = [r[0] for r in rows if not r[4]]
-    step_rows = store.query(STEPS, {"incidents": ids}) if ids else []
+    step_rows = store.query(STEPS, {"since": since or EPOCH}) if rows else []
     return from_rows(cfg, rows, step_rows, now)
 
 
@@ -76,6 +76,8 @@ def collect(cfg: Config, since: datetime | None, now: datetime,
 
         store = open_store(cfg)
         if store is not None:
+            # statistics are read once, off the 03:00 path: more than a responder's timeout
+            store.timeout = max(store.timeout, 60.0)
             try:
                 yield from from_store(cfg, store, since, now)
             finally:

@@ -51,13 +51,15 @@ class Health:
     def add(self, fact: IncidentFact) -> None:
         self.incidents += 1
         for rid in fact.runbooks:
-            rh = self.runbooks.setdefault(rid, RunbookHealth(rid))
+            rh = self._runbook(rid)
             rh.used += 1
             if rh.last_used is None or fact.opened > rh.last_used:
                 rh.last_used = fact.opened
         for s in fact.steps:
-            rh = self.runbooks.setdefault(s.runbook, RunbookHealth(s.runbook))
-            sh = rh.steps.setdefault(s.number, StepHealth(s.number))
+            rh = self._runbook(s.runbook)
+            sh = rh.steps.get(s.number)
+            if sh is None:
+                sh = rh.steps[s.number] = StepHealth(s.number)
             sh.title = s.title or sh.title
             sh.used += 1
             if s.status == "done":
@@ -69,6 +71,12 @@ class Health:
             sh.forced += s.forced
             if s.seconds is not None:
                 sh.time.add(s.seconds)
+
+    def _runbook(self, rid: str) -> RunbookHealth:
+        rh = self.runbooks.get(rid)
+        if rh is None:
+            rh = self.runbooks[rid] = RunbookHealth(rid)
+        return rh
 
     def of(self, rid: str) -> RunbookHealth:
         return self.runbooks.get(rid) or RunbookHealth(rid)

@@ -50,7 +50,10 @@ class Response:
     total: Group = field(default_factory=lambda: Group("all"))
 
     def add(self, fact: IncidentFact, key: str) -> None:
-        self.groups.setdefault(key, Group(key)).add(fact)
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = Group(key)
+        group.add(fact)
         self.total.add(fact)
 
 
@@ -75,8 +78,11 @@ class Monthly:
         for m in ("acknowledged", "resolved"):
             seconds = fact.seconds_to(m)
             if seconds is not None:
-                self.cells.setdefault((m, month, fact.severity or "(none)"),
-                                      Durations()).add(seconds)
+                key = (m, month, fact.severity or "(none)")
+                cell = self.cells.get(key)
+                if cell is None:
+                    cell = self.cells[key] = Durations()
+                cell.add(seconds)
 
     def months(self) -> list[str]:
         return sorted({month for _, month, _ in self.cells})
