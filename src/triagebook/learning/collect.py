@@ -74,10 +74,9 @@ def collect(cfg: Config, since: datetime | None, now: datetime,
     if use_store:
         from triagebook.incident.store import open_store
 
-        store = open_store(cfg)
+        # statistics are read once, off the 03:00 path: more than a responder's timeout
+        store = open_store(cfg, timeout=max(cfg.ledger.timeout, 60.0))
         if store is not None:
-            # statistics are read once, off the 03:00 path: more than a responder's timeout
-            store.timeout = max(store.timeout, 60.0)
             try:
                 yield from from_store(cfg, store, since, now)
             finally:

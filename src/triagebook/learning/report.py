@@ -8,7 +8,6 @@ from datetime import date, datetime
 
 from triagebook.config import Config
 from triagebook.learning.collect import collect
-
 from triagebook.learning.facts import IncidentFact
 from triagebook.learning.health import Health
 from triagebook.learning.response import Monthly, Response, keyer

@@ -3,6 +3,7 @@ each used runbook's step funnel — static SVG charts, each with its numbers in 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from triagebook.learning.health import RunbookHealth
@@ -18,7 +19,7 @@ def _figure(svg: str) -> str:
     return f'<figure class="tb-figure">{svg}</figure>\n'
 
 
-def _table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     out += ["| " + " | ".join(rows_cell for rows_cell in row) + " |" for row in rows]
     return "\n".join(out) + "\n"

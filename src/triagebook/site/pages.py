@@ -14,8 +14,8 @@ from datetime import date
 from pathlib import PurePath
 
 from triagebook.errors import Problem
-from triagebook.runbook.catalog import Catalog
 from triagebook.learning.report import Learning
+from triagebook.runbook.catalog import Catalog
 from triagebook.site.health import health_line, health_pages
 from triagebook.site.indexes import index_pages
 from triagebook.site.markup import Page

@@ -17,7 +17,7 @@ def configured(cfg: Config) -> bool:
     return bool(cfg.ledger.store or cfg.ledger.store_url_env)
 
 
-def open_store(cfg: Config) -> EventStore | None:
+def open_store(cfg: Config, timeout: float | None = None) -> EventStore | None:
     """The configured store (not yet connected), or None; StoreUnavailable when it is
     configured but cannot be used at all (no URL in the environment, no psycopg)."""
     if not configured(cfg):
@@ -34,4 +34,4 @@ def open_store(cfg: Config) -> EventStore | None:
     except ImportError as exc:
         raise StoreUnavailable(url.split("@")[-1], f"psycopg cannot be imported ({exc}); "
                                                    f"pip install 'psycopg[binary]'") from None
-    return PostgresStore(url, cfg.ledger.timeout)
+    return PostgresStore(url, cfg.ledger.timeout if timeout is None else timeout)

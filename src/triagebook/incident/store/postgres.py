@@ -192,7 +192,7 @@ class PostgresStore(EventStore):
     def query(self, text: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """Rows of a read-only query written for this store (`{schema}` is filled in),
         e.g. the statistics' folds in learning/sql.py."""
-        query = sql.SQL(text).format(schema=sql.Identifier(SCHEMA))  # type: ignore[arg-type]
+        query = sql.SQL(text).format(schema=sql.Identifier(SCHEMA))
         return self._call(lambda conn: conn.execute(query, params).fetchall())
 
     # ---- claims ------------------------------------------------------------------------
