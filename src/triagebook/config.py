@@ -65,6 +65,9 @@ class Policy:
     cap_per_24h: int = 3
     review_window_days: int = 90
     postmortem_draft_days: int = 10
+    # status-update cadence per severity, minutes (0: none); reminders, never pages
+    update_minutes: dict[str, int] = field(
+        default_factory=lambda: {"SEV1": 30, "SEV2": 60, "SEV3": 0, "SEV4": 0})
 
     def severity(self, name: str) -> SeverityPolicy:
         for s in self.severities:
@@ -305,6 +308,13 @@ SETTINGS = Schema({
         "cap_per_24h": _minutes("Escalations per incident in a rolling 24 hours; the next "
                                 "is muted and opens a meta-incident.", 3),
         "review_window_days": _minutes("Runbooks reviewed longer ago than this are stale.", 90),
+        "update_minutes": SubConfig(Schema({
+            sev: Int(f"A {sev} incident's commander is reminded when no status update came "
+                     f"for this many minutes (0: no cadence).", low=0,
+                     expected="minutes (0 turns the cadence off)", default=m)
+            for sev, m in (("SEV1", 30), ("SEV2", 60), ("SEV3", 0), ("SEV4", 0))
+        }), "Status-update cadence per severity: `escalation.tick` reminds (never pages) "
+            "until mitigation."),
         "postmortem_draft_days": _minutes("`postmortem.check` flags SEV1/SEV2 drafts older "
                                           "than this.", 10),
         "severities": SubConfig(Schema({s.name: _severity(s) for s in DEFAULT_SEVERITIES}),
@@ -425,6 +435,7 @@ def build(root: Path, v: dict[str, Any], source: Path | None = None) -> Config:
         followup_minutes=dict(p["followup_minutes"]), cap_per_24h=p["cap_per_24h"],
         review_window_days=p["review_window_days"],
         postmortem_draft_days=p["postmortem_draft_days"],
+        update_minutes=dict(p["update_minutes"]),
     )
     template = v["postmortem_template"]
     return Config(

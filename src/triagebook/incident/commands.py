@@ -70,13 +70,24 @@ def note(cfg: Config, incident_id: str, text: str, at: datetime | None = None,
 
 
 def milestone(cfg: Config, incident_id: str, name: str, at: datetime | None = None,
-              actor: str = "", clock: Clock = utc_now) -> Entry:
-    """Record `mitigated` or `resolved`; resolving a SEV1/SEV2 writes the post-mortem draft."""
+              actor: str = "", clock: Clock = utc_now, force: bool = False) -> Entry:
+    """Record `mitigated` or `resolved`; resolving a SEV1/SEV2 writes the post-mortem draft.
+
+    Open support-access grants block `resolved` (someone still has access an incident gave
+    them) unless `force`, which is recorded with the grants it left open."""
     led, st, when = _open(cfg, incident_id, actor, clock, at)
     if name in st.milestones:
         first, via = st.milestones[name]
         return Entry(incident_id, None, f"{incident_id} was already {name} at {utc(first)} "
                                         f"(via {via}); nothing recorded")
+    grants = [g for g in st.grants.values() if g.revoked is None]
+    if name == "resolved" and grants:
+        names = ", ".join(f"{g.id} ({g.to}: {g.scope})" for g in grants)
+        if not force:
+            raise UsageError(f"{incident_id}: {len(grants)} support-access grant"
+                             f"{'s' * (len(grants) != 1)} still open: {names}; revoke with "
+                             f"inv access.revoke {incident_id} GRANT, or resolve with --force")
+        led.append(E.Note(text=f"resolved with --force while access grants were open: {names}"))
     via = {"mitigated": "incident.mitigate", "resolved": "incident.resolve"}[name]
     ev = led.append(E.Milestone(name=name, via=via, at=when))
     msg = f"{incident_id}: {name} at {_when(ev)}"

@@ -342,6 +342,61 @@ class EscalationFollowup(EscalationEvent):
     TYPE: ClassVar[str] = "escalation.followup"
 
 
+# ---- coordination: roles, status updates, support access (issue 23) --------------------
+
+@dataclass(frozen=True, slots=True)
+class RoleSet(Payload):
+    """Someone took an incident role (commander, comms, scribe); empty person clears it."""
+
+    TYPE: ClassVar[str] = "role.set"
+    role: str = ""
+    person: str = ""
+    previous: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusUpdate(Payload):
+    """A status update; `public` ones go into the stakeholder summary."""
+
+    TYPE: ClassVar[str] = "update.posted"
+    text: str = ""
+    public: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AccessGranted(Payload):
+    """Time-bounded support access: who, to what, why, until when — never a credential."""
+
+    TYPE: ClassVar[str] = "access.granted"
+    grant: str = ""
+    to: str = ""
+    scope: str = ""
+    reason: str = ""
+    until: str = _time(required=True)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRevoked(Payload):
+    """A support-access grant was revoked (before or after it expired)."""
+
+    TYPE: ClassVar[str] = "access.revoked"
+    grant: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderSent(Payload):
+    """A reminder to a person (update due, grant expiring or expired) — never a page."""
+
+    TYPE: ClassVar[str] = "reminder.sent"
+    kind: str = ""  # update-due | grant-expiring | grant-expired
+    key: str = ""  # one reminder per key
+    to: str = ""
+    channels: list[str] = field(default_factory=list)
+    text: str = ""
+    failed: list[str] = field(default_factory=list)  # channels that did not take it
+
+
 @dataclass(frozen=True, slots=True)
 class Unknown(Payload):
     """An event type this version does not know: kept as it is."""
@@ -358,7 +413,8 @@ EVENT_TYPES: dict[str, type[Payload]] = {cls.TYPE: cls for cls in (
     ContextSet, VisibilitySet, SessionStarted, SessionEnded, StepDone, StepSkipped, Command,
     EscalationSent, EscalationDeferred, EscalationDigest, EscalationMuted,
     EscalationDelivered, EscalationFailed, EscalationPromoted, EscalationFollowup,
-    EscalationRetried, EscalationShadowed, EscalationDrill,
+    EscalationRetried, EscalationShadowed, EscalationDrill, RoleSet, StatusUpdate,
+    AccessGranted, AccessRevoked, ReminderSent,
 )}
 MILESTONES = ("acknowledged", "mitigated", "resolved")
 # Events that show someone is working the incident (they reset the follow-up clock).

@@ -12,6 +12,8 @@ from datetime import datetime
 
 from triagebook.errors import Problem
 from triagebook.incident import events as E
+from triagebook.incident.coordination_state import FOLDS as COORDINATION
+from triagebook.incident.coordination_state import Grant, Role, Update
 from triagebook.incident.ledger import Event, Events
 from triagebook.timeutil import parse_iso
 
@@ -60,6 +62,11 @@ class IncidentState:
     milestones: dict[str, tuple[datetime, str]] = field(default_factory=dict)
     severities: list[tuple[datetime, str]] = field(default_factory=list)
     last_event: datetime | None = None
+    # coordination (issue 23; folded in incident/coordination.py)
+    roles: dict[str, Role] = field(default_factory=dict)
+    updates: list[Update] = field(default_factory=list)
+    grants: dict[str, Grant] = field(default_factory=dict)
+    reminders: set[str] = field(default_factory=set)
     events: list[Event] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # ledger lines skipped
 
@@ -208,6 +215,7 @@ FOLDS: dict[type[E.Payload], Fold] = {
     E.Milestone: _milestone,
     E.SeverityChanged: _severity,
     E.VisibilitySet: _visibility,
+    **COORDINATION,
 }
 
 

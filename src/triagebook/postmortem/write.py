@@ -31,6 +31,7 @@ from triagebook.incident.team import load_merged
 from triagebook.incident.timeline import render_timeline, timeline
 from triagebook.mdtext import md_code, md_text
 from triagebook.postmortem.blocks import BlockError, replace_blocks
+from triagebook.postmortem.coordination import access_grants, status_updates
 from triagebook.runbook.frontmatter import split_front_matter
 from triagebook.safetext import neutralise
 from triagebook.timeutil import utc, utc_now
@@ -117,8 +118,10 @@ def responders(st: IncidentState) -> str:
     actors: dict[str, int] = {}
     for ev in st.events:
         actors[ev.actor] = actors.get(ev.actor, 0) + 1
-    return ("\n".join(f"- {md_text(a)} ({n} events)" for a, n in actors.items())
-            or "_None recorded._")
+    roles = [f"- **{name}**: {md_text(r.person)} (since {utc(r.since)})"
+             for name, r in sorted(st.roles.items())]
+    lines = roles + [f"- {md_text(a)} ({n} events)" for a, n in actors.items()]
+    return "\n".join(lines) or "_None recorded._"
 
 
 def skipped(st: IncidentState) -> str:
@@ -154,6 +157,8 @@ def generate(cfg: Config, st: IncidentState, now: datetime) -> Generated:
         "impact": impact(st, now),
         "timeline": table + f"\n\nLocal times are {tz} (the responder's zone)." + skipped(st),
         "metrics": metrics(st, cfg.policy),
+        "status-updates": status_updates(st, cfg.policy, end or now),
+        "access": access_grants(st),
         "runbook-feedback": feedback(st, cfg),
         "responders": responders(st),
     }

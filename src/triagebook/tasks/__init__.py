@@ -19,4 +19,9 @@ def namespace() -> Collection:
     runbook.ns.add_task(learning.runbook_stats, name="stats")
     incident.ns.add_task(learning.incident_stats, name="stats")
     ns.add_collection(learning.actions)
+    from triagebook.tasks import coordination
+
+    for t in (coordination.role, coordination.update, coordination.summary):
+        incident.ns.add_task(t)
+    ns.add_collection(coordination.access)
     return ns

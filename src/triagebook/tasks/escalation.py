@@ -20,6 +20,18 @@ def _print(reports) -> None:
         print(f"{r.incident}: {r.kind}: {r.detail}")
 
 
+def _run_tick(cfg: Config) -> list:
+    """Paging work first, then reminders to people (update due, grant expiry)."""
+    from triagebook.escalation.reminders import tick as remind
+    from triagebook.escalation.service import TickReport
+    from triagebook.escalation.service import tick as run_tick
+
+    reports = run_tick(cfg)
+    reports += [TickReport(r.incident, "reminder", f"{r.kind} to {r.to}: {r.text}")
+                for r in remind(cfg)]
+    return reports
+
+
 def _warn(cfg: Config) -> None:
     """tick skips ledger lines it cannot read; say which (a second, read-only pass)."""
     warn_ledgers(cfg, ((iid, evs.problems) for iid, evs in iter_all(cfg.incidents_dir)))
@@ -28,11 +40,10 @@ def _warn(cfg: Config) -> None:
 @task
 @user_errors
 def tick(c):
-    """Send deferred messages, promote unacknowledged YELLOW, follow-ups, retries (idempotent)."""
-    from triagebook.escalation.service import tick as run_tick
-
+    """Send deferred messages, promote unacknowledged YELLOW, follow-ups, retries, and
+    reminders (status update due, access grant expiring or expired); idempotent."""
     cfg = project()
-    reports = run_tick(cfg)
+    reports = _run_tick(cfg)
     _print(reports)
     _warn(cfg)
     print(f"escalation.tick: {len(reports)} action{'s' * (len(reports) != 1)}")
@@ -43,14 +54,12 @@ def tick(c):
 @user_errors
 def watch(c, interval="60", count="0"):
     """Run escalation.tick in a loop."""
-    from triagebook.escalation.service import tick as run_tick
-
     pause = number("interval", interval, above=True)
     times = int(number("count", count, whole=True))
     n = 0
     while True:
         cfg = project()
-        _print(run_tick(cfg))
+        _print(_run_tick(cfg))
         if n == 0:
             _warn(cfg)  # once, not every interval
         n += 1

@@ -102,6 +102,10 @@ def show(c, id_):
     if st.customer_visible is not None:
         shown = "customer-visible" if st.customer_visible else "not customer-visible"
         print(f"{'visibility':13s} {shown} (set for this incident)")
+    from triagebook.tasks.coordination import show_lines
+
+    for line in show_lines(cfg, st, utc_now()):
+        print(line)
     escalations = describe(records(st.events))
     if escalations:
         print("\nescalations:")
@@ -210,12 +214,12 @@ AT_HELP = ("when it happened, if earlier than now: ISO 8601 with offset or "
            "'YYYY-MM-DD HH:MM Zone/Name' (not in the future)")
 
 
-def _entry(fn, c_args: tuple[str, ...], at: str) -> None:
+def _entry(fn, c_args: tuple[str, ...], at: str, **more) -> None:
     from triagebook.runner.context import operator_name
     from triagebook.timeutil import parse_time
 
     entry = fn(project(), *c_args, at=parse_time(at, "--at") if at else None,
-               actor=operator_name())
+               actor=operator_name(), **more)
     print(entry.message)
     if entry.postmortem:
         print(f"post-mortem draft: {entry.postmortem}")
@@ -239,13 +243,14 @@ def mitigate(c, id_, at=""):
     _entry(milestone, (id_, "mitigated"), at)
 
 
-@task(help={"id_": "incident id", "at": AT_HELP})
+@task(help={"id_": "incident id", "at": AT_HELP,
+            "force": "resolve although support-access grants are still open (recorded)"})
 @user_errors
-def resolve(c, id_, at=""):
+def resolve(c, id_, at="", force=False):
     """Record that the incident is resolved; SEV1/SEV2 get a post-mortem draft."""
     from triagebook.incident.commands import milestone
 
-    _entry(milestone, (id_, "resolved"), at)
+    _entry(milestone, (id_, "resolved"), at, force=force)
 
 
 @task(klass=TwoPositionals, help={
