@@ -145,6 +145,23 @@ class LedgerConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class RepliesConfig:
+    """Replies that come back by themselves: acks by mail (IMAP) and signed chat requests.
+    Secrets only from the environment, by the variable names given here."""
+
+    imap_host: str = ""  # empty: escalation.inbox is not set up
+    imap_port: int = 993
+    imap_security: str = "tls"  # tls | starttls | none (none only on a loopback address)
+    imap_user: str = ""
+    imap_password_env: str = "TRIAGEBOOK_SECRET_IMAP_PASSWORD"
+    mailbox: str = "INBOX"
+    senders: tuple[str, ...] = ()  # who may ack by mail, besides the smtp channels' `to`
+    idle_seconds: int = 300  # re-issue IMAP IDLE (or poll) this often
+    slack_secret_env: str = "TRIAGEBOOK_SECRET_SLACK_SIGNING_SECRET"
+    discord_key_env: str = "TRIAGEBOOK_DISCORD_PUBLIC_KEY"  # hex Ed25519 public key
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     root: Path
     runbooks_dir: Path
@@ -160,6 +177,7 @@ class Config:
     site_url: str = ""  # where the site is published; links open runbooks pre-filled
     channels: dict[str, ChannelConfig] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
     ledger: LedgerConfig = LedgerConfig()  # issue 16: the shared ledger store
+    replies: RepliesConfig = RepliesConfig()  # issue 23: acks by mail and chat
     meta_route: tuple[str, ...] = ()  # channels for the cap-hit meta-incident (empty: RED's)
     deadline_seconds: float = 20.0  # one channel's delivery, connect to answer, all included
     shadow_policy: str = ""  # a policy file whose decisions are recorded, never delivered
@@ -270,6 +288,30 @@ LEDGER = Schema({
                       expected="seconds, more than 0 and at most 60", default=_l.timeout),
 }, check=_check_ledger)
 
+_r = RepliesConfig()
+REPLIES = Schema({
+    "imap_host": Str("The IMAP server holding replies to pages (empty: no mail acks).",
+                     blank=True, default=_r.imap_host),
+    "imap_port": Int("Its port.", low=1, high=65535, expected="a port number",
+                     default=_r.imap_port),
+    "imap_security": Choice(("tls", "starttls", "none"), "tls (implicit, port 993), "
+                            "starttls, or none — none only for a server on a loopback "
+                            "address.", default=_r.imap_security),
+    "imap_user": Str("The mailbox's user name.", blank=True, default=_r.imap_user),
+    "imap_password_env": Str("The environment variable holding its password.",
+                             default=_r.imap_password_env),
+    "mailbox": Str("The folder replies arrive in.", default=_r.mailbox),
+    "senders": ListOfItems(Str(), "Addresses (or `@domain`) allowed to acknowledge by mail, "
+                           "besides the smtp channels' recipients.",
+                           expected="a list of addresses", default=()),
+    "idle_seconds": Int("IMAP IDLE is renewed (or the mailbox polled) this often.", low=5,
+                        high=1740, expected="seconds from 5 to 1740", default=_r.idle_seconds),
+    "slack_secret_env": Str("The environment variable holding Slack's signing secret.",
+                            default=_r.slack_secret_env),
+    "discord_key_env": Str("The environment variable holding the Discord application's "
+                           "public key (hex).", default=_r.discord_key_env),
+})
+
 
 def _check_top(v: dict[str, Any], run: Run, key: tuple[object, ...]) -> None:
     url = v.get("site_url") or ""
@@ -347,6 +389,8 @@ SETTINGS = Schema({
     }), "How escalation messages are sent."),
     "ledger": SubConfig(LEDGER, "The incident ledger's shared store, for teams (see the "
                                 "team guide)."),
+    "replies": SubConfig(REPLIES, "Acknowledgements that come back by mail and chat (see "
+                                  "the replies guide)."),
 }, check=_check_top)
 
 
@@ -446,6 +490,7 @@ def build(root: Path, v: dict[str, Any], source: Path | None = None) -> Config:
         environment=e["environment"], ledger_url=e["ledger_url"],
         channels={str(n): ChannelConfig(str(n), **c) for n, c in e["channels"].items()},
         ledger=LedgerConfig(**v["ledger"]),
+        replies=RepliesConfig(**{**v["replies"], "senders": tuple(v["replies"]["senders"])}),
         site_url=v["site_url"].strip().rstrip("/"), meta_route=tuple(e["meta_route"]),
         deadline_seconds=e["deadline_seconds"], shadow_policy=e["shadow_policy"],
     )

@@ -68,6 +68,27 @@ def watch(c, interval="60", count="0"):
         time.sleep(pause)
 
 
+@task(help={"once": "read the mailbox once and exit (for cron); default: keep waiting "
+                    "for replies (IMAP IDLE where the server offers it)"})
+@user_errors
+def inbox(c, once=False):
+    """Acknowledge incidents from mailed replies whose first words are 'ack ID'."""
+    from triagebook.escalation.imap import serve
+    from triagebook.escalation.service import ack
+
+    cfg = project()
+
+    def record(incident: str, sender: str, text: str) -> bool:
+        return ack(cfg, incident, "email", text, actor=sender)[1]
+
+    def report(tally) -> None:
+        for incident, sender in tally.acked:
+            print(f"{incident}: acknowledged by {sender} via email")
+        print(tally.line(), flush=True)
+
+    serve(cfg, record, report, once=once)
+
+
 @task(help={"class_": "drill the channels of this class: RED (default), YELLOW or GREEN",
             "ack_window": "minutes within which an ack counts as the round trip (default 15)"})
 @user_errors
@@ -110,3 +131,4 @@ ns.add_task(tick)
 ns.add_task(watch)
 ns.add_task(drill)
 ns.add_task(report)
+ns.add_task(inbox)
