@@ -404,3 +404,14 @@ def test_inbox_json_free_of_password(imap, mailbox):
     assert PASSWORD not in written
     assert json.loads((mailbox.incidents_dir / IID / "events.jsonl").read_text()
                       .splitlines()[-1])["type"] == "milestone"
+
+
+def test_page_names_the_roles(tmp_path):
+    from triagebook.escalation.service import escalate
+
+    cfg = load_config(project(tmp_path))
+    C.set_role(cfg, IID, "commander", "alice")
+    C.set_role(cfg, IID, "comms", "bob")
+    escalate(cfg, IID, "RED", diagnosis="api down")
+    page = (tmp_path / "chat.log").read_text()
+    assert "Roles: commander alice, comms bob" in page

@@ -13,7 +13,6 @@ import imaplib
 import ipaddress
 import os
 import select
-import socket
 import ssl
 import threading
 import time
@@ -98,7 +97,7 @@ def process(cfg: Config, conn: imaplib.IMAP4,
     allowed = allowed_senders(cfg)
     known = known_incidents(cfg)
     typ, data = conn.uid("SEARCH", "UNFLAGGED")
-    uids = data[0].split() if typ == "OK" and data and data[0] else []
+    uids = [u.decode() for u in data[0].split()] if typ == "OK" and data and data[0] else []
     for uid in uids:
         typ, meta = conn.uid("FETCH", uid, "(RFC822.SIZE)")
         size = _size(meta)
@@ -139,7 +138,7 @@ def _size(meta: list[object] | None) -> int | None:
     return None
 
 
-def _flag(conn: imaplib.IMAP4, uid: bytes) -> None:
+def _flag(conn: imaplib.IMAP4, uid: str) -> None:
     conn.uid("STORE", uid, "+FLAGS", "(\\Flagged \\Seen)")
 
 
@@ -156,7 +155,7 @@ def wait(conn: imaplib.IMAP4, seconds: float, stop: threading.Event) -> None:
             pass
         conn.noop()
         return
-    tag = conn._new_tag()  # type: ignore[attr-defined]  # imaplib has no IDLE before 3.14
+    tag = conn._new_tag()  # imaplib has no IDLE before Python 3.14
     conn.send(tag + b" IDLE\r\n")
     if not conn.readline().startswith(b"+"):
         raise InboxError("escalation.inbox: the server refused IDLE")
@@ -189,7 +188,7 @@ def serve(cfg: Config, ack: Callable[[str, str, str], bool], report: Callable[[T
                 return
             try:
                 wait(conn, cfg.replies.idle_seconds, stop)
-            except (imaplib.IMAP4.error, OSError, socket.timeout) as exc:
+            except (TimeoutError, imaplib.IMAP4.error, OSError) as exc:
                 raise InboxError(f"escalation.inbox: connection lost: {_why(exc, '')}") from None
             if stop.is_set():
                 return

@@ -121,6 +121,7 @@ class Facts:
     runbook_url: str = ""
     ledger: str = ""
     drill: bool = False
+    roles: tuple[tuple[str, str], ...] = ()  # (role, person): who already works it
 
 
 def compose(f: Facts) -> Message:
@@ -145,6 +146,8 @@ def compose(f: Facts) -> Message:
         ("Action", f.action),
         ("Suggested fix", f.fix),
     ]
+    if f.roles:
+        fields.append(("Roles", ", ".join(f"{r} {p}" for r, p in f.roles)))
     if f.runbook_url:
         fields.append(("Runbook page", f.runbook_url))
     fields += [("Ledger", f.ledger), (ACK, f'reply "ack {f.incident}"')]

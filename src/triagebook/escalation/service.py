@@ -110,7 +110,8 @@ def facts(cfg: Config, st: IncidentState, rb: Runbook | None, cls: str, diagnosi
         fix=fix or (f"follow runbook {rb.id}" if rb else "see the ledger"),
         runbook_url=runbook_link(cfg.site_url, rb.id, given, secret)
         if rb and cfg.site_url else "",
-        ledger=link(cfg, st.id))
+        ledger=link(cfg, st.id),
+        roles=tuple((name, r.person) for name, r in sorted(st.roles.items())))
     return f, tuple(n for n, v in context if v is None)
 
 

@@ -24,4 +24,7 @@ def namespace() -> Collection:
     for t in (coordination.role, coordination.update, coordination.summary):
         incident.ns.add_task(t)
     ns.add_collection(coordination.access)
+    from triagebook.tasks import alert
+
+    ns.add_collection(alert.ns)
     return ns

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 from invoke.collection import Collection
 from invoke.exceptions import Exit
@@ -20,7 +21,7 @@ def _print(reports) -> None:
         print(f"{r.incident}: {r.kind}: {r.detail}")
 
 
-def _run_tick(cfg: Config) -> list:
+def _run_tick(cfg: Config) -> list[Any]:
     """Paging work first, then reminders to people (update due, grant expiry)."""
     from triagebook.escalation.reminders import tick as remind
     from triagebook.escalation.service import TickReport
