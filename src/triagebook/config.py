@@ -162,6 +162,17 @@ class RepliesConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertsConfig:
+    """Alerts in (issue 21): how an alert group becomes an incident."""
+
+    escalate: bool = True  # page per the runbook's class and the policy when one opens
+    severity: dict[str, str] = field(default_factory=lambda: {
+        "critical": "SEV2", "warning": "SEV3", "info": "SEV4"})
+    context: dict[str, str] = field(default_factory=dict)  # runbook value ← label name
+    fallback: str = "incident-process"  # the runbook when no match is confident
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     root: Path
     runbooks_dir: Path
@@ -178,6 +189,7 @@ class Config:
     channels: dict[str, ChannelConfig] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
     ledger: LedgerConfig = LedgerConfig()  # issue 16: the shared ledger store
     replies: RepliesConfig = RepliesConfig()  # issue 23: acks by mail and chat
+    alerts: AlertsConfig = AlertsConfig()  # issue 21: alerts open incidents
     meta_route: tuple[str, ...] = ()  # channels for the cap-hit meta-incident (empty: RED's)
     deadline_seconds: float = 20.0  # one channel's delivery, connect to answer, all included
     shadow_policy: str = ""  # a policy file whose decisions are recorded, never delivered
@@ -288,6 +300,22 @@ LEDGER = Schema({
                       expected="seconds, more than 0 and at most 60", default=_l.timeout),
 }, check=_check_ledger)
 
+_a = AlertsConfig()
+ALERTS = Schema({
+    "escalate": Bool("Page per the runbook's escalation class and the policy when an alert "
+                     "opens an incident (or fires again).", default=_a.escalate),
+    "severity": DictOfItems(Str(), "The alert's `severity` label → the incident's severity "
+                            "(otherwise the runbook's own).", placeholder="LABEL VALUE",
+                            expected="a mapping of label values to SEV1..SEV4",
+                            default=dict(_a.severity)),
+    "context": DictOfItems(Str(), "A runbook's context value ← the alert label (or "
+                           "annotation) to take it from, when the names differ.",
+                           placeholder="VALUE NAME", expected="a mapping of names to labels",
+                           default={}),
+    "fallback": Str("The runbook an alert opens when no match is confident.",
+                    default=_a.fallback),
+})
+
 _r = RepliesConfig()
 REPLIES = Schema({
     "imap_host": Str("The IMAP server holding replies to pages (empty: no mail acks).",
@@ -389,6 +417,8 @@ SETTINGS = Schema({
     }), "How escalation messages are sent."),
     "ledger": SubConfig(LEDGER, "The incident ledger's shared store, for teams (see the "
                                 "team guide)."),
+    "alerts": SubConfig(ALERTS, "How alerts from Alertmanager and Grafana open incidents "
+                                "(see the alerts guide)."),
     "replies": SubConfig(REPLIES, "Acknowledgements that come back by mail and chat (see "
                                   "the replies guide)."),
 }, check=_check_top)
@@ -490,6 +520,11 @@ def build(root: Path, v: dict[str, Any], source: Path | None = None) -> Config:
         environment=e["environment"], ledger_url=e["ledger_url"],
         channels={str(n): ChannelConfig(str(n), **c) for n, c in e["channels"].items()},
         ledger=LedgerConfig(**v["ledger"]),
+        alerts=AlertsConfig(escalate=v["alerts"]["escalate"],
+                            severity={str(k).lower(): str(x).upper()
+                                      for k, x in v["alerts"]["severity"].items()},
+                            context=dict(v["alerts"]["context"]),
+                            fallback=v["alerts"]["fallback"]),
         replies=RepliesConfig(**{**v["replies"], "senders": tuple(v["replies"]["senders"])}),
         site_url=v["site_url"].strip().rstrip("/"), meta_route=tuple(e["meta_route"]),
         deadline_seconds=e["deadline_seconds"], shadow_policy=e["shadow_policy"],

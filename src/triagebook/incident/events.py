@@ -397,6 +397,30 @@ class ReminderSent(Payload):
     failed: list[str] = field(default_factory=list)  # channels that did not take it
 
 
+# ---- alerts (issue 21) ------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class AlertFired(Payload):
+    """Alerts of the incident's alert group fired (the first ones opened it)."""
+
+    TYPE: ClassVar[str] = "alert.fired"
+    source: str = ""  # alertmanager | grafana
+    group: str = ""  # sha256 of the group key (the key itself may be long)
+    alerts: list[dict[str, Any]] = field(default_factory=list)  # labels, annotations, …
+    runbook_reason: str = ""  # why this runbook (annotation, class, matcher, fallback)
+    candidates: list[str] = field(default_factory=list)  # when no confident match
+
+
+@dataclass(frozen=True, slots=True)
+class AlertResolved(Payload):
+    """Alerts of the group resolved at their source; the incident stays as people left it."""
+
+    TYPE: ClassVar[str] = "alert.resolved"
+    source: str = ""
+    group: str = ""
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+
+
 @dataclass(frozen=True, slots=True)
 class Unknown(Payload):
     """An event type this version does not know: kept as it is."""
@@ -414,7 +438,7 @@ EVENT_TYPES: dict[str, type[Payload]] = {cls.TYPE: cls for cls in (
     EscalationSent, EscalationDeferred, EscalationDigest, EscalationMuted,
     EscalationDelivered, EscalationFailed, EscalationPromoted, EscalationFollowup,
     EscalationRetried, EscalationShadowed, EscalationDrill, RoleSet, StatusUpdate,
-    AccessGranted, AccessRevoked, ReminderSent,
+    AccessGranted, AccessRevoked, ReminderSent, AlertFired, AlertResolved,
 )}
 MILESTONES = ("acknowledged", "mitigated", "resolved")
 # Events that show someone is working the incident (they reset the follow-up clock).

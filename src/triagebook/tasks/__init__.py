@@ -27,4 +27,5 @@ def namespace() -> Collection:
     from triagebook.tasks import alert
 
     ns.add_collection(alert.ns)
+    runbook.ns.add_task(alert.rules)
     return ns

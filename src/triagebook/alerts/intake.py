@@ -1,0 +1,184 @@
+"""From an alert group to an incident: one incident per group, its runbook, its context,
+its severity — recorded durably before anyone is told it was taken.
+
+The group → incident mapping is a file per group (`incidents/.alert-groups/DIGEST`,
+holding the incident id), claimed under a lock before the ledger is written: two
+deliveries of a new group at once, or a retry after a crash, find the same incident.  A
+repeat delivery adds `alert.fired` only for alerts not seen before; `resolved` adds
+`alert.resolved` and never resolves the incident (a human decides).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from triagebook.alerts.choose import Choice, choose, context_from, severity_from
+from triagebook.alerts.payload import Alert, Group
+from triagebook.config import Config
+from triagebook.incident import events as E
+from triagebook.incident.durable import write_file
+from triagebook.incident.ledger import Ledger, new_id
+from triagebook.incident.redaction import Redactor
+from triagebook.incident.state import IncidentState, fold
+from triagebook.incident.sync import attach
+from triagebook.runbook.catalog import Catalog, load_catalog
+from triagebook.runbook.model import Runbook
+from triagebook.timeutil import Clock, iso, parse_iso, utc_now
+
+INDEX = ".alert-groups"
+
+
+@dataclass
+class Outcome:
+    incident: str
+    opened: bool = False
+    fired: list[Alert] = field(default_factory=list)
+    resolved: list[Alert] = field(default_factory=list)
+    runbook: str = ""
+    confidence: str = ""
+
+    @property
+    def duplicate(self) -> bool:
+        return not self.opened and not self.fired and not self.resolved
+
+    def lines(self, group: Group) -> list[str]:
+        """One summary line per alert of the delivery."""
+        out = []
+        fired = {a.key for a in self.fired}
+        resolved = {a.key for a in self.resolved}
+        for a in group.alerts:
+            name = a.labels.get("alertname", "alert")
+            what = ("opened" if self.opened and a.key in fired else
+                    "fired again" if a.key in fired else
+                    "resolved (the incident stays open)" if a.key in resolved else
+                    "already recorded")
+            rb = f" on {self.runbook} ({self.confidence})" if self.opened else ""
+            out.append(f"{self.incident}: {name} {a.status}: {what}{rb}")
+        return out
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def incident_for(cfg: Config, group: Group, now: datetime) -> str:
+    """The incident of this group: the one already claimed, or a new id claimed now (the
+    claim is durable before the incident's first event is written)."""
+    index = cfg.incidents_dir / INDEX / group.digest
+    with _locked(index.with_suffix(".lock")):
+        try:
+            known = index.read_text(encoding="ascii").strip()
+        except (FileNotFoundError, UnicodeDecodeError):
+            known = ""
+        if known:
+            return known
+        iid = new_id(now)
+        write_file(index, (iid + "\n").encode("ascii"))
+        return iid
+
+
+def _seen(st: IncidentState) -> tuple[set[str], set[str]]:
+    fired: set[str] = set()
+    resolved: set[str] = set()
+    for ev in st.events:
+        p = ev.payload
+        if isinstance(p, E.AlertFired):
+            fired.update(str(a.get("key", "")) for a in p.alerts or ())
+        elif isinstance(p, E.AlertResolved):
+            resolved.update(str(a.get("key", "")) for a in p.alerts or ())
+    return fired, resolved
+
+
+def _stored(alerts: list[Alert]) -> list[dict[str, object]]:
+    return [{**a.as_dict(), "key": a.key} for a in alerts]
+
+
+def _detected(alerts: list[Alert], now: datetime) -> datetime:
+    """The earliest start among the alerts (the incident began then), never the future."""
+    times = []
+    for a in alerts:
+        try:
+            times.append(parse_iso(a.starts_at))
+        except ValueError:
+            continue
+    aware = [t for t in times if t.tzinfo is not None and t <= now]
+    return min(aware) if aware else now
+
+
+def _open(cfg: Config, led: Ledger, group: Group, firing: list[Alert], choice: Choice,
+          rb: Runbook | None, now: datetime) -> None:
+    first = firing[0] if firing else group.alerts[0]
+    labels = {**group.common_labels, **first.labels}
+    annotations = {**group.common_annotations, **first.annotations}
+    title = (annotations.get("summary") or labels.get("alertname") or "alert")[:200]
+    severity = severity_from(cfg, labels, rb)
+    led.append(E.IncidentOpened(severity=severity, title=title,
+                                detected_at=iso(_detected(firing or list(group.alerts), now)),
+                                timezone=cfg.policy.timezone))
+    if rb is not None:
+        values, dropped = context_from(cfg, rb, labels, annotations)
+        snap = _snapshot(cfg, rb, led)
+        led.append(E.RunbookAttached(title=rb.title, hash=rb.content_hash, snapshot=snap,
+                                     path=rb.path, steps=[s.title for s in rb.steps],
+                                     context=values, secret_context=sorted(rb.secret_names)),
+                   runbook=rb.id)
+        if dropped:
+            led.append(E.Note(text="alert values not taken (they do not fit the runbook's "
+                                   "context): " + "; ".join(dropped)))
+
+
+def _snapshot(cfg: Config, rb: Runbook, led: Ledger) -> str:
+    name = f"runbooks/{rb.id}-{rb.content_hash[:12]}.md"
+    if not (led.dir / name).exists():
+        led.write_file(name, (cfg.root / rb.path).read_bytes())
+    return cfg.display(led.dir / name)
+
+
+def receive(cfg: Config, group: Group, clock: Clock = utc_now,
+            catalog: Catalog | None = None) -> Outcome:
+    """Record the delivery; returns what it changed.  Raises LedgerNotWritable when the
+    events cannot be made durable (the sender must retry)."""
+    now = clock()
+    iid = incident_for(cfg, group, now)
+    out = Outcome(iid)
+    led = Ledger(cfg.incidents_dir, iid, f"{group.source}@alert.serve", Redactor(), clock,
+                 session=False).open()
+    attach(cfg, led, keep_open=False)  # the team's store gets the events too
+    with led.locked():
+        st = fold(iid, led.events)
+        seen_fired, seen_resolved = _seen(st)
+        firing = [a for a in group.alerts if a.status == "firing" and a.key not in seen_fired]
+        resolved = [a for a in group.alerts
+                    if a.status == "resolved" and a.key not in seen_resolved]
+        if st.opened_at is None:
+            cat = catalog or load_catalog(cfg)
+            choice = choose(cfg, cat, group)
+            rb = cat.runbooks.get(choice.runbook) if choice.runbook else None
+            _open(cfg, led, group, firing, choice, rb, now)
+            out.opened, out.runbook, out.confidence = True, choice.runbook, choice.confidence
+            reason, candidates = choice.reason, list(choice.candidates)
+        else:
+            reason, candidates = "", []
+        if firing or out.opened:
+            led.append(E.AlertFired(source=group.source, group=group.digest,
+                                    alerts=_stored(firing), runbook_reason=reason,
+                                    candidates=candidates))
+        if resolved:
+            led.append(E.AlertResolved(source=group.source, group=group.digest,
+                                       alerts=_stored(resolved)))
+    out.fired, out.resolved = firing, resolved
+    return out
