@@ -139,7 +139,8 @@ class Prometheus:
         self.log = self.dir / "prometheus.log"
         self.proc = subprocess.Popen(
             [PROMETHEUS, f"--config.file={conf}", f"--storage.tsdb.path={self.dir / 'data'}",
-             f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
+             f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn",
+             "--rules.alert.resend-delay=1s"],
             stdout=subprocess.DEVNULL, stderr=open(self.log, "wb"))
         _wait_http(f"http://127.0.0.1:{self.port}/-/ready", self.proc, "prometheus", self.log)
 

@@ -290,7 +290,10 @@ def am_rig(tmp_path_factory):
 
 
 def by_title(cfg, title: str) -> list:
-    return [st for st in incidents(cfg) if st.title == title]
+    """Incidents with this title whose first delivery is complete (alert.fired is its
+    last event; a poll in between would see the incident half-written)."""
+    return [st for st in incidents(cfg) if st.title == title
+            and any(e.type == "alert.fired" for e in st.events)]
 
 
 def test_alertmanager_firing_opens_one_incident(am_rig):

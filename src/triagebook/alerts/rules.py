@@ -59,7 +59,8 @@ def check_file(path: Path, shown: str, cat: Catalog) -> tuple[int, list[str]]:
             seen += 1
             line = doc.line("groups", g, "rules", r, "alert", default=1)
             name = str(rule.get("alert"))
-            notes = rule.get("annotations") if isinstance(rule.get("annotations"), dict) else {}
+            raw = rule.get("annotations")
+            notes: dict[str, object] = raw if isinstance(raw, dict) else {}
             named = str(notes.get("runbook") or "").strip()
             url = str(notes.get("runbook_url") or "").strip()
             rid = named or runbook_from_url(url)
