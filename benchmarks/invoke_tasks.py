@@ -49,6 +49,14 @@ def store(c, n=500, sync_events=20000):
           f"--sync-events {int(sync_events)}", pty=False)
 
 
+@task(help={"n": "alerts, each a new group (default 1000)",
+            "clients": "concurrent HTTP clients (default 4)"})
+def intake(c, n=1000, clients=4):
+    """Benchmark alerts/s through alert.serve into fsynced ledgers against the floor."""
+    c.run(f"{sys.executable} {_script('bench_intake.py')} --n {int(n)} "
+          f"--clients {int(clients)}", pty=False)
+
+
 @task(help={"n": "synthetic incidents, 20 events each (default 10000)"})
 def stats(c, n=10000):
     """Benchmark incident/runbook statistics from ledgers and from the team store."""
@@ -79,3 +87,4 @@ ns.add_task(fuzz)
 ns.add_task(redaction)
 ns.add_task(serve)
 ns.add_task(stats)
+ns.add_task(intake)

@@ -13,12 +13,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from triagebook.alerts.choose import Choice, choose, context_from, severity_from
+from triagebook.alerts.choose import choose, context_from, severity_from
 from triagebook.alerts.payload import Alert, Group
 from triagebook.config import Config
 from triagebook.incident import events as E
@@ -27,7 +28,7 @@ from triagebook.incident.ledger import Ledger, new_id
 from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
 from triagebook.incident.sync import attach
-from triagebook.runbook.catalog import Catalog, load_catalog
+from triagebook.runbook.catalog import Catalog, load_catalog, runbook_files
 from triagebook.runbook.model import Runbook
 from triagebook.timeutil import Clock, iso, parse_iso, utc_now
 
@@ -119,26 +120,30 @@ def _detected(alerts: list[Alert], now: datetime) -> datetime:
     return min(aware) if aware else now
 
 
-def _open(cfg: Config, led: Ledger, group: Group, firing: list[Alert], choice: Choice,
-          rb: Runbook | None, now: datetime) -> None:
+Item = tuple[E.Payload, str | None, int | None]
+
+
+def _opening(cfg: Config, led: Ledger, group: Group, firing: list[Alert], rb: Runbook | None,
+             now: datetime) -> list[Item]:
+    """The events that open the incident (its runbook's snapshot is written first)."""
     first = firing[0] if firing else group.alerts[0]
     labels = {**group.common_labels, **first.labels}
     annotations = {**group.common_annotations, **first.annotations}
     title = (annotations.get("summary") or labels.get("alertname") or "alert")[:200]
-    severity = severity_from(cfg, labels, rb)
-    led.append(E.IncidentOpened(severity=severity, title=title,
-                                detected_at=iso(_detected(firing or list(group.alerts), now)),
-                                timezone=cfg.policy.timezone))
+    items: list[Item] = [(E.IncidentOpened(
+        severity=severity_from(cfg, labels, rb), title=title,
+        detected_at=iso(_detected(firing or list(group.alerts), now)),
+        timezone=cfg.policy.timezone), None, None)]
     if rb is not None:
         values, dropped = context_from(cfg, rb, labels, annotations)
-        snap = _snapshot(cfg, rb, led)
-        led.append(E.RunbookAttached(title=rb.title, hash=rb.content_hash, snapshot=snap,
-                                     path=rb.path, steps=[s.title for s in rb.steps],
-                                     context=values, secret_context=sorted(rb.secret_names)),
-                   runbook=rb.id)
+        items.append((E.RunbookAttached(
+            title=rb.title, hash=rb.content_hash, snapshot=_snapshot(cfg, rb, led),
+            path=rb.path, steps=[s.title for s in rb.steps], context=values,
+            secret_context=sorted(rb.secret_names)), rb.id, None))
         if dropped:
-            led.append(E.Note(text="alert values not taken (they do not fit the runbook's "
-                                   "context): " + "; ".join(dropped)))
+            items.append((E.Note(text="alert values not taken (they do not fit the "
+                                      "runbook's context): " + "; ".join(dropped)), None, None))
+    return items
 
 
 def _snapshot(cfg: Config, rb: Runbook, led: Ledger) -> str:
@@ -148,8 +153,28 @@ def _snapshot(cfg: Config, rb: Runbook, led: Ledger) -> str:
     return cfg.display(led.dir / name)
 
 
+class Catalogs:
+    """The catalog, parsed again only when a runbook file changed (a server takes many
+    alerts; a new group needs the catalog, a repeat does not)."""
+
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        self.lock = threading.Lock()
+        self.key: tuple[tuple[str, int, int], ...] | None = None
+        self.cat: Catalog | None = None
+
+    def get(self) -> Catalog:
+        files = runbook_files(self.cfg.runbooks_dir)
+        key = tuple((str(p), st.st_mtime_ns, st.st_size) for p in files
+                    if (st := p.stat()) is not None)
+        with self.lock:
+            if self.cat is None or key != self.key:
+                self.cat, self.key = load_catalog(self.cfg), key
+            return self.cat
+
+
 def receive(cfg: Config, group: Group, clock: Clock = utc_now,
-            catalog: Catalog | None = None) -> Outcome:
+            catalog: Callable[[], Catalog] | None = None) -> Outcome:
     """Record the delivery; returns what it changed.  Raises LedgerNotWritable when the
     events cannot be made durable (the sender must retry)."""
     now = clock()
@@ -164,21 +189,23 @@ def receive(cfg: Config, group: Group, clock: Clock = utc_now,
         firing = [a for a in group.alerts if a.status == "firing" and a.key not in seen_fired]
         resolved = [a for a in group.alerts
                     if a.status == "resolved" and a.key not in seen_resolved]
+        items: list[Item] = []
+        reason, candidates = "", []
         if st.opened_at is None:
-            cat = catalog or load_catalog(cfg)
+            cat = catalog() if catalog is not None else load_catalog(cfg)
             choice = choose(cfg, cat, group)
             rb = cat.runbooks.get(choice.runbook) if choice.runbook else None
-            _open(cfg, led, group, firing, choice, rb, now)
+            items += _opening(cfg, led, group, firing, rb, now)
             out.opened, out.runbook, out.confidence = True, choice.runbook, choice.confidence
             reason, candidates = choice.reason, list(choice.candidates)
-        else:
-            reason, candidates = "", []
         if firing or out.opened:
-            led.append(E.AlertFired(source=group.source, group=group.digest,
-                                    alerts=_stored(firing), runbook_reason=reason,
-                                    candidates=candidates))
+            items.append((E.AlertFired(source=group.source, group=group.digest,
+                                       alerts=_stored(firing), runbook_reason=reason,
+                                       candidates=candidates), None, None))
         if resolved:
-            led.append(E.AlertResolved(source=group.source, group=group.digest,
-                                       alerts=_stored(resolved)))
+            items.append((E.AlertResolved(source=group.source, group=group.digest,
+                                          alerts=_stored(resolved)), None, None))
+        if items:
+            led.append_all(items)  # one write, one fsync: all of the delivery or nothing
     out.fired, out.resolved = firing, resolved
     return out

@@ -293,34 +293,48 @@ class Ledger:
         """Record one event, whole and fsynced, and return it — or raise and record nothing:
         `InvalidEvent` when it does not match its declaration, `LedgerNotWritable` when
         the disk refuses it (the partial line is cut again)."""
+        return self.append_all([(payload, runbook, step)])[0]
+
+    def append_all(self, items: list[tuple[Payload, str | None, int | None]]) -> list[Event]:
+        """Record several events in one write and one fsync: all of them or none."""
         if not self._opened:
             raise RuntimeError("ledger not open")  # a programming error, not a user one
-        data = self.redactor.data(payload.to_data())
-        bad = check(payload.TYPE, data)
-        if bad:
-            raise InvalidEvent(self.id, payload.TYPE, *bad[0])
+        datas = []
+        for payload, _, _ in items:
+            data = self.redactor.data(payload.to_data())
+            bad = check(payload.TYPE, data)
+            if bad:
+                raise InvalidEvent(self.id, payload.TYPE, *bad[0])
+            datas.append(data)
         held = self._held is not None
         lock = self._held if self._held is not None else self._take_append_lock()
         try:
             try:
                 cut_torn_tail(self.path)
                 events = self.events
-                ev = Event(events.next_seq, iso(self.clock()), payload.TYPE, runbook, step,
-                           self.actor, data, new_event_id())
-                line = json.dumps(ev.as_dict(), ensure_ascii=False, separators=(",", ":"))
-                st = append_line(self.path, (line + "\n").encode("utf-8"))
+                new: list[Event] = []
+                for (payload, runbook, step), data in zip(items, datas, strict=True):
+                    seq = (new[-1].seq + 1) if new else events.next_seq
+                    new.append(Event(seq, iso(self.clock()), payload.TYPE, runbook, step,
+                                     self.actor, data, new_event_id()))
+                lines = "".join(json.dumps(ev.as_dict(), ensure_ascii=False,
+                                           separators=(",", ":")) + "\n" for ev in new)
+                st = append_line(self.path, lines.encode("utf-8"))
             except OSError as exc:
                 raise self._not_writable(exc) from None
-            # Still under the lock: the file is exactly what we read plus our line, so the
-            # cache grows by one event instead of the whole file being read again.
-            self._cache = ((st.st_size, st.st_mtime_ns), events.plus(ev))
+            # Still under the lock: the file is exactly what we read plus our lines, so the
+            # cache grows by those events instead of the whole file being read again.
+            for ev in new:
+                events = events.plus(ev)
+            self._cache = ((st.st_size, st.st_mtime_ns), events)
         finally:
             if not held:
                 fcntl.flock(lock, fcntl.LOCK_UN)
                 os.close(lock)
         if self.on_append is not None:
-            self.on_append(ev)
-        return ev
+            for ev in new:
+                self.on_append(ev)
+        return new
 
     def write_file(self, relpath: str, data: bytes) -> Path:
         """A file in the incident's folder (a runbook snapshot): whole under its name, or

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from prometheus_client import Counter
 
-from triagebook.alerts.intake import Outcome, receive
+from triagebook.alerts.intake import Catalogs, Outcome, receive
 from triagebook.alerts.payload import BadPayload, Group, parse
 from triagebook.config import Config
 from triagebook.errors import TriagebookError
@@ -50,11 +50,11 @@ def escalate_for(cfg: Config, out: Outcome, group: Group) -> None:
 
 
 def handle(cfg: Config, body: bytes, m: AlertMetrics | None = None,
-           page: Callable[[Config, Outcome, Group], None] = escalate_for) -> tuple[Group,
-                                                                                 Outcome]:
+           page: Callable[[Config, Outcome, Group], None] = escalate_for,
+           catalogs: Catalogs | None = None) -> tuple[Group, Outcome]:
     group = parse(body)
     try:
-        out = receive(cfg, group)
+        out = receive(cfg, group, catalog=catalogs.get if catalogs else None)
     except LedgerNotWritable:
         if m is not None:
             m.write_failures.inc()
@@ -73,10 +73,11 @@ def handle(cfg: Config, body: bytes, m: AlertMetrics | None = None,
 
 def routes(cfg: Config, metrics: Metrics) -> list[Route]:
     m = AlertMetrics(metrics)
+    catalogs = Catalogs(cfg)
 
     def alerts(req: Request) -> Response:
         try:
-            group, out = handle(cfg, req.body, m)
+            group, out = handle(cfg, req.body, m, catalogs=catalogs)
         except BadPayload as exc:
             return Response.text(400, str(exc))
         except LedgerNotWritable as exc:

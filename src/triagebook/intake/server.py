@@ -105,6 +105,7 @@ class IntakeServer(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     server: IntakeServer
     timeout = 10.0  # per socket operation: a stalled client is cut off
+    disable_nagle_algorithm = True  # headers and body leave at once (no 40 ms ACK wait)
     protocol_version = "HTTP/1.1"
     server_version = "triagebook-intake"
 
