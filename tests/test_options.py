@@ -145,7 +145,8 @@ def declared(schema: Schema, prefix: str = "") -> list[tuple[str, str]]:
             out += declared(opt.sub, f"{prefix}{name}.")
         elif isinstance(opt, DictOfItems):
             out.append((f"{prefix}{name}.{opt.placeholder}", opt.item.doc))
-            out += declared(opt.item.sub, f"{prefix}{name}.{opt.placeholder}.")
+            if isinstance(opt.item, SubConfig):  # a mapping of plain values has no deeper keys
+                out += declared(opt.item.sub, f"{prefix}{name}.{opt.placeholder}.")
     return out
 
 

@@ -44,13 +44,18 @@ triagebook:
 """
 
 
-def project(root: Path, port: int = 143, severity: str = "SEV1") -> Path:
+def project(root: Path, port: int = 143, severity: str = "SEV1",
+            acknowledged: bool = True) -> Path:
+    """An open incident detected at T0 (and acknowledged at T0: the cadence runs from
+    when someone took it)."""
     (root / "invoke.yaml").write_text(CONFIG.format(port=port), encoding="utf-8")
     (root / "runbooks").mkdir(exist_ok=True)
     clock = lambda: T0  # noqa: E731
     with Ledger(root / "incidents", IID, "alice", Redactor(), clock, session=False) as led:
         led.append(E.IncidentOpened(severity=severity, title="API down",
                                     detected_at="2026-12-03T03:00:00Z"))
+        if acknowledged:
+            led.append(E.Milestone(name="acknowledged", via="phone"))
     return root
 
 
@@ -121,6 +126,18 @@ def test_update_due_after_the_severity_window(tmp_path):
     cfg = load_config(project(tmp_path))
     st = state(tmp_path)
     assert reminders.update_due(cfg.policy, st, T0) == T0 + timedelta(minutes=30)
+
+
+def test_no_cadence_before_anyone_took_the_incident(tmp_path):
+    cfg = load_config(project(tmp_path, acknowledged=False))
+    assert reminders.update_due(cfg.policy, state(tmp_path), T0 + timedelta(hours=2)) is None
+
+
+def test_a_commander_starts_the_cadence(tmp_path):
+    cfg = load_config(project(tmp_path, acknowledged=False))
+    with freeze_time(T0 + timedelta(minutes=10)):
+        C.set_role(cfg, IID, "commander", "bob")
+    assert reminders.update_due(cfg.policy, state(tmp_path), T0) == T0 + timedelta(minutes=40)
 
 
 def test_no_reminder_inside_the_window(tmp_path):
@@ -289,7 +306,7 @@ def mailbox(imap, tmp_path, monkeypatch):
     conn.expunge()
     conn.logout()
     monkeypatch.setenv("TRIAGEBOOK_SECRET_IMAP_PASSWORD", PASSWORD)
-    return load_config(project(tmp_path, imap.port))
+    return load_config(project(tmp_path, imap.port, acknowledged=False))
 
 
 def read_once(cfg):
@@ -409,7 +426,7 @@ def test_inbox_json_free_of_password(imap, mailbox):
 def test_page_names_the_roles(tmp_path):
     from triagebook.escalation.service import escalate
 
-    cfg = load_config(project(tmp_path))
+    cfg = load_config(project(tmp_path, acknowledged=False))
     C.set_role(cfg, IID, "commander", "alice")
     C.set_role(cfg, IID, "comms", "bob")
     escalate(cfg, IID, "RED", diagnosis="api down")

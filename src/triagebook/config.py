@@ -44,6 +44,7 @@ class SeverityPolicy:
     response: str
     response_minutes: int | None
     postmortem: bool
+    example: str = ""  # what such an incident looks like here (the policy page's column)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +84,18 @@ class Policy:
 
 
 DEFAULT_SEVERITIES = (
-    SeverityPolicy("SEV1", "Platform down, all customers affected", "immediate", 0, True),
-    SeverityPolicy("SEV2", "Major degradation, many customers affected", "15 min", 15, True),
-    SeverityPolicy("SEV3", "Partial degradation, some customers affected", "1 hour", 60, False),
+    SeverityPolicy("SEV1", "Platform down, all customers affected", "immediate", 0, True,
+                   "API down for everyone; nobody can sign in; every allocation fails; data "
+                   "loss"),
+    SeverityPolicy("SEV2", "Major degradation, many customers affected", "15 min", 15, True,
+                   "one region's allocations fail; billing worker stopped; terminal gateway "
+                   "down"),
+    SeverityPolicy("SEV3", "Partial degradation, some customers affected", "1 hour", 60, False,
+                   "one customer's jobs stuck; a webhook endpoint failing; slow API for one "
+                   "route"),
     SeverityPolicy("SEV4", "Minor issue, workaround available", "next business day", None,
-                   False),
+                   False, "a console page renders wrong; a retry succeeded on the second "
+                   "try"),
 )
 DEFAULT_CLASSES = (
     ClassPolicy("RED", "Irreversible or customer-impacting: data, billing, secrets, hard "
@@ -118,6 +126,7 @@ class ChannelConfig:
     url_env: str = ""
     shape: str = "slack"  # slack | discord
     shadow: bool = False  # issue 14: record what would be sent, deliver nothing
+    go_live_after: int = 0  # clean drills needed before live pages go out (0: live now)
 
 
 DEFAULT_CHANNELS = {
@@ -173,6 +182,14 @@ class AlertsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceEndpoints:
+    """A service's own health endpoints, for `inv doctor --services`."""
+
+    url: str  # base URL: /healthz, /readyz and /metrics are under it
+    counters: tuple[str, ...] = ()  # metric names its runbooks' queries read
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     root: Path
     runbooks_dir: Path
@@ -190,6 +207,8 @@ class Config:
     ledger: LedgerConfig = LedgerConfig()  # issue 16: the shared ledger store
     replies: RepliesConfig = RepliesConfig()  # issue 23: acks by mail and chat
     alerts: AlertsConfig = AlertsConfig()  # issue 21: alerts open incidents
+    services: dict[str, ServiceEndpoints] = field(default_factory=dict)  # doctor --services
+    links: dict[str, str] = field(default_factory=dict)  # pivots: name → URL template
     meta_route: tuple[str, ...] = ()  # channels for the cap-hit meta-incident (empty: RED's)
     deadline_seconds: float = 20.0  # one channel's delivery, connect to answer, all included
     shadow_policy: str = ""  # a policy file whose decisions are recorded, never delivered
@@ -224,6 +243,8 @@ def _severity(s: SeverityPolicy) -> SubConfig:
                                      default=s.response_minutes),
         "postmortem": Bool("Whether incidents of this severity need a post-mortem.",
                            words={"required": True, "optional": False}, default=s.postmortem),
+        "example": Str("What an incident of this severity looks like here (the policy "
+                       "page shows it).", blank=True, default=s.example),
     }), f"{s.name}: {s.meaning}.")
 
 
@@ -263,6 +284,10 @@ CHANNEL = Schema({
     "shape": Choice(("slack", "discord"), "webhook: the JSON body's shape.", default=_d.shape),
     "shadow": Bool("Record what would be sent through this channel; deliver nothing.",
                    default=_d.shadow),
+    "go_live_after": Int("Clean drills this channel must pass before live pages go out "
+                         "through it; until then it runs as shadow (drills deliver for "
+                         "real). 0: live at once.", low=0, high=1000,
+                         expected="a number of drills (0 or more)", default=_d.go_live_after),
 }, check=_check_channel)
 
 
@@ -417,6 +442,19 @@ SETTINGS = Schema({
     }), "How escalation messages are sent."),
     "ledger": SubConfig(LEDGER, "The incident ledger's shared store, for teams (see the "
                                 "team guide)."),
+    "services": DictOfItems(SubConfig(Schema({
+        "url": Str("Base URL: /healthz, /readyz and /metrics are under it."),
+        "counters": ListOfItems(Str(), "Metric names the runbooks' queries read; "
+                                "`doctor --services` checks /metrics has them.",
+                                expected="a list of metric names", default=()),
+    }), "One service."), "Health endpoints of the services runbooks name, for "
+        "`inv doctor --services`.", placeholder="SERVICE",
+        expected="a mapping of service names", default={}),
+    "links": DictOfItems(Str(), "Pivots shown with an incident's values filled, e.g. "
+                         "`trace: https://tempo.example/explore?traceId={{ trace_id }}`; "
+                         "a link is shown when every value it names is known.",
+                         placeholder="NAME", expected="a mapping of names to URL templates",
+                         default={}),
     "alerts": SubConfig(ALERTS, "How alerts from Alertmanager and Grafana open incidents "
                                 "(see the alerts guide)."),
     "replies": SubConfig(REPLIES, "Acknowledgements that come back by mail and chat (see "
@@ -520,6 +558,9 @@ def build(root: Path, v: dict[str, Any], source: Path | None = None) -> Config:
         environment=e["environment"], ledger_url=e["ledger_url"],
         channels={str(n): ChannelConfig(str(n), **c) for n, c in e["channels"].items()},
         ledger=LedgerConfig(**v["ledger"]),
+        services={str(n): ServiceEndpoints(str(s["url"]), tuple(s["counters"]))
+                  for n, s in v["services"].items()},
+        links={str(n): str(u) for n, u in v["links"].items()},
         alerts=AlertsConfig(escalate=v["alerts"]["escalate"],
                             severity={str(k).lower(): str(x).upper()
                                       for k, x in v["alerts"]["severity"].items()},

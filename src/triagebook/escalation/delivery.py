@@ -50,9 +50,18 @@ def _attempt(ch: Channel, subject: str, text: str, deadline: Deadline, job: Job)
 
 
 def send(cfg: Config, jobs: list[Job], subject: str, full: str, sms: str,
-         record: Callable[[Result], None]) -> list[Result]:
-    """Try every job's channel; `record` is called once per channel, in this thread."""
+         record: Callable[[Result], None], drill: bool = False) -> list[Result]:
+    """Try every job's channel; `record` is called once per channel, in this thread.
+
+    A channel short of its `go_live_after` clean drills is shadowed, except for a drill
+    (drills are how it proves itself)."""
     results: list[Result] = []
+    if not drill and any(c.go_live_after for c in cfg.channels.values()):
+        from triagebook.escalation.golive import remaining
+
+        pending = remaining(cfg)
+    else:
+        pending = {}
     outstanding = {j.channel: j for j in jobs}  # one attempt per channel
 
     def finish(r: Result) -> None:
@@ -67,7 +76,7 @@ def send(cfg: Config, jobs: list[Job], subject: str, full: str, sms: str,
             finish(Result(job.channel, job.attempt, False,
                           f"{job.channel}: no such channel (configure "
                           f"triagebook.escalation.channels.{job.channel})", final=True))
-        elif conf.shadow:
+        elif conf.shadow or job.channel in pending:
             finish(Result(job.channel, job.attempt, True, shadow=True))
         else:
             try:

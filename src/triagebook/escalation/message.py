@@ -27,6 +27,10 @@ LINKS = frozenset({"Runbook page", "Ledger"})
 # the context values (correlation ids…) get a line of their own, so they are cut last
 SMS_LAYOUT = (("Incident", "Severity", "Detected"), ("Runbook", "Diagnosis"), ("Context",),
               ("Action", "Suggested fix"), ("Runbook page", "Ledger"), (ACK,))
+# The evidence (the last failing command and an excerpt of its output) goes to e-mail and
+# chat, never to an SMS-class channel: six lines are for the facts.
+EVIDENCE = ("Failed command", "Output", "Links")
+EXCERPT_LINES, EXCERPT_WIDTH = 8, 160
 ACK_FIRST = re.compile(r"\A\s*ack\s+([A-Za-z0-9_-]{1,64})(?=[\s.,;:!?)\]\"']|\Z)", re.I)
 
 
@@ -38,8 +42,16 @@ class Message:
 
     def text(self, sms: bool = False) -> str:
         if not sms:
-            return "\n".join([self.subject, *(fit([f], LINE_MAX) for f in self.fields)])
-        return "\n".join([self.subject, *(fit(g, SMS_LINE_MAX) for g in sms_lines(self.fields))])
+            lines = [self.subject]
+            for k, v in self.fields:
+                if k == "Output":  # an excerpt keeps its lines, each bounded
+                    lines.append("Output (last lines):")
+                    lines += [f"  {ln[:EXCERPT_WIDTH]}" for ln in v.split("\n")[-EXCERPT_LINES:]]
+                else:
+                    lines.append(fit([(k, v)], LINE_MAX))
+            return "\n".join(lines)
+        facts = tuple((k, v) for k, v in self.fields if k not in EVIDENCE)
+        return "\n".join([self.subject, *(fit(g, SMS_LINE_MAX) for g in sms_lines(facts))])
 
     def field(self, name: str) -> str:
         return next((v for k, v in self.fields if k == name), "")
@@ -122,6 +134,9 @@ class Facts:
     ledger: str = ""
     drill: bool = False
     roles: tuple[tuple[str, str], ...] = ()  # (role, person): who already works it
+    links: tuple[tuple[str, str], ...] = ()  # pivots filled with the incident's values
+    failed_command: str = ""  # the last failing command: its line and outcome
+    output: str = ""  # the end of its output, redacted (never to SMS-class channels)
 
 
 def compose(f: Facts) -> Message:
@@ -150,6 +165,12 @@ def compose(f: Facts) -> Message:
         fields.append(("Roles", ", ".join(f"{r} {p}" for r, p in f.roles)))
     if f.runbook_url:
         fields.append(("Runbook page", f.runbook_url))
+    if f.links:
+        fields.append(("Links", " · ".join(f"{n}: {u}" for n, u in f.links)))
+    if f.failed_command:
+        fields.append(("Failed command", f.failed_command))
+    if f.output:
+        fields.append(("Output", f.output))
     fields += [("Ledger", f.ledger), (ACK, f'reply "ack {f.incident}"')]
     return Message(f.cls, shorten(subject, SUBJECT_MAX), tuple(fields))
 

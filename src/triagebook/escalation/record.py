@@ -112,4 +112,4 @@ def deliver_recorded(cfg: Config, led: L.Ledger, esc_id: str, msg: Message, jobs
             retry_at=iso(when) if when else None, final=final, latency_s=latency,
             summary=f"{ch} failed (attempt {r.attempt}): {error}{then}"))
 
-    return send(cfg, jobs, msg.subject, msg.text(), msg.text(sms=True), record)
+    return send(cfg, jobs, msg.subject, msg.text(), msg.text(sms=True), record, drill=drill)

@@ -2,7 +2,9 @@
 `policy.update_minutes`), a support-access grant is about to expire or expired without
 being revoked.
 
-`escalation.tick` runs `tick` after the paging work.  Each reminder has a key (the update
+`escalation.tick` runs `tick` after the paging work.  The update cadence starts when
+someone takes the incident (acknowledgement or a commander): before that, the pages are
+what chase people.  Each reminder has a key (the update
 window's end, or the grant and its phase) recorded in a `reminder.sent` event under the
 incident's lock, so concurrent ticks send each reminder once.  Reminders go to the YELLOW
 class's channels (the asynchronous ones, never the loud page) and name the incident
@@ -36,13 +38,22 @@ class Reminder:
     text: str
 
 
+def working_since(st: IncidentState) -> datetime | None:
+    """When someone took the incident: its acknowledgement or its first commander."""
+    marks = [st.milestones["acknowledged"][0]] if "acknowledged" in st.milestones else []
+    if "commander" in st.roles:
+        marks.append(st.roles["commander"].since)
+    return min(marks) if marks else None
+
+
 def update_due(policy: Policy, st: IncidentState, now: datetime) -> datetime | None:
-    """When the next status update is due; None when no cadence applies (severity without
-    one, mitigated or resolved, meta-incident)."""
+    """When the next status update is due; None when no cadence applies: a severity
+    without one, nobody working it yet (pages chase that), mitigated or resolved, a
+    meta-incident.  The window runs from the last update, else from when someone took it."""
     minutes = policy.update_minutes.get(st.severity, 0)
     if not minutes or st.meta_for or any(m in st.milestones for m in QUIET):
         return None
-    base = st.updates[-1].at if st.updates else (st.detected_at or st.opened_at)
+    base = st.updates[-1].at if st.updates else working_since(st)
     if base is None:
         return None
     return base + timedelta(minutes=minutes)

@@ -47,6 +47,7 @@ from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
 from triagebook.runbook.model import Runbook
 from triagebook.runbook.parse import parse_bytes
+from triagebook.runbook.pivots import filled
 from triagebook.site.links import runbook_link
 from triagebook.timeutil import Clock, iso, utc_now
 
@@ -92,6 +93,9 @@ def facts(cfg: Config, st: IncidentState, rb: Runbook | None, cls: str, diagnosi
     given = {k: v for k, v in (use.context if use else {}).items() if k not in secret and v}
     required = [v.name for v in rb.context if v.required and not v.secret] if rb else []
     context = tuple((n, given.get(n)) for n in required)
+    if given.get("resource_name") and "resource_name" not in required:
+        context += (("resource_name", given["resource_name"]),)
+    evidence = _evidence(st)
     try:
         response = cfg.policy.severity(st.severity).response
     except KeyError:
@@ -111,8 +115,32 @@ def facts(cfg: Config, st: IncidentState, rb: Runbook | None, cls: str, diagnosi
         runbook_url=runbook_link(cfg.site_url, rb.id, given, secret)
         if rb and cfg.site_url else "",
         ledger=link(cfg, st.id),
-        roles=tuple((name, r.person) for name, r in sorted(st.roles.items())))
+        roles=tuple((name, r.person) for name, r in sorted(st.roles.items())),
+        links=tuple(filled(cfg.links, {**given, "incident_id": st.id}, secret)),
+        failed_command=evidence.get("failed_command", ""), output=evidence.get("output", ""))
     return f, tuple(n for n, v in context if v is None)
+
+
+def _evidence(st: IncidentState) -> dict[str, str]:
+    """The last failing command of the incident: its failing line and outcome, and the
+    last lines of its output (already redacted in the ledger; neutralised here)."""
+    from triagebook.escalation.message import EXCERPT_LINES, EXCERPT_WIDTH
+    from triagebook.safetext import neutralise
+
+    last = None
+    for ev in st.events:
+        p = ev.payload
+        if isinstance(p, E.Command) and p.failed:
+            last = (ev, p)
+    if last is None:
+        return {}
+    ev, cmd = last
+    line = cmd.failed_command or (cmd.command or "").strip().split("\n")[0]
+    where = f"step {ev.step} of {ev.runbook}: " if ev.runbook and ev.step else ""
+    tail = [neutralise(x)[:EXCERPT_WIDTH] for x in (cmd.output or "").rstrip().split("\n")
+            if x.strip()][-EXCERPT_LINES:]
+    return {"failed_command": f"{where}{neutralise(line)[:200]} ({cmd.outcome()})",
+            "output": "\n".join(tail)}
 
 
 def _redacted(msg: Message, red: Redactor) -> Message:

@@ -152,6 +152,10 @@ def generate(cfg: Config, st: IncidentState, now: datetime) -> Generated:
         "resolved": utc(end) if end else None,
         "duration": duration(end - st.detected_at) if end and st.detected_at else None,
     }
+    resources = sorted({u.context["resource_name"] for u in st.runbooks.values()
+                        if u.context.get("resource_name")})
+    if resources:
+        facts["resource_name"] = resources[0] if len(resources) == 1 else resources
     table = render_timeline(timeline(st), "md", tz).rstrip()
     parts = {
         "impact": impact(st, now),

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from triagebook.readiness import channels, local
+from triagebook.readiness import channels, local, services
 from triagebook.readiness.check import Check
 
 __all__ = ["Check", "run_checks"]
 
 
-def run_checks(root: Path | None = None, timeout: float = 3.0) -> list[Check]:
+def run_checks(root: Path | None = None, timeout: float = 3.0,
+               with_services: bool = False) -> list[Check]:
     """Every check, in the order an on-call engineer would fix them."""
     cfg, config_check = local.config(root)
+    extra = services.services(cfg, timeout) if with_services else []
     return [
         local.python(),
         local.tzdata(cfg),
@@ -22,6 +24,8 @@ def run_checks(root: Path | None = None, timeout: float = 3.0) -> list[Check]:
         local.incidents_folder(cfg),
         *channels.settings(cfg),
         *channels.reachable(cfg, timeout),
+        *channels.go_live(cfg),
         local.deliveries(cfg),
         local.offline_site(cfg),
+        *extra,
     ]

@@ -126,3 +126,14 @@ def reachable(cfg: Config, timeout: float) -> list[Check]:
                f"through it would fail now") if status != "ok" else ""
         out.append(Check(f"reach {ch.name}", status, detail, fix))
     return out
+
+
+def go_live(cfg: Config) -> list[Check]:
+    """Channels still in shadow until they pass their clean drills (`go_live_after`)."""
+    from triagebook.escalation.golive import remaining
+
+    return [Check(f"channel {name} go-live", "warn",
+                  f"shadow until {left} more clean drill{'s' * (left != 1)} "
+                  f"(go_live_after {cfg.channels[name].go_live_after}); live pages through "
+                  f"it are recorded, not delivered", "run inv escalation.drill")
+            for name, left in sorted(remaining(cfg).items())]

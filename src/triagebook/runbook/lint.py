@@ -9,6 +9,7 @@ from datetime import date
 from triagebook.errors import Problem, did_you_mean
 from triagebook.incident.detectors import names_secret
 from triagebook.incident.redaction import scan
+from triagebook.runbook import asks
 from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.model import RUNNABLE_LANGS, ContextVar, Runbook
 
@@ -30,6 +31,7 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
         for code in rb.failure_classes:
             claims[code.lower()].append(rb.id)
         problems.extend(_fence_words(rb))
+        problems.extend(asks.problems(rb))
         for var in rb.context:
             why = _credential(var)
             if why:

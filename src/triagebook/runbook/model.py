@@ -9,6 +9,9 @@ SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 ESCALATION_CLASSES = ("RED", "YELLOW", "GREEN")
 RUNNABLE_LANGS = frozenset({"sh", "bash", "shell"})
 BUILTINS = ("incident_id", "severity", "detected_at", "now", "operator", "runbook_id")
+# Context every runbook takes without declaring it: the resource the incident is about
+# (`projects/p1/instances/i-7`), carried into pages, the bundle and the post-mortem.
+UNIVERSAL = ("resource_name",)
 
 
 @dataclass(frozen=True, slots=True)

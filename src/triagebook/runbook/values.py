@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from triagebook.errors import UsageError, did_you_mean
 from triagebook.incident.redaction import secret_env
-from triagebook.runbook.model import BUILTINS, SEVERITIES, Runbook
+from triagebook.runbook.model import BUILTINS, SEVERITIES, UNIVERSAL, Runbook
 from triagebook.runbook.patterns import TIMEOUT, SlowPattern, matches
 
 
@@ -61,7 +61,7 @@ def check_values(rb: Runbook, values: Mapping[str, str], require: bool) -> dict[
     known = {v.name for v in rb.context}
     out: dict[str, str] = {}
     for name, value in values.items():
-        if name not in known and name not in BUILTINS:
+        if name not in known and name not in BUILTINS and name not in UNIVERSAL:
             extra = did_you_mean(name, known) or (
                 f" (declared: {', '.join(sorted(known))})" if known else
                 " (this runbook declares no context)")

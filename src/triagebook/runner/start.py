@@ -20,6 +20,7 @@ from triagebook.incident.store.base import merge_events
 from triagebook.incident.team import join
 from triagebook.runbook.catalog import load_one
 from triagebook.runbook.model import Runbook
+from triagebook.runbook.pivots import filled
 from triagebook.runbook.values import check_values, parse_severity, refuse_secrets
 from triagebook.runner.context import ask_context, operator_name, read_context_file
 from triagebook.runner.session import UI, Hooks, Session
@@ -41,6 +42,7 @@ class RunRequest:
     timeout: float = 300.0
     # `context` came from a command line (readable in `ps`): secrets in it are refused
     context_on_command_line: bool = False
+    pasted: str = ""  # a pasted CLI error's summary (redacted), recorded as a note
 
 
 def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
@@ -105,10 +107,15 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
                                       cwd=cfg.root, timeout=req.timeout,
                                       hooks=hooks or Hooks(), signals=sig, shared=shared)
                     _attach(cfg, rb, ledger, use, plain, session.step_titles())
+                    if req.pasted:
+                        ledger.append(E.Note(text=req.pasted))
                     st = session.state()
                     for p in ledger.events.problems:  # bad lines are skipped; say so
                         ui.say(str(replace(p, path=cfg.display(Path(p.path)))))
                     _greet(ui, st, rb, ledger.id, fresh, values, sources, redactor)
+                    for name, url in filled(cfg.links, {**plain, "incident_id": ledger.id},
+                                            rb.secret_names):
+                        ui.say(f"link {name}: {url}")
                     session.current = st.first_unfinished(rb.id) or len(rb.steps) + 1
                     return session.walk()
                 finally:

@@ -89,8 +89,9 @@ def by_route(cat: Catalog) -> Page:
 
 
 def policy_page(policy: Policy) -> Page:
-    sev = table(["Severity", "Meaning", "Response time", "Post-mortem"],
-                 [[s.name, s.meaning, s.response, "required" if s.postmortem else "optional"]
+    sev = table(["Severity", "Meaning", "Response time", "Post-mortem", "Examples"],
+                 [[s.name, md_escape(s.meaning), md_escape(s.response),
+                   "required" if s.postmortem else "optional", md_escape(s.example) or "–"]
                   for s in policy.severities])
     cls = table(["Class", "Meaning", "Channels"],
                  [[c.name, c.meaning, ", ".join(c.channels)] for c in policy.classes])

@@ -15,6 +15,8 @@ from triagebook.errors import Problem
 from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.match import runbook_keys
 from triagebook.runbook.model import Runbook
+from triagebook.runbook.pivots import names as pivot_names
+from triagebook.runbook.pivots import template_html
 from triagebook.runbook.templates import analyse, environment
 from triagebook.site.markup import Page, md_escape, stale
 from triagebook.site.postmortems import PostmortemDoc
@@ -147,6 +149,14 @@ def fence_words(lines: list[str], rb: Runbook) -> list[str]:
     return out
 
 
+def _links(rb: Runbook, links: dict[str, str]) -> list[dict[str, str]]:
+    """The pivots this runbook can fill: every value they name is a non-secret context
+    value of the runbook; the page's form fills them as it fills the commands."""
+    known = {v.name for v in rb.context if not v.secret}
+    return [{"name": n, "html": template_html(t)} for n, t in sorted(links.items())
+            if pivot_names(t) and set(pivot_names(t)) <= known]
+
+
 def runbook_page(rb: Runbook, source: str, cat: Catalog, today: date,
                  postmortems: Sequence[PostmortemDoc] = (),
                  problems: Sequence[Problem] = (), health: str = "") -> Page:
@@ -179,6 +189,7 @@ def runbook_page(rb: Runbook, source: str, cat: Catalog, today: date,
         "postmortems": [{"id": p.id, "title": p.title} for p in postmortems
                         if rb.id in p.runbooks],
         "problems": [str(p) for p in problems],
+        "links": _links(rb, cat.config.links),
         "health": health,
     }
     meta = {

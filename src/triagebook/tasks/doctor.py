@@ -11,12 +11,13 @@ from triagebook.tasks._common import choice, user_errors
 
 
 @task(help={"format_": "text (default) or json (for monitoring)",
-            "timeout": "seconds to wait for each SMTP/webhook endpoint (default 3)"})
+            "timeout": "seconds to wait for each SMTP/webhook endpoint (default 3)",
+            "services": "also check the declared services' /healthz, /readyz and /metrics"})
 @user_errors
-def doctor(c, format_="text", timeout=3.0):
+def doctor(c, format_="text", timeout=3.0, services=False):
     """Check readiness: Python, tz data, config, runbooks, incident folder, channels, site."""
     choice("format", format_, ("text", "json"))
-    checks = run_checks(timeout=float(timeout))
+    checks = run_checks(timeout=float(timeout), with_services=services)
     if format_ == "json":
         print(as_json(checks))
     else:

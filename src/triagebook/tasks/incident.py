@@ -33,17 +33,26 @@ from triagebook.tasks._common import (
 from triagebook.timeutil import local, utc, utc_now
 
 
-@task(help={"format_": "table (default) or json"})
+@task(iterable=["context"], help={
+    "format_": "table (default) or json",
+    "context": "KEY=VALUE: only incidents whose context (any runbook's values, or an "
+               "alert's labels) has it, e.g. correlation_id=7f3c2a10; repeat to narrow"})
 @user_errors
-def list_(c, format_="table"):
+def list_(c, format_="table", context=None):
     """List incidents, here and in the team's store: severity, status, runbooks, times."""
+    from triagebook.incident.search import has_context
+    from triagebook.runbook.values import parse_pairs
+
     choice("format", format_, ("table", "json"))
+    wanted = parse_pairs(context or [])
     cfg = project()
     team = configured(cfg)
     rows = []
     bad = []
     for k in known_incidents(cfg):
         st = fold(k.id, k.events)
+        if wanted and not has_context(st, wanted):
+            continue
         bad.append((k.id, st.problems))
         last = k.last or st.last_event
         row = {"id": k.id, "severity": st.severity, "status": st.status,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 
 from invoke.collection import Collection
@@ -139,8 +140,15 @@ def match(c, text, format_="text", limit="10"):
         rb = cat.runbooks[rid]
         return runbook_link(site_url, rid, prefill(rb, pasted), rb.secret_names)
 
+    def next_command(rid: str) -> str:
+        """The runner's command with every value recognised in the paste."""
+        values = prefill(cat.runbooks[rid], pasted)
+        return f"inv runbook.run {rid}" + "".join(
+            f" --context {shlex.quote(f'{k}={v}')}" for k, v in values.items())
+
     if format_ == "json":
-        print(json.dumps([{**m.as_dict(), **({"link": link(m.id)} if site_url else {})}
+        print(json.dumps([{**m.as_dict(), "next": next_command(m.id),
+                           **({"link": link(m.id)} if site_url else {})}
                           for m in found], indent=2))
     elif not found:
         print("no runbook matches; try a symptom in words, or inv runbook.list")
@@ -148,7 +156,7 @@ def match(c, text, format_="text", limit="10"):
         width = max(len(m.id) for m in found)
         for i, m in enumerate(found, 1):
             print(f"{i:>2}. {m.id.ljust(width)}  {m.score:7.1f}  {m.reason}")
-        print(f"next: inv runbook.run {found[0].id}")
+        print(f"next: {next_command(found[0].id)}")
         if site_url:
             print(f"open: {link(found[0].id)}")
     _warn_broken(cat)
@@ -163,10 +171,12 @@ def match(c, text, format_="text", limit="10"):
     "detected": "when it was detected: ISO 8601 with offset or 'YYYY-MM-DD HH:MM Zone/Name'",
     "force": "resume even though the runbook changed since the incident started (recorded)",
     "command_timeout": "seconds a 'run' command may take (default 300)",
+    "from_stderr": "a pasted CLI error (a file, or - for stdin): its correlation_id, error "
+                   "code, exit code, message and command (redacted) become context and a note",
 })
 @user_errors
 def run(c, name, incident="", context=None, context_file="", severity="", detected="",
-        force=False, command_timeout="300"):
+        force=False, command_timeout="300", from_stderr=""):
     """Walk a runbook step by step into a durable incident ledger."""
     from triagebook.runner.lifecycle import hooks_for
     from triagebook.runner.signals import EXIT_CODES, Signals
@@ -177,7 +187,12 @@ def run(c, name, incident="", context=None, context_file="", severity="", detect
     cfg = project()
     if incident:
         check_id(incident)
-    req = RunRequest(name=name, incident=incident, context=parse_pairs(context or []),
+    given = parse_pairs(context or [])
+    pasted = ""
+    if from_stderr:
+        pasted_ctx, pasted = _from_stderr(cfg, name, from_stderr)
+        given = {**pasted_ctx, **given}  # what was typed wins over what was pasted
+    req = RunRequest(name=name, incident=incident, context=given, pasted=pasted,
                      context_file=context_file, severity=severity,
                      detected=check_past(parse_time(detected), utc_now(), "--detected",
                                          detected) if detected else None, force=force,
@@ -187,6 +202,40 @@ def run(c, name, incident="", context=None, context_file="", severity="", detect
     reason = start(cfg, req, ui, hooks=hooks_for(cfg), signals=Signals())
     if reason in EXIT_CODES:  # left by Ctrl-C or a signal: say so in the exit status
         raise Exit(code=EXIT_CODES[reason])
+
+
+def _from_stderr(cfg, name: str, source: str) -> tuple[dict[str, str], str]:
+    """The declared context values a pasted CLI error carries, and its summary."""
+    from pathlib import Path
+
+    from triagebook.files import read_bytes
+    from triagebook.runbook.cli_error import MAX_PASTE, parse
+    from triagebook.runbook.model import UNIVERSAL
+
+    if source == "-":
+        text = sys.stdin.read(MAX_PASTE)
+        try:  # the walk still needs a keyboard: the terminal, not the pipe
+            sys.stdin = open("/dev/tty", encoding="utf-8")  # noqa: SIM115
+        except OSError:
+            pass  # no terminal: the walk ends at the first prompt, which is recorded
+    else:
+        try:
+            text = read_bytes(Path(source), MAX_PASTE).decode("utf-8", "replace")
+        except OSError as exc:
+            raise UsageError(f"--from-stderr {source}: {exc.strerror or exc}") from None
+    err = parse(text)
+    rb = load_one(cfg, name)
+    declared = {v.name for v in rb.context if not v.secret} | set(UNIVERSAL)
+    values = {k: v for k, v in err.as_context().items() if k in declared}
+    return {k: v for k, v in values.items() if _fits_one(rb, k, v)}, err.summary()
+
+
+def _fits_one(rb, key: str, value: str) -> bool:
+    try:
+        check_values(rb, {key: value}, require=False)
+    except UsageError:
+        return False
+    return True
 
 
 @task(help={"name": "the new runbook's id; becomes runbooks/NAME.md"})
