@@ -53,6 +53,7 @@ def problems(rb: Runbook) -> list[Problem]:
         if var.secret and WHO.search(var.description or ""):
             out.append(Problem(rb.path, var.line, "asks-customer-credential",
                                f"context.{var.name}: a secret that belongs to a customer or "
-                               f"user — never collect a customer's credential; drop the value and work "
-                               f"from correlation ids or a support-access grant"))
+                               f"user — never collect a customer's credential; drop the "
+                               f"value and work from correlation ids or a support-access "
+                               f"grant"))
     return out
