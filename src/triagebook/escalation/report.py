@@ -43,6 +43,7 @@ class Report:
     failures: list[tuple[datetime, str, str, str]] = field(default_factory=list)
     comparisons: list[Comparison] = field(default_factory=list)
     shadow_channels: dict[str, int] = field(default_factory=dict)
+    go_live: dict[str, int] = field(default_factory=dict)  # channel → clean drills remaining
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -95,6 +96,9 @@ def build(cfg: Config, days: int = 30, clock: Clock = utc_now) -> Report:
                     row.late_acks += 1
     rep.failures.sort()
     rep.comparisons, rep.shadow_channels = compare(cfg.incidents_dir, rep.since)
+    from triagebook.escalation.golive import remaining
+
+    rep.go_live = remaining(cfg)
     return rep
 
 
@@ -151,6 +155,9 @@ def render(rep: Report) -> str:
                    f"message{'s' * (n != 1)}")
     if not rep.comparisons and not rep.shadow_channels:
         out.append("  nothing recorded in shadow mode")
+    for ch, left in sorted(rep.go_live.items()):
+        out.append(f"  channel {ch}: shadow until {left} more clean drill"
+                   f"{'s' * (left != 1)} (go_live_after); run inv escalation.drill")
     return "\n".join(out) + "\n"
 
 
@@ -178,4 +185,5 @@ def as_dict(rep: Report) -> dict[str, Any]:
                            "policy": c.policy, "live": c.live, "shadow": c.shadow,
                            "agree": c.agree} for c in rep.comparisons],
         "shadow_channels": rep.shadow_channels,
+        "go_live_remaining": rep.go_live,
     }

@@ -116,9 +116,20 @@ def facts(cfg: Config, st: IncidentState, rb: Runbook | None, cls: str, diagnosi
         if rb and cfg.site_url else "",
         ledger=link(cfg, st.id),
         roles=tuple((name, r.person) for name, r in sorted(st.roles.items())),
-        links=tuple(filled(cfg.links, {**given, "incident_id": st.id}, secret)),
+        links=tuple(filled(cfg.links, {**_values(st), **given, "incident_id": st.id},
+                           secret | _secret_names(st))),
         failed_command=evidence.get("failed_command", ""), output=evidence.get("output", ""))
     return f, tuple(n for n, v in context if v is None)
+
+
+def _values(st: IncidentState) -> dict[str, str]:
+    """Every context value the incident's runbooks were given (secrets never are)."""
+    return {k: v for use in st.runbooks.values() for k, v in use.context.items() if v}
+
+
+def _secret_names(st: IncidentState) -> set[str]:
+    return {n for ev in st.events if isinstance(ev.payload, E.RunbookAttached)
+            for n in (ev.payload.secret_context or [])}
 
 
 def _evidence(st: IncidentState) -> dict[str, str]:
