@@ -427,3 +427,73 @@ def test_rules_check_passes_the_shipped_example(tmp_path):
     path.write_text(RULES.format(runbook="jobs-stuck"), encoding="utf-8")
     assert check_file(path, "rules.yml", load_catalog(cfg)) == (1, [])
 
+
+
+# ---- slow and greedy clients ------------------------------------------------------------------
+
+def test_a_client_dripping_its_headers_is_cut_off(cfg, monkeypatch):
+    import socket
+    import time
+
+    from triagebook.intake import server as S
+
+    monkeypatch.setattr(S, "READ_BUDGET", 1.0)
+    srv = build_server(cfg, "127.0.0.1:0")
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        sock = socket.create_connection(("127.0.0.1", srv.server_address[1]), timeout=10)
+        sock.sendall(b"POST /alerts HTTP/1.1\r\n")
+        closed_by_server = False
+        for _ in range(40):  # one header line every 0.2 s: never done, each read succeeds
+            try:
+                sock.sendall(b"X-Drip: 1\r\n")
+            except OSError:
+                closed_by_server = True
+                break
+            time.sleep(0.2)
+        if not closed_by_server:
+            sock.settimeout(5)
+            closed_by_server = sock.recv(1) == b""
+        sock.close()
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert closed_by_server
+
+
+def test_connections_beyond_the_cap_are_closed(cfg):
+    import socket
+
+    srv = build_server(cfg, "127.0.0.1:0", max_concurrent=1)  # 4 open connections at most
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    held = [socket.create_connection(("127.0.0.1", srv.server_address[1]), timeout=10)
+            for _ in range(4)]
+    try:
+        extra = socket.create_connection(("127.0.0.1", srv.server_address[1]), timeout=10)
+        extra.settimeout(5)
+        try:
+            refused = extra.recv(1) == b""
+        except ConnectionResetError:
+            refused = True
+        extra.close()
+    finally:
+        for s in held:
+            s.close()
+        srv.shutdown()
+        srv.server_close()
+    assert refused
+
+
+def test_ingest_prints_alert_names_with_escapes_written_out(cfg, monkeypatch, capsys):
+    from invoke import Program
+
+    import triagebook.tasks as tasks
+
+    path = cfg.root / "payload.json"
+    path.write_text(json.dumps(am_payload("Evil\x1b[2J")), encoding="utf-8")
+    monkeypatch.chdir(cfg.root)
+    Program(namespace=tasks.namespace(), name="inv").run(["inv", "alert.ingest",
+                                                          str(path)])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "Evil\\x1b[2J" in out

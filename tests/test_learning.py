@@ -335,3 +335,14 @@ def test_runbook_list_stale(tmp_path, monkeypatch, capsys):
     assert out.splitlines() == [
         "forgotten  reviewed 2025-01-01  owner api-team  not used by any incident on record",
         "1 runbook past the 90-day review window"]
+
+
+@freeze_time("2026-12-03 12:00:00")
+def test_actions_list_writes_escape_codes_out(tmp_path, monkeypatch, capsys):
+    build(tmp_path)
+    pm = tmp_path / "postmortems" / "INC-20260915-0200-bbbb.md"
+    pm.write_text(pm.read_text(encoding="utf-8").replace(
+        "Grow the volume", "Grow \x1b]0;pwned\x07 the volume"), encoding="utf-8")
+    _, out, _ = run_task(tmp_path, monkeypatch, capsys, "actions.list")
+    assert "\x1b" not in out
+    assert "Grow \\x1b]0;pwned\\x07 the volume" in out

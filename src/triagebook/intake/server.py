@@ -16,6 +16,7 @@ import ipaddress
 import json
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -89,10 +90,24 @@ class IntakeServer(ThreadingHTTPServer):
         self.routes = {(r.method, r.path): r for r in routes}
         self.metrics = metrics
         self.slots = threading.BoundedSemaphore(max_concurrent)
+        # open connections (a thread each), idle or slow ones included: bounded too
+        self.connections = threading.BoundedSemaphore(4 * max_concurrent)
         self.token = token
         self.inflight = 0
         self.inflight_lock = threading.Condition()
         super().__init__(address, Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.connections.acquire(blocking=False):
+            self.shutdown_request(request)  # too many open connections: closed at once
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.connections.release()
 
     def drain(self, timeout: float = 30.0) -> None:
         """Wait for the requests in flight to finish."""
@@ -111,6 +126,29 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:  # the access log is the metrics
         pass
+
+    def handle_one_request(self) -> None:
+        # a client that drips its request line and headers is cut off after READ_BUDGET,
+        # whatever each single read's timeout allows
+        deadline = threading.Timer(READ_BUDGET, self._too_slow)
+        deadline.daemon = True
+        self._deadline = deadline
+        deadline.start()
+        try:
+            super().handle_one_request()
+        finally:
+            deadline.cancel()
+
+    def parse_request(self) -> bool:
+        ok = super().parse_request()
+        self._deadline.cancel()  # the headers are in; the body has its own budget
+        return ok
+
+    def _too_slow(self) -> None:
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def do_GET(self) -> None:
         self._serve("GET")

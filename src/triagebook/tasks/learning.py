@@ -15,6 +15,13 @@ from triagebook.tasks._common import choice, project, user_errors
 from triagebook.timeutil import utc_now
 
 
+def say(line: str) -> None:
+    """One line of ledger or post-mortem text to the terminal, escape sequences written out."""
+    from triagebook.safetext import neutralise
+
+    print(neutralise(line))
+
+
 def gather(*args, **kwargs):  # the statistics' imports load on use, not at `inv` start-up
     from triagebook.learning.report import gather as run
 
@@ -53,11 +60,11 @@ def list_(c, open_=False, overdue=False, owner="", format_="text"):
     for a in found:
         state = "done" if a.done else ("OVERDUE" if a.overdue(today) else "open")
         due = a.due.isoformat() if a.due else "no due date"
-        print(f"{state:<7}  {due:<11}  @{a.owner or '?':<12}  {a.incident}  {a.what}  "
+        say(f"{state:<7}  {due:<11}  @{a.owner or '?':<12}  {a.incident}  {a.what}  "
               f"({a.path}:{a.line})")
     n_open = sum(not a.done for a in found)
     n_late = sum(a.overdue(today) for a in found)
-    print(f"{len(found)} action item{'s' * (len(found) != 1)}: {n_open} open, "
+    say(f"{len(found)} action item{'s' * (len(found) != 1)}: {n_open} open, "
           f"{n_late} overdue")
 
 
@@ -101,15 +108,15 @@ def runbook_stats(c, since="", format_="text", files=False):
         rh = learning.health.of(rid)
         mark = "  ⚑ never used, review overdue" if row["flagged"] else ""
         gone = "  (no longer in the catalog)" if not row["in_catalog"] else ""
-        print(f"{rid}: {health_line(rh)}{mark}{gone}")
+        say(f"{rid}: {health_line(rh)}{mark}{gone}")
         for s in (rh.steps[n] for n in sorted(rh.steps)):
             reasons = "; ".join(f"{r} ×{n}" for r, n in s.top_reasons())
-            print(f"  {s.number:>2}. {s.title[:48]:<48} reached {s.used}, done {s.done}, "
+            say(f"  {s.number:>2}. {s.title[:48]:<48} reached {s.used}, done {s.done}, "
                   f"skipped {s.skipped}, failed cmds {s.commands_failed}, forced {s.forced}, "
                   f"median {minutes(s.time.median)}" + (f" — skipped: {reasons}" if reasons
                                                         else ""))
     n_flag = sum(bool(r["flagged"]) for r in out)
-    print(f"{learning.health.incidents} incidents, {len(out)} runbooks, {n_flag} flagged")
+    say(f"{learning.health.incidents} incidents, {len(out)} runbooks, {n_flag} flagged")
 
 
 @task(help={
@@ -140,16 +147,16 @@ def incident_stats(c, since="", by="severity", format_="text", files=False):
             "pages_capped": g.pages_capped} for g in groups],
             "drills": drills}, indent=2))
         return
-    print(f"{by.upper():<14} {'N':>4}  {'TTA med/p90':<17} {'TTM med/p90':<17} "
+    say(f"{by.upper():<14} {'N':>4}  {'TTA med/p90':<17} {'TTM med/p90':<17} "
           f"{'TTR med/p90':<17} {'TARGET':<8} PAGES sent/muted/capped")
     for g in groups:
         t = g.times
         cells = [f"{minutes(t[m].median)}/{minutes(t[m].p90)}" for m in MEASURES]
         hit = "–" if g.hit_rate is None else f"{g.hit_rate * 100:.0f} %"
-        print(f"{g.key[:14]:<14} {g.incidents:>4}  {cells[0]:<17} {cells[1]:<17} "
+        say(f"{g.key[:14]:<14} {g.incidents:>4}  {cells[0]:<17} {cells[1]:<17} "
               f"{cells[2]:<17} {hit:<8} {g.pages_sent}/{g.pages_muted}/{g.pages_capped}")
     for d in drills:
-        print(f"drills via {d['channel']}: {d['drills']} drills, delivery median "
+        say(f"drills via {d['channel']}: {d['drills']} drills, delivery median "
               f"{d['median_s']} s, p90 {d['p90_s']} s")
 
 
@@ -184,6 +191,6 @@ def stale_list(cat, books, format_: str) -> None:
         return
     for rb in due:
         reviewed = rb.last_reviewed.isoformat() if rb.last_reviewed else "never"
-        print(f"{rb.id}  reviewed {reviewed}  owner {rb.owner or '?'}  "
+        say(f"{rb.id}  reviewed {reviewed}  owner {rb.owner or '?'}  "
               f"{health_line(health.of(rb.id))}")
-    print(f"{len(due)} runbook{'s' * (len(due) != 1)} past the {window}-day review window")
+    say(f"{len(due)} runbook{'s' * (len(due) != 1)} past the {window}-day review window")
