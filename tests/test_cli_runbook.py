@@ -12,7 +12,7 @@ def test_list_table_and_json(shipped):
     res = inv(shipped, "runbook.list")
     assert res.returncode == 0, res.stderr
     assert "token-failure" in res.stdout
-    assert res.stdout.rstrip().endswith("16 runbooks")
+    assert res.stdout.rstrip().endswith("23 runbooks")
     res = inv(shipped, "runbook.list", "--severity", "SEV2", "--format", "json")
     rows = json.loads(res.stdout)
     assert rows
@@ -32,7 +32,7 @@ def test_list_rejects_bad_flag_values(shipped):
 def test_lint_clean_then_broken(shipped):
     res = inv(shipped, "runbook.lint", "--strict")
     assert res.returncode == 0, res.stdout
-    assert res.stdout.strip() == "lint: 16 runbook files, 0 errors, 0 warnings"
+    assert res.stdout.strip() == "lint: 23 runbook files, 0 errors, 0 warnings"
     shutil.copy(FIXTURES / "lint" / "bad-severity.md", shipped / "runbooks" / "bad-severity.md")
     shutil.copy(FIXTURES / "lint" / "yaml-syntax.md", shipped / "runbooks" / "yaml-syntax.md")
     res = inv(shipped, "runbook.lint")
@@ -42,7 +42,7 @@ def test_lint_clean_then_broken(shipped):
                         "SEV1, SEV2, SEV3, SEV4 but received 'SEV9'")
     assert lines[1].startswith("runbooks/yaml-syntax.md:4: yaml-syntax: front-matter is not "
                                "valid YAML: while parsing a flow sequence")
-    assert lines[-1] == "lint: 18 runbook files, 2 errors, 0 warnings in 2 files"
+    assert lines[-1] == "lint: 25 runbook files, 2 errors, 0 warnings in 2 files"
     assert_no_traceback(res)
     # the good runbooks are still listed, with a pointer to lint
     res = inv(shipped, "runbook.list")
@@ -97,11 +97,13 @@ def test_match_text_and_json(shipped):
     res = inv(shipped, "runbook.match", "ERROR sku_unavailable region=eu-north-1")
     assert res.returncode == 0
     assert res.stdout.splitlines()[0].split()[1] == "allocation-failure"
-    assert res.stdout.strip().endswith("next: inv runbook.run allocation-failure")
+    # the next command carries what the paste said (issue 25): region=eu-north-1
+    assert res.stdout.strip().endswith(
+        "next: inv runbook.run allocation-failure --context region=eu-north-1")
     res = inv(shipped, "runbook.match", '{"error":"token_invalid"}', "--format", "json")
     data = json.loads(res.stdout)
     assert data[0]["id"] == "token-failure"
-    assert set(data[0]) == {"id", "score", "reason"}
+    assert set(data[0]) == {"id", "score", "reason", "next"}
 
 
 def test_new_scaffold_passes_lint(project):

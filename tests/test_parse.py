@@ -102,7 +102,7 @@ def test_show_never_prints_secret(tmp_path: Path):
     from triagebook.runbook.preview import render_runbook
 
     rb = load_one(default_config(REPO), "token-failure")
-    out = render_runbook(rb, {"correlation_id": "abcdefgh-1234", "api_token": "s3cr3t-VALUE"})
+    out = render_runbook(rb, {"correlation_id": "abcdefgh-1234", "admin_token": "s3cr3t-VALUE"})
     assert "s3cr3t-VALUE" not in out
-    assert "Bearer <api_token>" in out
+    assert "Bearer <admin_token>" in out
     assert 'correlation_id="abcdefgh-1234"' in out

@@ -169,16 +169,16 @@ def test_link_opens_prefilled_and_a_secret_never_enters_url_or_storage(project, 
     with serve(project / "site") as base:
         page = guarded_page(browser, outside)
         page.goto(base + "/runbooks/token-failure/?correlation_id=abcd1234-ef&"
-                  "api_token=hunter2-SECRET")
+                  "admin_token=hunter2-SECRET")
         assert set(filled(page, "correlation_id")) == {"abcd1234-ef"}
         assert page.input_value("#tb-v-correlation_id") == "abcd1234-ef"
         # the secret's field names the variable the runner reads; no input to type it into
-        field = page.locator("[data-tb-field='api_token']")
-        assert "TRIAGEBOOK_SECRET_API_TOKEN" in field.inner_text()
+        field = page.locator("[data-tb-field='admin_token']")
+        assert "TRIAGEBOOK_SECRET_ADMIN_TOKEN" in field.inner_text()
         assert field.locator("input").count() == 0
-        assert "${TRIAGEBOOK_SECRET_API_TOKEN}" in page.locator(".tb-ph.tb-secret").first.inner_text()
+        assert "${TRIAGEBOOK_SECRET_ADMIN_TOKEN}" in page.locator(".tb-ph.tb-secret").first.inner_text()
         assert "hunter2" not in page.locator("article").inner_text()
-        assert "api_token" not in page.url and "hunter2" not in page.url
+        assert "admin_token" not in page.url and "hunter2" not in page.url
         page.fill("#tb-v-correlation_id", "abcd1234-zz")
         stored = page.evaluate("JSON.stringify([localStorage, sessionStorage])")
         assert "hunter2" not in stored and "abcd1234" not in stored

@@ -72,7 +72,7 @@ def test_routing_table_one_row_per_class_sorted(built):
 
 def test_generated_indexes_and_policy(built):
     allrb = page(built, "runbooks")
-    assert allrb.count("<tr>") == 17  # header + 16 runbooks
+    assert allrb.count("<tr>") == 24  # header + 23 runbooks
     assert "Last reviewed" in allrb
     sev = page(built, "by-severity")
     assert sev.index("SEV1") < sev.index("SEV2") < sev.index("SEV4")
