@@ -41,6 +41,22 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], what: str, log: Path) ->
     raise Unavailable(f"{what} did not answer at {url}")
 
 
+class _Daemon:
+    """A server process started by a test, with its own temporary folder."""
+
+    proc: subprocess.Popen[bytes]
+    dir: Path
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 AM_CONFIG = """\
 route:
   receiver: triagebook
@@ -56,7 +72,7 @@ receivers:
 """
 
 
-class Alertmanager:
+class Alertmanager(_Daemon):
     def __init__(self, webhook_port: int) -> None:
         if not Path(ALERTMANAGER).exists():
             raise Unavailable(f"no {ALERTMANAGER}: apt-get install prometheus-alertmanager")
@@ -91,15 +107,6 @@ class Alertmanager:
         with urllib.request.urlopen(req, timeout=10) as r:
             assert r.status == 200
 
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
 
 PROM_CONFIG = """\
 global:
@@ -126,7 +133,7 @@ groups:
 """
 
 
-class Prometheus:
+class Prometheus(_Daemon):
     def __init__(self, am_port: int, runbook: str) -> None:
         if not Path(PROMETHEUS).exists():
             raise Unavailable(f"no {PROMETHEUS}: apt-get install prometheus")
@@ -143,15 +150,6 @@ class Prometheus:
              "--rules.alert.resend-delay=1s"],
             stdout=subprocess.DEVNULL, stderr=open(self.log, "wb"))
         _wait_http(f"http://127.0.0.1:{self.port}/-/ready", self.proc, "prometheus", self.log)
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def wait_for(check, what: str, seconds: float = 60.0):  # type: ignore[no-untyped-def]

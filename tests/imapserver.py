@@ -19,6 +19,8 @@ import time
 from email.message import EmailMessage
 from pathlib import Path
 
+from alerting import free_port
+
 DOVECOT = "/usr/sbin/dovecot"
 USER = "oncall"
 PASSWORD = "imap-test-password-41c9"
@@ -27,12 +29,6 @@ MAIL_USER = "mail"  # Dovecot refuses mail access as root; Debian's `mail` user 
 
 class ImapUnavailable(RuntimeError):
     pass
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 CONF = """\
@@ -83,7 +79,7 @@ class ImapServer:
             raise ImapUnavailable(f"no {DOVECOT}: apt-get install dovecot-imapd")
         self.dir = Path(tempfile.mkdtemp(prefix="tb-imap-"))
         os.chmod(self.dir, 0o755)  # the mail user must reach its store
-        self.port = _free_port()
+        self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:

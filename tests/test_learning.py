@@ -221,7 +221,8 @@ def test_since_rejects_nonsense_in_one_line():
 
 # ---- the team store: the same facts, folded by PostgreSQL ---------------------------------
 
-def test_store_facts_equal_file_facts(tmp_path, store_url, monkeypatch):
+def stored(tmp_path, store_url, monkeypatch):
+    """The fixture set built, and every ledger put into a fresh store (open; close it)."""
     from pgserver import PASSWORD
 
     from triagebook.incident.store.postgres import PostgresStore
@@ -230,10 +231,15 @@ def test_store_facts_equal_file_facts(tmp_path, store_url, monkeypatch):
     build(tmp_path)
     cfg = load_config(tmp_path)
     store = PostgresStore(store_url)
+    store.migrate()
+    for iid, events in iter_all(cfg.incidents_dir):
+        store.put(iid, events)
+    return cfg, store
+
+
+def test_store_facts_equal_file_facts(tmp_path, store_url, monkeypatch):
+    cfg, store = stored(tmp_path, store_url, monkeypatch)
     try:
-        store.migrate()
-        for iid, events in iter_all(cfg.incidents_dir):
-            store.put(iid, events)
         from_db = sorted(from_store(cfg, store, None, NOW), key=lambda f: f.id)
     finally:
         store.close()
@@ -243,18 +249,8 @@ def test_store_facts_equal_file_facts(tmp_path, store_url, monkeypatch):
 
 
 def test_store_respects_since(tmp_path, store_url, monkeypatch):
-    from pgserver import PASSWORD
-
-    from triagebook.incident.store.postgres import PostgresStore
-
-    monkeypatch.setenv("PGPASSWORD", PASSWORD)
-    build(tmp_path)
-    cfg = load_config(tmp_path)
-    store = PostgresStore(store_url)
+    cfg, store = stored(tmp_path, store_url, monkeypatch)
     try:
-        store.migrate()
-        for iid, events in iter_all(cfg.incidents_dir):
-            store.put(iid, events)
         ids = sorted(f.id for f in from_store(cfg, store, datetime(2026, 10, 1, tzinfo=UTC), NOW))
     finally:
         store.close()
