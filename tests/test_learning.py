@@ -342,3 +342,19 @@ def test_actions_list_writes_escape_codes_out(tmp_path, monkeypatch, capsys):
     _, out, _ = run_task(tmp_path, monkeypatch, capsys, "actions.list")
     assert "\x1b" not in out
     assert "Grow \\x1b]0;pwned\\x07 the volume" in out
+
+
+def test_site_health_falls_back_to_the_ledgers_when_the_store_is_down(tmp_path):
+    """The site must build during an outage: an unreachable store means the ledgers."""
+    from alerting import free_port
+
+    from triagebook.runbook.catalog import load_catalog
+    from triagebook.site.sources import site_pages
+
+    build(tmp_path)
+    (tmp_path / "invoke.yaml").write_text(
+        (tmp_path / "invoke.yaml").read_text() + "  ledger:\n    store: postgresql://tb@"
+        f"127.0.0.1:{free_port()}/tb\n    timeout: 1\n", encoding="utf-8")
+    cat = load_catalog(load_config(tmp_path))
+    health = [p for p in site_pages(cat, TODAY) if p.path == "health/index.md"][0]
+    assert "From 4 incidents on record" in health.markdown

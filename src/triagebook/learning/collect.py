@@ -69,13 +69,15 @@ def from_store(cfg: Config, store: Any, since: datetime | None,
 
 
 def collect(cfg: Config, since: datetime | None, now: datetime,
-            use_store: bool = True) -> Iterator[IncidentFact]:
-    """From the team store when one is configured (and `use_store`), else the ledgers."""
+            use_store: bool = True, timeout: float | None = None) -> Iterator[IncidentFact]:
+    """From the team store when one is configured (and `use_store`), else the ledgers.
+
+    `timeout` bounds the store (default: a minute — statistics are read off the 03:00
+    path; the site passes the responder's short one and falls back to the ledgers)."""
     if use_store:
         from triagebook.incident.store import open_store
 
-        # statistics are read once, off the 03:00 path: more than a responder's timeout
-        store = open_store(cfg, timeout=max(cfg.ledger.timeout, 60.0))
+        store = open_store(cfg, timeout=timeout or max(cfg.ledger.timeout, 60.0))
         if store is not None:
             try:
                 yield from from_store(cfg, store, since, now)

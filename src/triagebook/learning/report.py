@@ -43,7 +43,7 @@ def learn(facts: Iterable[IncidentFact], by: str = "severity",
 
 
 def gather(cfg: Config, now: datetime, since: datetime | None = None, by: str = "severity",
-           use_store: bool = True) -> Learning:
+           use_store: bool = True, timeout: float | None = None) -> Learning:
     """Everything, from the store when one is configured and reachable, else the ledgers;
     post-mortem action items from `postmortems/`."""
     from triagebook.incident.store.base import StoreUnavailable
@@ -54,7 +54,7 @@ def gather(cfg: Config, now: datetime, since: datetime | None = None, by: str = 
     routes = route_map(cfg) if by == "route" else {}
     actions = read_all(cfg.postmortems_dir, cfg.display)
     try:
-        return learn(collect(cfg, since, now, use_store), by, route_of, actions)
+        return learn(collect(cfg, since, now, use_store, timeout), by, route_of, actions)
     except StoreUnavailable:
         return learn(collect(cfg, since, now, False), by, route_of, actions)
 

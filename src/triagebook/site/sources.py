@@ -46,7 +46,9 @@ def read_postmortems(folder: Path) -> list[PostmortemDoc]:
 def site_pages(cat: Catalog, today: date, problems: list[Problem] | None = None) -> list[Page]:
     """Read what the pages need (runbooks, post-mortems, the incidents' record for the
     Health pages), then generate them."""
-    learning = gather(cat.config, utc_now())
+    # the site must build during an outage: the store gets the responder's short timeout,
+    # and an unreachable one means the local ledgers
+    learning = gather(cat.config, utc_now(), timeout=cat.config.ledger.timeout)
     return build_pages(cat, today, read_sources(cat),
                        read_postmortems(cat.config.postmortems_dir), problems or (), learning)
 
