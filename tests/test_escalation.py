@@ -207,7 +207,8 @@ def test_unacknowledged_yellow_is_promoted_once_then_ack_stops_paging(proj):
         assert "INC-P" in (proj / "out" / "page.log").read_text()
         iid, new = ack(cfg, None, "", reply="ack INC-P, on it\n\n> [ESCALATION:YELLOW] ...\n")
         assert (iid, new) == ("INC-P", True)
-        again = escalate(cfg, "INC-P", "YELLOW", "still backing up")
+        # automatic re-paging stops at the ack (an explicit request is help: see below)
+        again = escalate(cfg, "INC-P", "YELLOW", "still backing up", requested=False)
         assert again.decision.action == "mute" and "already acknowledged" in again.decision.reason
         frozen.tick(timedelta(hours=3, minutes=59))
         assert tick(cfg) == []
@@ -388,3 +389,40 @@ def test_dst_nights_defer_yellow_to_seven_local(proj, night, due_utc):
     sent = [e for e in L.load(proj / "incidents", "INC-DST") if e.type == "escalation.sent"]
     assert [e.data["class"] for e in sent] == ["RED", "YELLOW"]
     assert sent[1].ts.startswith(due_utc[:16])
+
+
+def test_an_explicit_escalation_after_an_ack_is_sent_as_a_request_for_help(proj):
+    """Issue 19.5: the commander who needs help can page after an ack; the cap counts it."""
+    cfg = load_config(proj)
+    with freeze_time("2026-11-22T14:00:00Z"):
+        open_incident(proj, "INC-P")
+        escalate(cfg, "INC-P", "RED", "api down")
+        ack(cfg, "INC-P", "phone")
+        out = escalate(cfg, "INC-P", "RED", "need the database team")
+    assert out.decision.action == "send"
+    assert out.decision.reason.startswith("help requested after acknowledgement; ")
+
+
+def test_help_after_an_ack_still_counts_against_the_cap(proj):
+    cfg = load_config(proj)
+    with freeze_time("2026-11-22T14:00:00Z"):
+        open_incident(proj, "INC-P")
+        escalate(cfg, "INC-P", "RED", "api down")
+        ack(cfg, "INC-P", "phone")
+        outs = [escalate(cfg, "INC-P", "RED", f"help {n}") for n in range(3)]
+    assert [o.decision.action for o in outs] == ["send", "send", "mute"]
+    assert outs[-1].decision.capped
+
+
+def test_a_muted_escalation_exits_non_zero_with_the_reason_first(proj):
+    from conftest import inv
+
+    cfg = load_config(proj)
+    open_incident(proj, "INC-P")
+    escalate(cfg, "INC-P", "RED", "api down")
+    from triagebook.incident.commands import milestone
+
+    milestone(cfg, "INC-P", "resolved")
+    res = inv(proj, "incident.escalate", "INC-P", "--class", "RED")
+    assert res.returncode == 1
+    assert res.stdout.splitlines()[0] == "incident.escalate: NOT SENT — incident is resolved"

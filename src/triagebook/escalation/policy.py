@@ -8,7 +8,7 @@ in `delivery.py` and `channels/`, and the operations that record all of it in
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from triagebook.config import Policy
@@ -71,16 +71,30 @@ class Decision:
 
 
 def decide(cls: str, customer_visible: bool, st: IncidentState, now: datetime,
-           policy: Policy, route: tuple[str, ...] = ()) -> Decision:
+           policy: Policy, route: tuple[str, ...] = (), requested: bool = False) -> Decision:
     """Where one escalation goes now, and why. `route` replaces the class's channels
-    (the meta-incident's own route)."""
+    (the meta-incident's own route).
+
+    An acknowledgement stops automatic paging; an escalation a person `requested` after
+    it is a request for help and is routed like any other (the cap still counts it)."""
     chans = route or policy.escalation(cls).channels
-    if "acknowledged" in st.milestones:
-        when, via = st.milestones["acknowledged"]
-        return Decision("mute", (), f"already acknowledged ({via}); follow-ups go to the "
-                                    f"ledger, never a re-page")
     if "resolved" in st.milestones:
         return Decision("mute", (), "incident is resolved")
+    help_note = ""
+    if "acknowledged" in st.milestones:
+        when, via = st.milestones["acknowledged"]
+        if not requested:
+            return Decision("mute", (), f"already acknowledged ({via}); follow-ups go to "
+                                        f"the ledger, never a re-page")
+        help_note = "help requested after acknowledgement; "
+    decision = _route(cls, customer_visible, st, now, policy, chans)
+    if help_note and decision.action != "mute":
+        return replace(decision, reason=help_note + decision.reason)
+    return decision
+
+
+def _route(cls: str, customer_visible: bool, st: IncidentState, now: datetime,
+           policy: Policy, chans: tuple[str, ...]) -> Decision:
     if cls == "GREEN":
         return Decision("digest", chans, "GREEN is informational: daily digest only")
     count = len(in_window(records(st.events), now))

@@ -169,7 +169,7 @@ class _Plan:
 
 def _plan(cfg: Config, st: IncidentState, cls: str | None, visible: bool | None,
           words: tuple[str, str, str], now: datetime, red: Redactor,
-          sp: shadow.ShadowPolicy | None) -> _Plan:
+          sp: shadow.ShadowPolicy | None, requested: bool = True) -> _Plan:
     rb = _runbook(cfg, st)
     if visible is None:
         visible = st.customer_visible if st.customer_visible is not None \
@@ -177,13 +177,13 @@ def _plan(cfg: Config, st: IncidentState, cls: str | None, visible: bool | None,
     chosen = choose_class(cls, rb.escalation if rb else None, st.severity, visible,
                           meta=bool(st.meta_for))
     route = cfg.meta_route if st.meta_for else ()
-    decision = decide(chosen, visible, st, now, cfg.policy, route)
+    decision = decide(chosen, visible, st, now, cfg.policy, route, requested)
     f, missing = facts(cfg, st, rb, chosen, *words)
     # redacted before compose shortens them: a token cut in half is no longer recognised
     f = replace(f, what=red.text(f.what), diagnosis=red.text(f.diagnosis),
                 action=red.text(f.action), fix=red.text(f.fix))
     shadow_d = (decide(chosen, visible, st, now, sp.cfg.policy, sp.cfg.meta_route
-                       if st.meta_for else ()) if sp else None)
+                       if st.meta_for else (), requested) if sp else None)
     return _Plan(chosen, decision, _redacted(compose(f), red), missing, shadow_d)
 
 
@@ -196,9 +196,13 @@ def escalate(cfg: Config, incident_id: str, cls: str | None = None, diagnosis: s
              action: str = "", fix: str = "", dry_run: bool = False, actor: str = "",
              clock: Clock = utc_now, secrets: dict[str, str] | None = None, *,
              force: bool = False, customer_visible: bool | None = None,
-             shadow_policy: Path | None = None) -> Outcome:
+             shadow_policy: Path | None = None, requested: bool = True) -> Outcome:
     """Decide, record and deliver one escalation (`dry_run`: decide at clock() only,
-    from the events up to then, and record nothing)."""
+    from the events up to then, and record nothing).
+
+    `requested`: a person asked for it (the CLI, the runner) — after an acknowledgement
+    that is a request for help and is sent; automatic callers (alert intake) pass False
+    and an acknowledged incident is not paged again."""
     red = redactor_for(cfg, secrets)
     sp = shadow.load(cfg, shadow_policy)
     words = (diagnosis, action, fix)
@@ -207,7 +211,7 @@ def escalate(cfg: Config, incident_id: str, cls: str | None = None, diagnosis: s
         now = clock()
         st = fold(incident_id, [e for e in L.load(cfg.incidents_dir, incident_id)
                                 if e.time <= now or not isinstance(e.payload, _DECISIVE)])
-        plan = _plan(cfg, st, cls, customer_visible, words, now, red, sp)
+        plan = _plan(cfg, st, cls, customer_visible, words, now, red, sp, requested)
         return Outcome(incident_id, plan.decision, plan.message, esc_id,
                        missing=plan.missing, shadow=plan.shadow)
     led = ledger_for(cfg, incident_id, actor or A.service("escalation"), red, clock)
@@ -215,7 +219,7 @@ def escalate(cfg: Config, incident_id: str, cls: str | None = None, diagnosis: s
     with led.locked():
         st = fold(incident_id, led.events)
         now = clock()
-        plan = _plan(cfg, st, cls, customer_visible, words, now, red, sp)
+        plan = _plan(cfg, st, cls, customer_visible, words, now, red, sp, requested)
         if plan.missing and not force:
             raise MissingContext(incident_id, st.first_runbook, plan.missing)
         if customer_visible is not None and customer_visible != st.customer_visible:

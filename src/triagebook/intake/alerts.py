@@ -44,7 +44,8 @@ def escalate_for(cfg: Config, out: Outcome, group: Group) -> None:
     diagnosis = notes.get("summary") or notes.get("description") or first.labels.get(
         "alertname", "")
     try:
-        escalate(cfg, out.incident, None, diagnosis=diagnosis[:300], force=True)
+        escalate(cfg, out.incident, None, diagnosis=diagnosis[:300], force=True,
+                 requested=False)  # automatic: an acknowledged incident is not re-paged
     except TriagebookError as exc:  # recorded by the service; the alert is taken anyway
         print(f"alert.serve: {out.incident}: escalation: {exc}", file=sys.stderr)
 

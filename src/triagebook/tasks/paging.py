@@ -64,6 +64,9 @@ def escalate(c, id_, class_="", diagnosis="", action="", suggested_fix="", dry_r
     out = run_escalate(cfg, id_, class_ or None, diagnosis, action, suggested_fix, dry_run,
                        clock=clock, force=force, customer_visible=visible,
                        shadow_policy=Path(shadow_policy) if shadow_policy else None)
+    muted = out.decision.action == "mute" and not dry_run
+    if muted:  # the reason first: a tired eye reads the top line
+        print(f"incident.escalate: NOT SENT — {out.decision.reason}")
     print(out.message.text())
     print("\n" + _routing(out))
     if out.shadow is not None:
@@ -82,6 +85,8 @@ def escalate(c, id_, class_="", diagnosis="", action="", suggested_fix="", dry_r
         print("dry run: nothing sent, nothing recorded")
     for f in out.failures:
         print(f"delivery failed (recorded; inv escalation.tick retries): {f}")
+    if muted:
+        raise Exit(code=1)
 
 
 @task(help={
