@@ -358,3 +358,22 @@ def test_site_health_falls_back_to_the_ledgers_when_the_store_is_down(tmp_path):
     cat = load_catalog(load_config(tmp_path))
     health = [p for p in site_pages(cat, TODAY) if p.path == "health/index.md"][0]
     assert "From 4 incidents on record" in health.markdown
+
+
+def test_site_figures_are_kept_until_a_ledger_changes(tmp_path):
+    """site.serve rebuilds on every edit: the figures are not read again for nothing."""
+    from triagebook.learning.report import gather_for_site
+
+    build(tmp_path)
+    cfg = load_config(tmp_path)
+    first = gather_for_site(cfg, NOW)
+    same = gather_for_site(cfg, NOW)
+    ledger = tmp_path / "incidents" / "INC-20261006-0400-dddd" / "events.jsonl"
+    line = json.loads(ledger.read_text().splitlines()[0])
+    ledger.write_text(ledger.read_text() + json.dumps({
+        **line, "seq": 2, "id": "x-2", "type": "milestone",
+        "data": {"name": "acknowledged", "via": "cli"}}) + "\n")
+    changed = gather_for_site(cfg, NOW)
+    assert same is first
+    assert changed is not first
+    assert changed.response.groups["SEV3"].times["acknowledged"].n == 1

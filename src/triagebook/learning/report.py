@@ -63,3 +63,39 @@ def route_map(cfg: Config) -> dict[str, str]:
     from triagebook.runbook.catalog import load_catalog
 
     return {rb.id: rb.route for rb in load_catalog(cfg).runbooks.values()}
+
+
+_last: tuple[object, Learning] | None = None
+
+
+def _signature(cfg: Config, today: date) -> object:
+    """What the figures depend on, cheaply: every ledger's and post-mortem's size and
+    modification time, the policy, the day."""
+    files = []
+    for folder, pattern in ((cfg.incidents_dir, "*/events.jsonl"), (cfg.postmortems_dir, "*.md")):
+        if folder.is_dir():
+            for p in folder.glob(pattern):
+                try:
+                    st = p.stat()
+                except OSError:
+                    continue
+                files.append((str(p), st.st_size, st.st_mtime_ns))
+    return (tuple(sorted(files)), repr(cfg.policy), today, str(cfg.root))
+
+
+def gather_for_site(cfg: Config, now: datetime) -> Learning:
+    """`gather` for page generation: `inv site.serve` rebuilds on every edit, so without a
+    team store the figures are kept until a ledger or post-mortem changes (or the day
+    does); with one, the store is asked with the responder's short timeout and an
+    unreachable store means the local ledgers — the site must build during an outage."""
+    global _last
+    from triagebook.incident.store import configured
+
+    if configured(cfg):
+        return gather(cfg, now, timeout=cfg.ledger.timeout)
+    key = _signature(cfg, now.date())
+    if _last is not None and _last[0] == key:
+        return _last[1]
+    learning = gather(cfg, now, use_store=False)
+    _last = (key, learning)
+    return learning

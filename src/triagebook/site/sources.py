@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from triagebook.errors import Problem
-from triagebook.learning.report import gather
+from triagebook.learning.report import gather_for_site
 from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.frontmatter import split_front_matter
 from triagebook.site.markup import Page
@@ -46,9 +46,7 @@ def read_postmortems(folder: Path) -> list[PostmortemDoc]:
 def site_pages(cat: Catalog, today: date, problems: list[Problem] | None = None) -> list[Page]:
     """Read what the pages need (runbooks, post-mortems, the incidents' record for the
     Health pages), then generate them."""
-    # the site must build during an outage: the store gets the responder's short timeout,
-    # and an unreachable one means the local ledgers
-    learning = gather(cat.config, utc_now(), timeout=cat.config.ledger.timeout)
+    learning = gather_for_site(cat.config, utc_now())
     return build_pages(cat, today, read_sources(cat),
                        read_postmortems(cat.config.postmortems_dir), problems or (), learning)
 
