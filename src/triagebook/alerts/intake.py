@@ -26,6 +26,7 @@ from triagebook.incident import events as E
 from triagebook.incident.durable import write_file
 from triagebook.incident.ledger import Ledger, new_id
 from triagebook.incident.redaction import Redactor
+from triagebook.incident.snapshot import keep_snapshot
 from triagebook.incident.state import IncidentState, fold
 from triagebook.incident.sync import attach
 from triagebook.runbook.catalog import Catalog, load_catalog, runbook_files
@@ -137,20 +138,13 @@ def _opening(cfg: Config, led: Ledger, group: Group, firing: list[Alert], rb: Ru
     if rb is not None:
         values, dropped = context_from(cfg, rb, labels, annotations)
         items.append((E.RunbookAttached(
-            title=rb.title, hash=rb.content_hash, snapshot=_snapshot(cfg, rb, led),
+            title=rb.title, hash=rb.content_hash, snapshot=cfg.display(keep_snapshot(cfg, rb, led)),
             path=rb.path, steps=[s.title for s in rb.steps], context=values,
             secret_context=sorted(rb.secret_names)), rb.id, None))
         if dropped:
             items.append((E.Note(text="alert values not taken (they do not fit the "
                                       "runbook's context): " + "; ".join(dropped)), None, None))
     return items
-
-
-def _snapshot(cfg: Config, rb: Runbook, led: Ledger) -> str:
-    name = f"runbooks/{rb.id}-{rb.content_hash[:12]}.md"
-    if not (led.dir / name).exists():
-        led.write_file(name, (cfg.root / rb.path).read_bytes())
-    return cfg.display(led.dir / name)
 
 
 class Catalogs:

@@ -15,6 +15,7 @@ from triagebook.errors import Interrupted, UsageError
 from triagebook.incident import events as E
 from triagebook.incident.ledger import Events, IncidentBusy, Ledger, new_id
 from triagebook.incident.redaction import Redactor, secret_env
+from triagebook.incident.snapshot import keep_snapshot
 from triagebook.incident.state import IncidentState, RunbookUse, fold
 from triagebook.incident.store.base import merge_events
 from triagebook.incident.team import join
@@ -179,14 +180,14 @@ def _attach(cfg: Config, rb: Runbook, ledger: Ledger, use: RunbookUse | None,
             plain: dict[str, str], titles: list[str]) -> None:
     """Record the runbook joining the incident, a forced change, or changed context."""
     if use is None:
-        snap = _snapshot(cfg, rb, ledger)
+        snap = keep_snapshot(cfg, rb, ledger)
         ledger.append(E.RunbookAttached(
             title=rb.title, hash=rb.content_hash, snapshot=cfg.display(snap), path=rb.path,
             steps=titles, context=plain, secret_context=sorted(rb.secret_names)),
             runbook=rb.id)
         return
     if use.hash != rb.content_hash:
-        snap = _snapshot(cfg, rb, ledger)
+        snap = keep_snapshot(cfg, rb, ledger)
         ledger.append(E.RunbookForced(old_hash=use.hash, new_hash=rb.content_hash,
                                       snapshot=cfg.display(snap), steps=titles), runbook=rb.id)
     changed = {k: v for k, v in plain.items() if use.context.get(k) != v}
@@ -215,15 +216,3 @@ def _greet(ui: UI, st: IncidentState, rb: Runbook, incident_id: str, fresh: bool
             redactor.text(values[var.name]))
         source = sources.get(var.name, "")
         ui.say(f"  {var.name} = {shown}" + ("" if source == "given" else f"   ({source})"))
-
-
-def _snapshot(cfg: Config, rb: Runbook, ledger: Ledger) -> Path:
-    name = f"runbooks/{rb.id}-{rb.content_hash[:12]}.md"
-    dest = ledger.dir / name
-    if dest.exists():
-        return dest
-    try:
-        data = (cfg.root / rb.path).read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{rb.path}: cannot read it to keep a snapshot: {exc.strerror}") from None
-    return ledger.write_file(name, data)  # whole or not at all
