@@ -29,11 +29,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
+from triagebook.base.redaction import Redactor  # noqa: E402
 from triagebook.config import load_config  # noqa: E402
 from triagebook.incident import events as E  # noqa: E402
 from triagebook.incident.durable import write_file  # noqa: E402
 from triagebook.incident.ledger import Ledger  # noqa: E402
-from triagebook.incident.redaction import Redactor  # noqa: E402
 from triagebook.tasks.alert import build_server  # noqa: E402
 
 

@@ -17,8 +17,8 @@ import time
 import uuid
 from pathlib import Path
 
+from triagebook.base.redaction import Redactor
 from triagebook.incident.ledger import Ledger
-from triagebook.incident.redaction import Redactor
 
 
 def output(size: int = 16 * 1024) -> str:

@@ -29,12 +29,12 @@ sys.path.insert(0, str(REPO / "tests"))  # the test suite's throwaway PostgreSQL
 
 from pgserver import PASSWORD, PgServer  # noqa: E402
 
+from triagebook.base.redaction import Redactor  # noqa: E402
+from triagebook.base.timeutil import iso, utc_now  # noqa: E402
 from triagebook.incident import events as E  # noqa: E402
 from triagebook.incident.ledger import Event, Ledger, new_event_id  # noqa: E402
-from triagebook.incident.redaction import Redactor  # noqa: E402
 from triagebook.incident.store.postgres import PostgresStore  # noqa: E402
 from triagebook.incident.sync import Syncer, push  # noqa: E402
-from triagebook.timeutil import iso, utc_now  # noqa: E402
 
 
 def appends(folder: Path, iid: str, n: int, store: PostgresStore | None) -> list[float]:

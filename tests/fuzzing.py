@@ -15,8 +15,9 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
+from triagebook.base.errors import Problem, ProblemsError, TriagebookError
+from triagebook.base.timeutil import iso
 from triagebook.config import default_config, load_config
-from triagebook.errors import Problem, ProblemsError, TriagebookError
 from triagebook.incident.ledger import Event, read_events
 from triagebook.incident.state import fold
 from triagebook.incident.timeline import render_timeline, timeline
@@ -25,7 +26,6 @@ from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.lint import lint
 from triagebook.runbook.parse import parse_text
 from triagebook.runbook.preview import render_runbook
-from triagebook.timeutil import iso
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -289,7 +289,7 @@ def check_redaction(text: str) -> None:
     """Redacted text scans clean, and redacting it again changes nothing."""
     from secretcorpus import DECLARED, ENV
 
-    from triagebook.incident.redaction import Redactor, scan
+    from triagebook.base.redaction import Redactor, scan
 
     red = Redactor({"api_token": DECLARED}, environ=ENV)
     once = red.text(text)

@@ -238,7 +238,7 @@ def test_http_wrong_token_401_nothing_written(cfg):
 
 
 def test_non_loopback_listen_needs_a_token(cfg, monkeypatch):
-    from triagebook.errors import UsageError
+    from triagebook.base.errors import UsageError
 
     monkeypatch.delenv("TRIAGEBOOK_SECRET_ALERT_TOKEN", raising=False)
     with pytest.raises(UsageError, match="needs a bearer token"):

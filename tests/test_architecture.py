@@ -21,12 +21,114 @@ ADAPTERS = ("triagebook.tasks", "triagebook.site.plugin")
 FRAMEWORKS = ("invoke", "mkdocs", "rich")
 
 
-@pytest.mark.parametrize("module", MODULES)
-def test_module_imports_alone(module: str) -> None:
-    """A fresh interpreter per module finds import cycles that a warm one hides."""
-    res = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True,
-                         text=True, timeout=60)
+def test_every_module_imports() -> None:
+    """One fresh interpreter imports them all (cycles are the graph test's business)."""
+    code = "import importlib, sys\nfor m in sys.argv[1:]: importlib.import_module(m)"
+    res = subprocess.run([sys.executable, "-c", code, *MODULES], capture_output=True,
+                         text=True, timeout=120)
     assert res.returncode == 0, res.stderr
+
+
+def _graph():  # type: ignore[no-untyped-def]
+    import grimp
+
+    return grimp.build_graph("triagebook", exclude_type_checking_imports=True)
+
+
+def test_no_import_cycle_anywhere() -> None:
+    """No strongly connected component of modules, lazy imports included: every
+    dependency has one direction (the runner's session and actions included)."""
+    graph = _graph()
+    adj = {m: {i for i in graph.find_modules_directly_imported_by(m) if i in graph.modules}
+           for m in graph.modules}
+    assert _cycles(adj) == []
+
+
+def _cycles(adj: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components of more than one module."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(adj[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while (w := stack.pop()) != v:
+                on.discard(w)
+                comp.append(w)
+            on.discard(v)
+            if comp:
+                found.append(sorted([v, *comp]))
+
+    for m in sorted(adj):
+        if m not in index:
+            visit(m)
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def _contract() -> dict[str, object]:
+    import tomllib
+
+    root = PKG.parents[1]
+    cfg = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = cfg["tool"]["importlinter"]["contracts"]
+    return next(c for c in contracts if c["id"] == "layers")
+
+
+def _layers() -> list[list[str]]:
+    return [[p.strip() for p in str(layer).split("|")] for layer in _contract()["layers"]]
+
+
+def test_import_contracts_are_kept() -> None:
+    """import-linter's contracts in pyproject.toml, as CI's `lint-imports` runs them."""
+    from importlinter.cli import lint_imports
+
+    assert lint_imports(config_filename=str(PKG.parents[1] / "pyproject.toml"),
+                        no_cache=True, no_logo=True) == 0
+
+
+def test_every_package_sits_in_a_layer() -> None:
+    placed = {name for layer in _layers() for name in layer}
+    top = {m for m in MODULES if m.count(".") == 1}
+    assert sorted(top - placed) == []
+
+
+def layers_block() -> str:
+    """The layers as architecture.md shows them, drawn from the contract."""
+    lines = ["```text"]
+    for n, layer in enumerate(_layers(), 1):
+        names = "  |  ".join(p.removeprefix("triagebook.") for p in layer)
+        lines.append(f"{n:>2}. {names}")
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def test_architecture_page_draws_the_contract() -> None:
+    page = (PKG.parents[1] / "docs" / "guide" / "architecture.md").read_text(encoding="utf-8")
+    begin, end = "<!-- layers:begin -->\n", "\n<!-- layers:end -->"
+    shown = page[page.index(begin) + len(begin):page.index(end)]
+    assert shown == layers_block(), "paste this block between the markers:\n" + layers_block()
+
+
+def test_architecture_page_names_every_package() -> None:
+    page = (PKG.parents[1] / "docs" / "guide" / "architecture.md").read_text(encoding="utf-8")
+    top = sorted(m.removeprefix("triagebook.") for m in MODULES if m.count(".") == 1)
+    assert [name for name in top if f"`{name}/`" not in page] == []
 
 
 def _imports(path: Path) -> set[str]:

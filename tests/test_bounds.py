@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, assert_no_traceback, inv
 
-from triagebook.runbook.frontmatter import YamlSyntaxError, load
+from triagebook.base.yamlsrc import YamlSyntaxError, load
 from triagebook.runbook.templates import RenderFailure, render
 
 BOUNDS = FIXTURES / "bounds"

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
+from triagebook.base.redaction import Redactor
 from triagebook.config import load_config
 from triagebook.incident import events as E
 from triagebook.incident.ledger import Ledger
-from triagebook.incident.redaction import Redactor
 from triagebook.runbook.catalog import load_catalog
 from triagebook.runbook.cli_error import parse as parse_cli
 from triagebook.runbook.lint import lint

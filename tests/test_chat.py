@@ -17,10 +17,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from triagebook.base.redaction import Redactor
 from triagebook.config import load_config
 from triagebook.incident import events as E
 from triagebook.incident.ledger import Ledger, load
-from triagebook.incident.redaction import Redactor
 from triagebook.tasks.alert import build_server
 
 IID = "INC-20261203-0300-chat"

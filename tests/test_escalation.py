@@ -16,8 +16,8 @@ import pytest
 from conftest import FIXTURES, inv
 from freezegun import freeze_time
 
+from triagebook.base.errors import UsageError
 from triagebook.config import DEFAULT_CLASSES, DEFAULT_SEVERITIES, Policy, load_config
-from triagebook.errors import UsageError
 from triagebook.escalation.message import Facts, compose, find_ack
 from triagebook.escalation.policy import decide, quiet_window
 from triagebook.escalation.service import ack, escalate, tick

@@ -16,10 +16,10 @@ from conftest import assert_no_traceback, inv
 from eschelp import of_type, open_incident, read, setup
 from loopback import SilentSmtp, Smtp, Webhook, wait_for
 
+from triagebook.base.timeutil import parse_iso, utc_now
 from triagebook.config import load_config
 from triagebook.escalation.digest import failed_deliveries
 from triagebook.escalation.service import ack, escalate, tick
-from triagebook.timeutil import parse_iso, utc_now
 
 TOKEN = "T0KEN-s3cr3t-9f8e7d6c5b4a"  # the credential part of a webhook URL
 WEBHOOK_CHANNELS = ("      page: {kind: webhook, url_env: TB_HOOK}\n"

@@ -12,12 +12,12 @@ from conftest import assert_no_traceback, inv
 from eschelp import FILE_CHANNELS, of_type, open_incident, read, setup, types
 from freezegun import freeze_time
 
+from triagebook.base.errors import ProblemsError
+from triagebook.base.redaction import Redactor
 from triagebook.config import load_config
-from triagebook.errors import ProblemsError
 from triagebook.escalation.service import ack, escalate, tick
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
-from triagebook.incident.redaction import Redactor
 
 SECRET = "tok-4f9a8b7c6d5e"
 

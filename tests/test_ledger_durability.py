@@ -14,9 +14,9 @@ import pytest
 from conftest import FIXTURES, assert_no_traceback, inv
 from fshelp import fill, remount_ro, tmpfs
 
+from triagebook.base.redaction import Redactor
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
-from triagebook.incident.redaction import Redactor
 
 NOT_WRITABLE = re.compile(r"^ledger not writable: (?P<why>.+); "
                           r"(the last recorded event is seq (?P<seq>\d+)|"

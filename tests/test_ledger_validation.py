@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, assert_no_traceback, inv
 
+from triagebook.base.redaction import Redactor
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
-from triagebook.incident.redaction import Redactor
 from triagebook.incident.validate import check
 
 

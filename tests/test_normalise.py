@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import assert_no_traceback, inv
 
+from triagebook.runbook.links import prefill, runbook_link
 from triagebook.runbook.model import ContextVar, Runbook
 from triagebook.runbook.normalise import keys, normalise
-from triagebook.site.links import prefill, runbook_link
 
 
 @pytest.mark.parametrize("text,codes", [

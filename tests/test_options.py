@@ -9,6 +9,8 @@ from pathlib import Path
 
 from conftest import FIXTURES, assert_no_traceback, inv
 
+from triagebook.base import yamlsrc
+from triagebook.base.errors import did_you_mean
 from triagebook.config import (
     CHANNEL,
     DEFAULT_CHANNELS,
@@ -19,11 +21,9 @@ from triagebook.config import (
     Policy,
     default_config,
 )
-from triagebook.errors import did_you_mean
 from triagebook.options.base import Codes, Run, Schema
 from triagebook.options.containers import DictOfItems, ListOfItems, Optional, SubConfig
 from triagebook.options.types import Bool, Choice, Int, Str
-from triagebook.runbook import frontmatter as yamlsrc
 from triagebook.runbook.model import ContextVar, Runbook
 from triagebook.runbook.schema import CONTEXT, FRONT_MATTER
 from triagebook.site.reference import config_page

@@ -11,13 +11,13 @@ import pytest
 from conftest import FIXTURES, inv
 from freezegun import freeze_time
 
+from triagebook.base.timeutil import parse_time
 from triagebook.config import load_config
 from triagebook.postmortem.check import check
 from triagebook.postmortem.write import write_postmortem
 from triagebook.runner.lifecycle import hooks_for
 from triagebook.runner.start import RunRequest, start
 from triagebook.tasks.ui import PlainUI
-from triagebook.timeutil import parse_time
 
 
 class SteppedInput(io.StringIO):

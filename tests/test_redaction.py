@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from secretcorpus import DECLARED, ENV, SECRETS, Form, benign, corpus, pem_body
 
-from triagebook.incident.redaction import Redactor, scan
+from triagebook.base.redaction import Redactor, scan
 
 FORMS = corpus()
 

@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
+from triagebook.base.errors import UsageError
+from triagebook.base.redaction import Redactor
 from triagebook.config import load_config
-from triagebook.errors import UsageError
 from triagebook.escalation import reminders
 from triagebook.escalation.imap import InboxError, connect, serve
 from triagebook.escalation.service import ack
 from triagebook.incident import coordination as C
 from triagebook.incident import events as E
 from triagebook.incident.ledger import Ledger, NoSuchIncident, load
-from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import fold
 from triagebook.postmortem.write import generate
 

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pgserver import PASSWORD
 
+from triagebook.base.timeutil import iso
 from triagebook.incident.ledger import Event
 from triagebook.incident.store.base import ClaimHolder, merge_events
 from triagebook.incident.store.postgres import PostgresStore
-from triagebook.timeutil import iso
 
 T0 = datetime(2026, 11, 22, 2, 14, tzinfo=UTC)
 

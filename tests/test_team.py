@@ -408,10 +408,10 @@ def test_fifty_runners_appending_at_once_store_every_event_exactly_once(store, t
     # 50 writers on one incident: five laptops with ten writers each (a runner plus
     # escalation and ack writers share a laptop's ledger), each writer with its own
     # connection, all appending and syncing at the same time
+    from triagebook.base.redaction import Redactor
     from triagebook.config import load_config
     from triagebook.incident import events as E
     from triagebook.incident.ledger import Ledger
-    from triagebook.incident.redaction import Redactor
     from triagebook.incident.sync import attach
 
     monkeypatch.setenv("PGPASSWORD", PASSWORD)

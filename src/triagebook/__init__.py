@@ -15,12 +15,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from triagebook.base.version import __version__
 
 # public name → the module that defines it (`module:attr` where the names differ)
 _API = {
-    "TriagebookError": "triagebook.errors",
-    "Problem": "triagebook.errors",
+    "TriagebookError": "triagebook.base.errors",
+    "Problem": "triagebook.base.errors",
     "Config": "triagebook.config",
     "load_config": "triagebook.config",
     "Runbook": "triagebook.runbook.model",
@@ -52,8 +52,8 @@ __all__ = [  # literal, for type checkers and linters; a test keeps it equal to 
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
+    from triagebook.base.errors import Problem, TriagebookError
     from triagebook.config import Config, load_config
-    from triagebook.errors import Problem, TriagebookError
     from triagebook.escalation.service import ack, escalate, tick
     from triagebook.incident.ledger import Ledger
     from triagebook.incident.ledger import load as load_events

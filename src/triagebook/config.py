@@ -16,7 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from triagebook.errors import Problem, ProblemsError
+from triagebook.base import yamlsrc
+from triagebook.base.errors import Problem, ProblemsError
 from triagebook.options.base import Codes, Invalid, Run, Schema
 from triagebook.options.containers import DictOfItems, ListOfItems, Optional, SubConfig
 from triagebook.options.types import (
@@ -29,7 +30,6 @@ from triagebook.options.types import (
     TimeRange,
     TimeZone,
 )
-from triagebook.runbook import frontmatter as yamlsrc
 
 CONFIG_FILE = "invoke.yaml"
 SECTION = "triagebook"

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 
 from triagebook.alerts.payload import Group
+from triagebook.base.errors import UsageError
 from triagebook.config import Config
-from triagebook.errors import UsageError
 from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.match import FAMILY, match
 from triagebook.runbook.model import Runbook

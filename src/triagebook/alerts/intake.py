@@ -21,17 +21,17 @@ from pathlib import Path
 
 from triagebook.alerts.choose import choose, context_from, severity_from
 from triagebook.alerts.payload import Alert, Group
+from triagebook.base.redaction import Redactor
+from triagebook.base.timeutil import Clock, iso, parse_iso, utc_now
 from triagebook.config import Config
 from triagebook.incident import events as E
 from triagebook.incident.durable import write_file
 from triagebook.incident.ledger import Ledger, new_id
-from triagebook.incident.redaction import Redactor
 from triagebook.incident.snapshot import keep_snapshot
 from triagebook.incident.state import IncidentState, fold
 from triagebook.incident.sync import attach
 from triagebook.runbook.catalog import Catalog, load_catalog, runbook_files
 from triagebook.runbook.model import Runbook
-from triagebook.timeutil import Clock, iso, parse_iso, utc_now
 
 INDEX = ".alert-groups"
 

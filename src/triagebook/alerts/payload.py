@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from triagebook.errors import UsageError
+from triagebook.base.errors import UsageError
 
 MAX_ALERTS = 500
 MAX_LABELS = 64

@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from triagebook.alerts.choose import runbook_from_url
-from triagebook.errors import did_you_mean
-from triagebook.files import read_bytes
-from triagebook.runbook import frontmatter as yamlsrc
+from triagebook.base import yamlsrc
+from triagebook.base.errors import did_you_mean
+from triagebook.base.files import read_bytes
 from triagebook.runbook.catalog import Catalog
 
 MAX_FILES = 1000

@@ -20,8 +20,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
+from triagebook.base.errors import TriagebookError, UsageError
 from triagebook.config import Config
-from triagebook.errors import TriagebookError, UsageError
 
 WINDOW_S = 300
 MAX_TEXT = 1000
@@ -126,10 +126,10 @@ def run(cfg: Config, text: str, actor: str, now: datetime) -> str:
 
 
 def status(cfg: Config, incident: str, now: datetime) -> str:
+    from triagebook.base.safetext import neutralise
+    from triagebook.base.timeutil import utc
     from triagebook.incident.ledger import check_id, load
     from triagebook.incident.state import fold
-    from triagebook.safetext import neutralise
-    from triagebook.timeutil import utc
 
     check_id(incident)
     st = fold(incident, load(cfg.incidents_dir, incident))

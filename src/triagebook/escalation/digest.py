@@ -10,16 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from triagebook.base.errors import UsageError
+from triagebook.base.timeutil import Clock, iso, utc_now
 from triagebook.config import Config
-from triagebook.errors import UsageError
-from triagebook.escalation import sla
 from triagebook.escalation.delivery import Job, Result, send
 from triagebook.escalation.history import abandoned, records
 from triagebook.escalation.policy import LEASE_MARGIN
 from triagebook.escalation.record import redactor_for
 from triagebook.incident import ledger as L
+from triagebook.incident import sla
 from triagebook.incident.state import fold
-from triagebook.timeutil import Clock, iso, utc_now
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from triagebook.base.errors import UsageError
+from triagebook.base.timeutil import Clock, iso, utc_now
 from triagebook.config import Config
-from triagebook.errors import UsageError
 from triagebook.escalation.delivery import Job, Result
+from triagebook.escalation.folders import drills_dir
 from triagebook.escalation.message import Facts, compose
 from triagebook.escalation.policy import new_escalation_id
-from triagebook.escalation.record import deliver_recorded, drills_dir, link, redactor_for
+from triagebook.escalation.record import deliver_recorded, link, redactor_for
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
 from triagebook.runbook.model import ESCALATION_CLASSES
-from triagebook.timeutil import Clock, iso, utc_now
 
 TARGET_SECONDS = 30.0  # a page should be accepted by its channel within this
 

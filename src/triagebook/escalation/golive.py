@@ -6,8 +6,8 @@ before going live)."""
 from __future__ import annotations
 
 from triagebook.config import Config
+from triagebook.escalation.folders import drills_dir
 from triagebook.escalation.history import records
-from triagebook.escalation.record import drills_dir
 from triagebook.incident import ledger as L
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from triagebook.base.timeutil import parse_iso
 from triagebook.incident import events as E
 from triagebook.incident.ledger import Event
-from triagebook.timeutil import parse_iso
 
 
 @dataclass

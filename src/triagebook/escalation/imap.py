@@ -18,8 +18,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from triagebook.base.errors import UsageError
 from triagebook.config import Config
-from triagebook.errors import UsageError
 from triagebook.escalation.inbox import (
     MAX_MESSAGE,
     Seen,

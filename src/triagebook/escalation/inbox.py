@@ -20,8 +20,8 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
 
+from triagebook.base.errors import UsageError
 from triagebook.config import Config
-from triagebook.errors import UsageError
 from triagebook.escalation.message import find_ack
 from triagebook.incident.ledger import check_id, incident_ids
 

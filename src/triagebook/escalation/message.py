@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from triagebook.errors import UsageError
-from triagebook.timeutil import to_zone
+from triagebook.base.errors import UsageError
+from triagebook.base.timeutil import to_zone
 
 SUBJECT_MAX = 80
 SMS_LINES = 6

@@ -10,16 +10,16 @@ from __future__ import annotations
 import shutil
 from datetime import datetime, timedelta
 
+from triagebook.base.errors import TriagebookError
+from triagebook.base.redaction import Redactor
+from triagebook.base.timeutil import Clock, iso
 from triagebook.config import Config
-from triagebook.errors import TriagebookError
 from triagebook.incident import actor as A
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
-from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState
 from triagebook.runbook.catalog import load_one
 from triagebook.runbook.model import Runbook
-from triagebook.timeutil import Clock, iso
 
 RUNBOOK = "escalation-cap-hit"
 

@@ -11,14 +11,14 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from triagebook.base.errors import UsageError
+from triagebook.base.timeutil import to_zone
 from triagebook.config import Policy
-from triagebook.errors import UsageError
 from triagebook.escalation import quiet
 from triagebook.escalation.history import Record, abandoned, in_window, records
 from triagebook.incident import events as E
 from triagebook.incident.state import IncidentState
 from triagebook.runbook.model import ESCALATION_CLASSES as CLASSES
-from triagebook.timeutil import to_zone
 
 RETRY_MINUTES = (1, 2, 4, 8, 16, 32, 60, 60)  # then the delivery is reported, not retried
 RETRY_AFTER_MAX = timedelta(hours=1)  # a channel's own Retry-After, bounded

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from triagebook.timeutil import to_zone
+from triagebook.base.timeutil import to_zone
 
 
 def first_instant(day: date, wall: time, zone: ZoneInfo) -> datetime:

@@ -4,33 +4,18 @@ recorded as ledger events (an intent before, an outcome after)."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
+from triagebook.base.redaction import Redactor
+from triagebook.base.timeutil import Clock, iso
 from triagebook.config import Config
 from triagebook.escalation.delivery import Job, Result, send
+from triagebook.escalation.folders import folder_for
 from triagebook.escalation.message import Message
 from triagebook.escalation.policy import retry_at
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
-from triagebook.incident.redaction import Redactor
 from triagebook.incident.sync import attach
-from triagebook.timeutil import Clock, iso
-
-DRILLS = ".drills"  # a dot: never an incident id, so never listed as an incident
-
-
-def drills_dir(cfg: Config) -> Path:
-    return cfg.incidents_dir / DRILLS
-
-
-def is_drill(incident_id: str) -> bool:
-    return incident_id.startswith("DRILL-")
-
-
-def folder_for(cfg: Config, incident_id: str) -> Path:
-    """Drills keep their own history, apart from incidents (no cap, no tick, no digest)."""
-    return drills_dir(cfg) if is_drill(incident_id) else cfg.incidents_dir
 
 
 def redactor_for(cfg: Config, extra: dict[str, str] | None = None) -> Redactor:

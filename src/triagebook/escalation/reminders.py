@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from triagebook.base.timeutil import Clock, utc, utc_now
 from triagebook.config import Config, Policy
 from triagebook.escalation.delivery import Job, Result, send
 from triagebook.escalation.record import ledger_for, redactor_for
@@ -23,7 +24,6 @@ from triagebook.incident import actor as A
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
 from triagebook.incident.state import IncidentState, fold
-from triagebook.timeutil import Clock, utc, utc_now
 
 EXPIRY_WARNING = timedelta(minutes=15)
 QUIET = ("mitigated", "resolved")

@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from triagebook.base.timeutil import Clock, iso, utc, utc_now
 from triagebook.config import Config
 from triagebook.escalation.drill import TARGET_SECONDS
+from triagebook.escalation.folders import drills_dir
 from triagebook.escalation.history import records
-from triagebook.escalation.record import drills_dir
 from triagebook.escalation.shadow import Comparison, compare
-from triagebook.escalation.sla import span
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
+from triagebook.incident.sla import span
 from triagebook.incident.state import fold
-from triagebook.timeutil import Clock, iso, utc, utc_now
 
 
 @dataclass

@@ -17,10 +17,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from triagebook.base.errors import UsageError
+from triagebook.base.redaction import Redactor
+from triagebook.base.timeutil import Clock, iso, utc_now
 from triagebook.config import Config
-from triagebook.errors import UsageError
 from triagebook.escalation import meta, shadow
 from triagebook.escalation.delivery import Job
+from triagebook.escalation.folders import folder_for
 from triagebook.escalation.history import records
 from triagebook.escalation.message import Facts, Message, compose, find_ack
 from triagebook.escalation.policy import (
@@ -33,7 +36,6 @@ from triagebook.escalation.policy import (
 )
 from triagebook.escalation.record import (
     deliver_recorded,
-    folder_for,
     ledger_for,
     link,
     message_fields,
@@ -43,13 +45,11 @@ from triagebook.escalation.record import (
 from triagebook.incident import actor as A
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
-from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
+from triagebook.runbook.links import runbook_link
 from triagebook.runbook.model import Runbook
 from triagebook.runbook.parse import parse_bytes
 from triagebook.runbook.pivots import filled
-from triagebook.site.links import runbook_link
-from triagebook.timeutil import Clock, iso, utc_now
 
 
 class MissingContext(UsageError):
@@ -135,8 +135,8 @@ def _secret_names(st: IncidentState) -> set[str]:
 def _evidence(st: IncidentState) -> dict[str, str]:
     """The last failing command of the incident: its failing line and outcome, and the
     last lines of its output (already redacted in the ledger; neutralised here)."""
+    from triagebook.base.safetext import neutralise
     from triagebook.escalation.message import EXCERPT_LINES, EXCERPT_WIDTH
-    from triagebook.safetext import neutralise
 
     last = None
     for ev in st.events:

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from triagebook.base.timeutil import iso
 from triagebook.config import Config, overlay
 from triagebook.escalation.history import records
 from triagebook.escalation.policy import Decision
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
-from triagebook.timeutil import iso
 
 
 @dataclass(frozen=True, slots=True)

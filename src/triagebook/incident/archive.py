@@ -16,7 +16,7 @@ import tempfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from triagebook.errors import TriagebookError
+from triagebook.base.errors import TriagebookError
 
 MODE = 0o644
 MAX_BYTES = 1 << 30  # 1 GiB unpacked: a bundle is text; more is a decompression bomb

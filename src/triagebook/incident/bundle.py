@@ -19,16 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from triagebook import __version__
+from triagebook.base.errors import TriagebookError, UsageError
+from triagebook.base.redaction import Redactor
+from triagebook.base.timeutil import iso
+from triagebook.base.version import __version__
 from triagebook.config import Config
-from triagebook.errors import TriagebookError, UsageError
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
 from triagebook.incident.archive import pack, write_atomic
-from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
 from triagebook.incident.timeline import render_timeline, timeline
-from triagebook.timeutil import iso
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -46,7 +46,7 @@ _BENIGN = re.compile(r"\b((?i:password|passwd|secret|api[_-]?key|token)\s*[=:]\s
 def _credentials(text: str) -> list[tuple[int, str]]:
     """(line number, what) for every line holding credential-shaped text.
 
-    LEAD: the one place to swap in `triagebook.incident.redaction.scan(text)` (branch
+    LEAD: the one place to swap in `triagebook.base.redaction.scan(text)` (branch
     secrets) once it is merged; until then a line is a finding when the redactor would
     change it.  Redacted text is a fixed point (`[REDACTED…]` never matches again), so
     an already-redacted ledger scans clean.

@@ -16,11 +16,11 @@ import threading
 import uuid
 from datetime import datetime
 
-from triagebook.errors import TriagebookError
+from triagebook.base.errors import TriagebookError
+from triagebook.base.timeutil import utc, utc_now
 from triagebook.incident import actor as A
 from triagebook.incident.store.base import ClaimHolder, EventStore
 from triagebook.incident.sync import Notify, warn
-from triagebook.timeutil import utc, utc_now
 
 TTL_S = 90.0
 HEARTBEAT_S = 20.0

@@ -12,18 +12,18 @@ state, timeline and post-mortem place the entry there (`Event.when`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from triagebook.base.errors import UsageError
+from triagebook.base.redaction import Redactor
+from triagebook.base.timeutil import Clock, iso, utc, utc_now
 from triagebook.config import Config
-from triagebook.errors import UsageError
 from triagebook.incident import events as E
 from triagebook.incident.ledger import Event, Ledger, check_id, load
-from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
-from triagebook.postmortem.hook import on_resolved
 from triagebook.runbook.values import parse_severity
-from triagebook.timeutil import Clock, iso, utc, utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +70,10 @@ def note(cfg: Config, incident_id: str, text: str, at: datetime | None = None,
 
 
 def milestone(cfg: Config, incident_id: str, name: str, at: datetime | None = None,
-              actor: str = "", clock: Clock = utc_now, force: bool = False) -> Entry:
-    """Record `mitigated` or `resolved`; resolving a SEV1/SEV2 writes the post-mortem draft.
+              actor: str = "", clock: Clock = utc_now, force: bool = False,
+              on_resolved: Callable[[IncidentState], str | None] | None = None) -> Entry:
+    """Record `mitigated` or `resolved`; `on_resolved` (the post-mortem policy, given by
+    the caller: this layer knows nothing of post-mortems) may return a draft's path.
 
     Open support-access grants block `resolved` (someone still has access an incident gave
     them) unless `force`, which is recorded with the grants it left open."""
@@ -93,7 +95,7 @@ def milestone(cfg: Config, incident_id: str, name: str, at: datetime | None = No
     msg = f"{incident_id}: {name} at {_when(ev)}"
     if name != "resolved":
         return Entry(incident_id, ev, msg)
-    path = on_resolved(cfg, clock)(fold(incident_id, led.events)) or ""
+    path = (on_resolved(fold(incident_id, led.events)) if on_resolved else None) or ""
     return Entry(incident_id, ev, msg, path)
 
 

@@ -14,16 +14,16 @@ import secrets as _secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from triagebook.base.errors import UsageError
+from triagebook.base.mdtext import md_text
+from triagebook.base.redaction import Redactor, scan
+from triagebook.base.safetext import neutralise
+from triagebook.base.timeutil import Clock, iso, utc, utc_now
 from triagebook.config import Config
-from triagebook.errors import UsageError
 from triagebook.incident import events as E
 from triagebook.incident.coordination_state import ROLES, Grant
 from triagebook.incident.ledger import Ledger, check_id, load
-from triagebook.incident.redaction import Redactor, scan
 from triagebook.incident.state import IncidentState, fold
-from triagebook.mdtext import md_text
-from triagebook.safetext import neutralise
-from triagebook.timeutil import Clock, iso, utc, utc_now
 
 MAX_PERSON = 80
 MAX_TEXT = 2000

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from triagebook.base.timeutil import parse_iso
 from triagebook.incident import events as E
-from triagebook.timeutil import parse_iso
 
 if TYPE_CHECKING:  # pragma: no cover
     from triagebook.incident.ledger import Event

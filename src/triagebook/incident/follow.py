@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+from triagebook.base.errors import TriagebookError
 from triagebook.config import Config
-from triagebook.errors import TriagebookError
 from triagebook.incident import ledger as L
 from triagebook.incident.store import configured, open_store
 from triagebook.incident.store.base import EventStore, merge_events

@@ -30,12 +30,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from triagebook.errors import Problem, TriagebookError, UsageError, did_you_mean
+from triagebook.base.errors import Problem, TriagebookError, UsageError, did_you_mean
+from triagebook.base.redaction import Redactor
+from triagebook.base.timeutil import Clock, iso, parse_iso, utc_now
 from triagebook.incident.durable import append_line, cut_torn_tail, write_all, write_file
 from triagebook.incident.events import Payload, decode
-from triagebook.incident.redaction import Redactor
 from triagebook.incident.validate import check, check_line
-from triagebook.timeutil import Clock, iso, parse_iso, utc_now
 
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 EVENTS = "events.jsonl"

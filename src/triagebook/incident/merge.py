@@ -16,11 +16,11 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from triagebook.base.errors import TriagebookError, UsageError
+from triagebook.base.redaction import Redactor
 from triagebook.config import Config
-from triagebook.errors import TriagebookError, UsageError
 from triagebook.incident import actor as A
 from triagebook.incident import ledger as L
-from triagebook.incident.redaction import Redactor
 from triagebook.incident.store.base import event_from_dict, merge_events
 from triagebook.incident.sync import Notify, attach, warn
 

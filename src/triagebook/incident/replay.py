@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from triagebook.base.errors import TriagebookError, UsageError
+from triagebook.base.redaction import Redactor, secret_env
+from triagebook.base.timeutil import iso
 from triagebook.config import Config
-from triagebook.errors import TriagebookError, UsageError
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
 from triagebook.incident.archive import unpack
-from triagebook.incident.redaction import Redactor, secret_env
 from triagebook.incident.state import IncidentState, fold
 from triagebook.incident.verify import verify
 from triagebook.runbook.catalog import load_one
@@ -30,7 +31,6 @@ from triagebook.runbook.diff import StepChange, diff_steps
 from triagebook.runbook.model import Runbook
 from triagebook.runbook.parse import content_hash, parse_bytes
 from triagebook.runbook.templates import RenderFailure, render
-from triagebook.timeutil import iso
 
 EXCERPT = 3  # output lines kept from each end of a command's recorded output
 

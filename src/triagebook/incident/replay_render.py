@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from triagebook.base.timeutil import iso, utc
 from triagebook.incident.replay import Action, Replay, StepReplay
-from triagebook.timeutil import iso, utc
 
 MARKS = {"edited": "EDITED since", "moved": "MOVED since", "removed": "REMOVED since",
          "same": ""}

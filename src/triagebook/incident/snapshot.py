@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from triagebook.base.errors import UsageError
 from triagebook.config import Config
-from triagebook.errors import UsageError
 from triagebook.incident.ledger import Ledger
 from triagebook.runbook.model import Runbook
 

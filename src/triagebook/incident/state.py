@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from triagebook.errors import Problem
+from triagebook.base.errors import Problem
+from triagebook.base.timeutil import parse_iso
 from triagebook.incident import events as E
 from triagebook.incident.coordination_state import FOLDS as COORDINATION
 from triagebook.incident.coordination_state import Grant, Role, Update
 from triagebook.incident.ledger import Event, Events
-from triagebook.timeutil import parse_iso
 
 MILESTONES = E.MILESTONES
 

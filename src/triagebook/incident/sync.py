@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from triagebook.base.errors import TriagebookError, UsageError
 from triagebook.config import Config
-from triagebook.errors import TriagebookError, UsageError
 from triagebook.incident.ledger import (
     EVENTS,
     Event,

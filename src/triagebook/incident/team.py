@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from triagebook.base.errors import TriagebookError
 from triagebook.config import Config
-from triagebook.errors import TriagebookError
 from triagebook.incident import ledger as L
 from triagebook.incident.claim import Claim
 from triagebook.incident.store import configured, open_store

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from triagebook.base.mdtext import md_code, md_text
+from triagebook.base.safetext import neutralise
+from triagebook.base.timeutil import local, utc
 from triagebook.incident import events as E
 from triagebook.incident.ledger import Event
 from triagebook.incident.state import IncidentState
-from triagebook.mdtext import md_code, md_text
-from triagebook.safetext import neutralise
-from triagebook.timeutil import local, utc
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,8 @@ import typing
 from dataclasses import fields
 from typing import Any
 
+from triagebook.base.timeutil import MIN_YEAR, iso_problem
 from triagebook.incident.events import EVENT_TYPES, Payload
-from triagebook.timeutil import MIN_YEAR, iso_problem
 
 Found = list[tuple[str, str]]
 TIME = f"an ISO 8601 time with a zone, from year {MIN_YEAR},"

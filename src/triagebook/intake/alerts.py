@@ -11,8 +11,8 @@ from prometheus_client import Counter
 
 from triagebook.alerts.intake import Catalogs, Outcome, receive
 from triagebook.alerts.payload import BadPayload, Group, parse
+from triagebook.base.errors import TriagebookError
 from triagebook.config import Config
-from triagebook.errors import TriagebookError
 from triagebook.incident.ledger import LedgerNotWritable
 from triagebook.intake.server import Metrics, Request, Response, Route
 

@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
+from triagebook.base.safetext import neutralise
+from triagebook.base.timeutil import Clock, utc_now
 from triagebook.config import Config
 from triagebook.escalation.chat import Refused, Replies, run, verify_discord, verify_slack
 from triagebook.intake.server import Request, Response, Route
-from triagebook.safetext import neutralise
-from triagebook.timeutil import Clock, utc_now
 
 MAX_ACTOR = 64
 

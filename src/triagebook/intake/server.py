@@ -240,7 +240,7 @@ def parse_listen(text: str) -> tuple[str, int]:
     except ValueError:
         value = -1
     if not sep or not host or not 0 <= value <= 65535:
-        from triagebook.errors import UsageError
+        from triagebook.base.errors import UsageError
 
         raise UsageError(f"--listen {text!r}: expected HOST:PORT, e.g. 127.0.0.1:9095")
     return host.strip("[]"), value
@@ -252,7 +252,7 @@ def token_for(host: str) -> str | None:
         return None
     token = os.environ.get(TOKEN_ENV, "")
     if len(token) < 16:
-        from triagebook.errors import UsageError
+        from triagebook.base.errors import UsageError
 
         raise UsageError(f"alert.serve: listening on {host} (not loopback) needs a bearer "
                          f"token of 16+ characters in ${TOKEN_ENV}")

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from triagebook.config import Config
-from triagebook.escalation.sla import measure
 from triagebook.incident.ledger import iter_all
+from triagebook.incident.sla import measure
 from triagebook.incident.state import IncidentState, fold
 from triagebook.learning.facts import IncidentFact, StepFact, facts
 from triagebook.learning.sql import INCIDENTS, STEPS, severity_path

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from triagebook.errors import UsageError
-from triagebook.timeutil import parse_time
+from triagebook.base.errors import UsageError
+from triagebook.base.timeutil import parse_time
 
 SPAN = re.compile(r"^(\d{1,5})\s*([dwh])$")
 UNIT = {"d": timedelta(days=1), "w": timedelta(weeks=1), "h": timedelta(hours=1)}

@@ -104,7 +104,7 @@ def severity_path(opening: str, times: list[str], values: list[str]
                   ) -> tuple[str, list[tuple[datetime, str]]]:
     """The severity in force at the end, and the changes as (time, severity) in time order
     — the fold's rule: an entry made later with --at may fall before others."""
-    from triagebook.timeutil import parse_iso
+    from triagebook.base.timeutil import parse_iso
 
     changes = sorted(((parse_iso(t), v) for t, v in zip(times, values, strict=False)),
                      key=lambda p: p[0])

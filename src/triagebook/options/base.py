@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from triagebook.errors import Level, Problem, did_you_mean
-from triagebook.runbook.frontmatter import YamlDoc
+from triagebook.base.errors import Level, Problem, did_you_mean
+from triagebook.base.yamlsrc import YamlDoc
 
 Key = tuple[object, ...]
 

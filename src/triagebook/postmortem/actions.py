@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from triagebook.runbook.frontmatter import split_front_matter
+from triagebook.base.yamlsrc import split_front_matter
 from triagebook.runbook.parse import markdown
 
 BOX = re.compile(r"^\[([ xX])\]\s+")

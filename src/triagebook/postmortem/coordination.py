@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from triagebook.base.mdtext import md_text
+from triagebook.base.timeutil import utc
 from triagebook.config import Policy
 from triagebook.incident.state import IncidentState
-from triagebook.mdtext import md_text
-from triagebook.timeutil import utc
 
 
 def _span(delta: timedelta) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from triagebook.base.timeutil import Clock, utc_now
 from triagebook.config import Config
 from triagebook.incident.state import IncidentState
 from triagebook.postmortem.write import write_postmortem
-from triagebook.timeutil import Clock, utc_now
 
 
 def postmortem_due(cfg: Config, state: IncidentState) -> bool:

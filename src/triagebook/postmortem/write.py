@@ -19,22 +19,21 @@ import yaml
 from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from triagebook.base.errors import TriagebookError, UsageError
+from triagebook.base.mdtext import md_code, md_text
+from triagebook.base.redaction import Redactor
+from triagebook.base.safetext import neutralise
+from triagebook.base.timeutil import utc, utc_now
+from triagebook.base.yamlsrc import split_front_matter
 from triagebook.config import Config, Policy
-from triagebook.errors import TriagebookError, UsageError
-from triagebook.escalation import sla
 from triagebook.incident import events as E
-from triagebook.incident import ledger
+from triagebook.incident import ledger, sla
 from triagebook.incident.durable import write_file
-from triagebook.incident.redaction import Redactor
 from triagebook.incident.state import IncidentState, fold
 from triagebook.incident.team import load_merged
 from triagebook.incident.timeline import render_timeline, timeline
-from triagebook.mdtext import md_code, md_text
 from triagebook.postmortem.blocks import BlockError, replace_blocks
 from triagebook.postmortem.coordination import access_grants, status_updates
-from triagebook.runbook.frontmatter import split_front_matter
-from triagebook.safetext import neutralise
-from triagebook.timeutil import utc, utc_now
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent / "templates" / "postmortem.md.j2"
 

@@ -11,15 +11,15 @@ from importlib import metadata
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from triagebook.base.errors import ProblemsError, TriagebookError
+from triagebook.base.timeutil import Clock, to_zone, utc, utc_now
 from triagebook.config import Config, default_config, find_root, load_config
-from triagebook.errors import ProblemsError, TriagebookError
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
 from triagebook.incident.state import fold
 from triagebook.readiness.check import Check
 from triagebook.runbook.catalog import load_catalog, runbook_files
 from triagebook.runbook.lint import lint
-from triagebook.timeutil import Clock, to_zone, utc, utc_now
 
 MIN_PYTHON = (3, 11)
 MIN_FREE = 1 << 30  # 1 GiB: below it, a long incident can fill the disk mid-ledger

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from triagebook.errors import Problem
+from triagebook.base.errors import Problem
 from triagebook.runbook.model import Runbook
 
 WHO = re.compile(r"\b(customer|user|client|tenant)s?('s|s')?\b", re.I)

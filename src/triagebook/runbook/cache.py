@@ -15,8 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from triagebook import __version__
-from triagebook.errors import Problem
+from triagebook.base.errors import Problem
+from triagebook.base.version import __version__
 from triagebook.runbook.model import CodeBlock, ContextVar, Runbook, Step
 from triagebook.runbook.parse import Parsed
 

@@ -10,9 +10,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from triagebook.base.errors import Problem, ProblemsError, UnknownRunbook, UsageError
+from triagebook.base.files import folder_error, read_bytes
 from triagebook.config import Config
-from triagebook.errors import Problem, ProblemsError, UnknownRunbook, UsageError
-from triagebook.files import folder_error, read_bytes
 from triagebook.runbook.cache import ParseCache
 from triagebook.runbook.model import Runbook
 from triagebook.runbook.parse import Parsed, content_hash, parse_bytes, parse_file

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from triagebook.incident.redaction import Redactor
+from triagebook.base.redaction import Redactor
+from triagebook.base.safetext import neutralise
 from triagebook.runbook.normalise import normalise
-from triagebook.safetext import neutralise
 
 MAX_PASTE = 64 * 1024
 EXIT = re.compile(r"\b(?:exit(?:ed)?(?: with)?(?: status| code)?|status|code)[ :=]+(\d{1,3})\b",

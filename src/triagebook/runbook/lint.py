@@ -6,9 +6,9 @@ import json
 from collections import defaultdict
 from datetime import date
 
-from triagebook.errors import Problem, did_you_mean
-from triagebook.incident.detectors import names_secret
-from triagebook.incident.redaction import scan
+from triagebook.base.detectors import names_secret
+from triagebook.base.errors import Problem, did_you_mean
+from triagebook.base.redaction import scan
 from triagebook.runbook import asks
 from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.model import RUNNABLE_LANGS, ContextVar, Runbook

@@ -17,9 +17,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from triagebook.errors import Problem
-from triagebook.files import read_bytes
-from triagebook.runbook import frontmatter as yamlsrc
+from triagebook.base import yamlsrc
+from triagebook.base.errors import Problem
+from triagebook.base.files import read_bytes
 from triagebook.runbook.model import BUILTINS, CodeBlock, Runbook, Step
 from triagebook.runbook.schema import ID_RE, REQUIRED, check
 from triagebook.runbook.templates import analyse

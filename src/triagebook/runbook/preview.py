@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from triagebook.errors import UsageError
-from triagebook.incident.redaction import Redactor
+from triagebook.base.errors import UsageError
+from triagebook.base.redaction import Redactor
 from triagebook.runbook.model import BUILTINS, Runbook, Step
 from triagebook.runbook.templates import RenderFailure, marked_values, render
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from triagebook.errors import UsageError
+from triagebook.base.errors import UsageError
 from triagebook.runbook.schema import ID_RE
 
 TEMPLATE = """\

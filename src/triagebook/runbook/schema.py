@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from triagebook.errors import Problem
+from triagebook.base.errors import Problem
+from triagebook.base.yamlsrc import YamlDoc
 from triagebook.options.base import MISSING, Codes, Invalid, Key, Run, Schema, show
 from triagebook.options.containers import DictOfItems, ListOfItems, SubConfig
 from triagebook.options.types import Bool, Choice, Date, Regex, Str
-from triagebook.runbook.frontmatter import YamlDoc
 from triagebook.runbook.model import BUILTINS, ESCALATION_CLASSES, SEVERITIES, ContextVar
 from triagebook.runbook.patterns import TIMEOUT, SlowPattern, matches
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from triagebook.errors import UsageError, did_you_mean
-from triagebook.incident.redaction import secret_env
+from triagebook.base.errors import UsageError, did_you_mean
+from triagebook.base.redaction import secret_env
 from triagebook.runbook.model import BUILTINS, SEVERITIES, UNIVERSAL, Runbook
 from triagebook.runbook.patterns import TIMEOUT, SlowPattern, matches
 

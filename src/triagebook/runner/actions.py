@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from triagebook.base.redaction import secret_env
+from triagebook.base.safetext import neutralise
+from triagebook.base.timeutil import iso
 from triagebook.incident import events as E
-from triagebook.incident.redaction import secret_env
 from triagebook.runbook.model import RUNNABLE_LANGS, SEVERITIES
 from triagebook.runner.evidence import gate
 from triagebook.runner.session import Session
 from triagebook.runner.shell import describe, interpreter, run_shell
 from triagebook.runner.signals import Leave
-from triagebook.safetext import neutralise
-from triagebook.timeutil import iso
 
 HELP = """actions (first word, any case):
   done | d               step completed

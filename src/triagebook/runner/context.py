@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from triagebook.errors import UsageError
-from triagebook.files import read_bytes
+from triagebook.base import yamlsrc
+from triagebook.base.errors import UsageError
+from triagebook.base.files import read_bytes
 from triagebook.incident import actor
-from triagebook.runbook import frontmatter as yamlsrc
 from triagebook.runbook.model import Runbook
 from triagebook.runbook.schema import NAME_RE
 from triagebook.runbook.values import fits

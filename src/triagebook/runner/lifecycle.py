@@ -10,11 +10,11 @@ from __future__ import annotations
 import contextlib
 import io
 
+from triagebook.base.errors import TriagebookError
+from triagebook.base.timeutil import Clock, utc_now
 from triagebook.config import Config
-from triagebook.errors import TriagebookError
 from triagebook.postmortem.hook import on_resolved
 from triagebook.runner.session import Hooks
-from triagebook.timeutil import Clock, utc_now
 
 
 def hooks_for(cfg: Config, actor: str = "", clock: Clock = utc_now) -> Hooks:

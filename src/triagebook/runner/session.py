@@ -16,22 +16,22 @@ from __future__ import annotations
 
 import errno
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
+from triagebook.base.redaction import Redactor, secret_env
+from triagebook.base.safetext import neutralise
+from triagebook.base.timeutil import Clock, iso
 from triagebook.incident.events import Payload, SessionEnded, SessionStarted
 from triagebook.incident.ledger import Event, Ledger
-from triagebook.incident.redaction import Redactor, secret_env
 from triagebook.incident.state import IncidentState, fold
 from triagebook.incident.store.base import merge_events
 from triagebook.runbook.model import Runbook, Step
 from triagebook.runbook.templates import RenderFailure, render
 from triagebook.runner.header import Header
 from triagebook.runner.signals import Leave, Signals
-from triagebook.safetext import neutralise
-from triagebook.timeutil import Clock, iso
 
 
 class UI(Protocol):
@@ -82,6 +82,9 @@ class Session:
     signals: Signals = field(default_factory=lambda: Signals(install=False))
     current: int = 1
     shared: list[Event] = field(default_factory=list)  # the team's events, read at start
+    # action word → handler; runner.actions.ACTIONS, given by runner.start (the actions
+    # know the session; the session does not import them)
+    actions: Mapping[str, Callable[[Session, str], None]] = field(default_factory=dict)
 
     def state(self) -> IncidentState:
         if self.shared:
@@ -163,8 +166,6 @@ class Session:
 
     def walk(self) -> str:
         """Walk until the responder leaves; returns why (as session.ended records it)."""
-        from triagebook.runner.actions import ACTIONS
-
         self.record(SessionStarted(resume_at=self.current))
         reason = "crashed"  # replaced on every way out but a bug, which is re-raised
         try:
@@ -191,7 +192,7 @@ class Session:
                 if word in ("quit", "q", "exit"):
                     reason = "quit"
                     break
-                handler = ACTIONS.get(word)
+                handler = self.actions.get(word)
                 if handler is None:
                     self.ui.say(f"unknown action '{word}'; type help for the list")
                     continue

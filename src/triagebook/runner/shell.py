@@ -24,9 +24,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from triagebook.incident.redaction import Redactor
+from triagebook.base.redaction import Redactor
+from triagebook.base.safetext import neutralise
 from triagebook.runner.signals import Leave, Signals
-from triagebook.safetext import neutralise
 
 KEEP = 8 * 1024  # characters of output kept at each end for the ledger
 GRACE = 2.0  # seconds a stopped command gets before the next, harder signal

@@ -10,11 +10,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from triagebook.base.errors import Interrupted, UsageError
+from triagebook.base.redaction import Redactor, secret_env
+from triagebook.base.safetext import neutralise
+from triagebook.base.timeutil import Clock, iso, utc_now
 from triagebook.config import Config
-from triagebook.errors import Interrupted, UsageError
 from triagebook.incident import events as E
 from triagebook.incident.ledger import Events, IncidentBusy, Ledger, new_id
-from triagebook.incident.redaction import Redactor, secret_env
 from triagebook.incident.snapshot import keep_snapshot
 from triagebook.incident.state import IncidentState, RunbookUse, fold
 from triagebook.incident.store.base import merge_events
@@ -23,11 +25,10 @@ from triagebook.runbook.catalog import load_one
 from triagebook.runbook.model import Runbook
 from triagebook.runbook.pivots import filled
 from triagebook.runbook.values import check_values, parse_severity, refuse_secrets
+from triagebook.runner.actions import ACTIONS
 from triagebook.runner.context import ask_context, operator_name, read_context_file
 from triagebook.runner.session import UI, Hooks, Session
 from triagebook.runner.signals import EXIT_CODES, Leave, Signals
-from triagebook.safetext import neutralise
-from triagebook.timeutil import Clock, iso, utc_now
 
 
 @dataclass
@@ -106,7 +107,8 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
                     session = Session(rb=rb, ledger=ledger, ui=ui, values=plain,
                                       secrets=secrets, redactor=redactor, clock=clock,
                                       cwd=cfg.root, timeout=req.timeout,
-                                      hooks=hooks or Hooks(), signals=sig, shared=shared)
+                                      hooks=hooks or Hooks(), signals=sig, shared=shared,
+                                      actions=ACTIONS)
                     _attach(cfg, rb, ledger, use, plain, session.step_titles())
                     if req.pasted:
                         ledger.append(E.Note(text=req.pasted))

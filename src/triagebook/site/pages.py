@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import PurePath
 
-from triagebook.errors import Problem
+from triagebook.base.errors import Problem
 from triagebook.learning.report import Learning
 from triagebook.runbook.catalog import Catalog
 from triagebook.site.health import health_line, health_pages

@@ -29,8 +29,8 @@ from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
+from triagebook.base.errors import TriagebookError
 from triagebook.config import load_config
-from triagebook.errors import TriagebookError
 from triagebook.runbook.catalog import load_catalog, paused_gc
 from triagebook.runbook.lint import lint, summary
 from triagebook.runbook.normalise import tables

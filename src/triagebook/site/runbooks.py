@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from jinja2 import TemplateSyntaxError, nodes
 
-from triagebook.errors import Problem
+from triagebook.base.errors import Problem
 from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.match import runbook_keys
 from triagebook.runbook.model import Runbook

@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from triagebook.errors import Problem
+from triagebook.base.errors import Problem
+from triagebook.base.timeutil import utc_now
+from triagebook.base.yamlsrc import split_front_matter
 from triagebook.learning.report import gather_for_site
 from triagebook.runbook.catalog import Catalog
-from triagebook.runbook.frontmatter import split_front_matter
 from triagebook.site.markup import Page
 from triagebook.site.pages import build_pages
 from triagebook.site.postmortems import PostmortemDoc
-from triagebook.timeutil import utc_now
 
 
 def read_sources(cat: Catalog) -> dict[str, str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from invoke.collection import Collection
 
+from triagebook.tasks._common import remember_namespace
+
 
 def namespace() -> Collection:
     from triagebook.tasks import escalation, incident, postmortem, runbook, site, store
@@ -28,4 +30,5 @@ def namespace() -> Collection:
 
     ns.add_collection(alert.ns)
     runbook.ns.add_task(alert.rules)
+    remember_namespace(ns)
     return ns

@@ -16,8 +16,8 @@ from invoke.exceptions import Exit
 from invoke.parser.argument import Argument
 from invoke.tasks import Task
 
+from triagebook.base.errors import Problem, TriagebookError, UsageError
 from triagebook.config import Config, load_config
-from triagebook.errors import Problem, TriagebookError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,13 +57,22 @@ def user_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# the collection tasks are reached through, set by `triagebook.tasks.namespace()` (this
+# module is imported by the task modules and so cannot import the collection itself)
+_NAMESPACE: dict[str, Any] = {}
+
+
+def remember_namespace(ns: Any) -> None:
+    _NAMESPACE["tasks"] = ns
+
+
 def _print_help(body: Callable[..., Any]) -> None:
     """The help `inv --help TASK` prints, for the task whose body this is."""
     from invoke.program import Program
 
-    from triagebook.tasks import namespace
-
-    ns = namespace()
+    ns = _NAMESPACE.get("tasks")
+    if ns is None:
+        raise Exit("no help found for this task; try inv --list", code=1)
     for name in ns.task_names:
         if ns[name].body is body:
             Program(namespace=ns, binary="inv").run(["inv", "--help", name], exit=False)

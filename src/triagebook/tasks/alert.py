@@ -26,7 +26,7 @@ def build_server(cfg, listen: str, max_concurrent: int = 16):
 def serve(c, listen="127.0.0.1:9095", max_concurrent="16"):
     """Run the intake server: alerts in (POST /alerts), signed chat commands, health,
     readiness, metrics."""
-    from triagebook.errors import UsageError
+    from triagebook.base.errors import UsageError
     from triagebook.intake.server import run
 
     cfg = project()
@@ -51,8 +51,8 @@ def ingest(c, source):
     import sys
     from pathlib import Path
 
-    from triagebook.errors import UsageError
-    from triagebook.files import read_bytes
+    from triagebook.base.errors import UsageError
+    from triagebook.base.files import read_bytes
     from triagebook.intake.alerts import handle
 
     if source == "-":
@@ -68,7 +68,7 @@ def ingest(c, source):
         group, out = handle(project(), body)
     except UsageError as exc:
         raise UsageError(f"alert.ingest: {source}: {exc}") from None
-    from triagebook.safetext import neutralise
+    from triagebook.base.safetext import neutralise
 
     for line in out.lines(group):
         print(neutralise(line))  # alert names and labels come from outside

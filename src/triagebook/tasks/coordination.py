@@ -61,7 +61,7 @@ def summary(c, id_, format_="markdown"):
 @user_errors
 def grant(c, id_, to="", scope="", for_="", reason=""):
     """Record a time-bounded support-access grant (never a credential)."""
-    from triagebook.errors import UsageError
+    from triagebook.base.errors import UsageError
     from triagebook.incident.coordination import grant_access
 
     missing = [f"--{n}" for n, v in (("to", to), ("scope", scope), ("for", for_),
@@ -92,10 +92,10 @@ access.add_task(revoke)
 def show_lines(cfg, st, now) -> list[str]:
     """`incident.show`'s coordination lines: roles, the last update (and when the next is
     due), support-access grants (open ones first)."""
+    from triagebook.base.safetext import neutralise
+    from triagebook.base.timeutil import utc
     from triagebook.escalation.reminders import update_due
     from triagebook.incident.coordination import describe_grant
-    from triagebook.safetext import neutralise
-    from triagebook.timeutil import utc
 
     out = []
     for name, r in sorted(st.roles.items()):

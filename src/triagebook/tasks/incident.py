@@ -12,15 +12,15 @@ from invoke.collection import Collection
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from triagebook.errors import UsageError
-from triagebook.escalation import sla
+from triagebook.base.errors import UsageError
+from triagebook.base.safetext import neutralise
+from triagebook.base.timeutil import local, utc, utc_now
 from triagebook.escalation.history import describe, records
-from triagebook.incident import ledger
+from triagebook.incident import ledger, sla
 from triagebook.incident.state import MILESTONES, fold
 from triagebook.incident.store import configured
 from triagebook.incident.team import known_incidents, load_merged
 from triagebook.incident.timeline import render_rows, render_timeline, timeline
-from triagebook.safetext import neutralise
 from triagebook.tasks import paging
 from triagebook.tasks._common import (
     TwoPositionals,
@@ -30,7 +30,6 @@ from triagebook.tasks._common import (
     warn,
     warn_ledgers,
 )
-from triagebook.timeutil import local, utc, utc_now
 
 
 @task(iterable=["context"], help={
@@ -83,7 +82,7 @@ def list_(c, format_="table", context=None):
 @user_errors
 def show(c, id_):
     """Show an incident: status, milestones (UTC and local), steps done/skipped/pending."""
-    from triagebook.escalation.record import folder_for  # channels load only when used
+    from triagebook.escalation.folders import folder_for  # channels load only when used
 
     cfg = project()
     if folder_for(cfg, id_) == cfg.incidents_dir:
@@ -224,8 +223,8 @@ AT_HELP = ("when it happened, if earlier than now: ISO 8601 with offset or "
 
 
 def _entry(fn, c_args: tuple[str, ...], at: str, **more) -> None:
+    from triagebook.base.timeutil import parse_time
     from triagebook.runner.context import operator_name
-    from triagebook.timeutil import parse_time
 
     entry = fn(project(), *c_args, at=parse_time(at, "--at") if at else None,
                actor=operator_name(), **more)
@@ -258,8 +257,9 @@ def mitigate(c, id_, at=""):
 def resolve(c, id_, at="", force=False):
     """Record that the incident is resolved; SEV1/SEV2 get a post-mortem draft."""
     from triagebook.incident.commands import milestone
+    from triagebook.postmortem.hook import on_resolved
 
-    _entry(milestone, (id_, "resolved"), at, force=force)
+    _entry(milestone, (id_, "resolved"), at, force=force, on_resolved=on_resolved(project()))
 
 
 @task(klass=TwoPositionals, help={

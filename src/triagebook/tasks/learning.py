@@ -7,17 +7,17 @@ import json
 from invoke.collection import Collection
 from invoke.tasks import task
 
+from triagebook.base.timeutil import utc_now
 from triagebook.learning.health import flagged, review_overdue
 from triagebook.learning.period import since as parse_since
 from triagebook.learning.quantiles import minutes
 from triagebook.learning.response import BY, MEASURES
 from triagebook.tasks._common import choice, project, user_errors
-from triagebook.timeutil import utc_now
 
 
 def say(line: str) -> None:
     """One line of ledger or post-mortem text to the terminal, escape sequences written out."""
-    from triagebook.safetext import neutralise
+    from triagebook.base.safetext import neutralise
 
     print(neutralise(line))
 

@@ -8,11 +8,11 @@ from pathlib import Path
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from triagebook.errors import UsageError
+from triagebook.base.errors import UsageError
+from triagebook.base.timeutil import iso, parse_time, utc
 from triagebook.incident.ledger import iter_all
 from triagebook.incident.team import load_merged
 from triagebook.tasks._common import project, user_errors, warn, warn_ledgers
-from triagebook.timeutil import iso, parse_time, utc
 
 
 def _routing(out) -> str:
@@ -44,9 +44,9 @@ def escalate(c, id_, class_="", diagnosis="", action="", suggested_fix="", dry_r
              at="", customer_visible=False, not_customer_visible=False, force=False,
              shadow_policy=""):
     """Compose, route and send (or defer) one escalation message for an incident."""
+    from triagebook.base.timeutil import utc_now
     from triagebook.escalation.quiet import wall_time_note
     from triagebook.escalation.service import escalate as run_escalate
-    from triagebook.timeutil import utc_now
 
     if customer_visible and not_customer_visible:
         raise UsageError("--customer-visible and --not-customer-visible: give one of them")

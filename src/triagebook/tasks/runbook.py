@@ -10,9 +10,10 @@ from invoke.collection import Collection
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from triagebook.errors import UsageError
+from triagebook.base.errors import UsageError
 from triagebook.incident.ledger import check_id
 from triagebook.runbook.catalog import Catalog, load_catalog, load_one
+from triagebook.runbook.links import prefill, runbook_link
 from triagebook.runbook.lint import as_json, summary
 from triagebook.runbook.lint import lint as run_lint
 from triagebook.runbook.match import match as run_match
@@ -21,7 +22,6 @@ from triagebook.runbook.preview import render_runbook
 from triagebook.runbook.scaffold import new_runbook
 from triagebook.runbook.schema import json_schema
 from triagebook.runbook.values import check_values, parse_pairs, parse_severity, refuse_secrets
-from triagebook.site.links import prefill, runbook_link
 from triagebook.tasks._common import choice, number, project, user_errors
 
 FORMATS = ("table", "json")
@@ -178,11 +178,11 @@ def match(c, text, format_="text", limit="10"):
 def run(c, name, incident="", context=None, context_file="", severity="", detected="",
         force=False, command_timeout="300", from_stderr=""):
     """Walk a runbook step by step into a durable incident ledger."""
+    from triagebook.base.timeutil import check_past, parse_time, utc_now
     from triagebook.runner.lifecycle import hooks_for
     from triagebook.runner.signals import EXIT_CODES, Signals
     from triagebook.runner.start import RunRequest, start
     from triagebook.tasks.ui import PlainUI, RichUI
-    from triagebook.timeutil import check_past, parse_time, utc_now
 
     cfg = project()
     if incident:
@@ -208,7 +208,7 @@ def _from_stderr(cfg, name: str, source: str) -> tuple[dict[str, str], str]:
     """The declared context values a pasted CLI error carries, and its summary."""
     from pathlib import Path
 
-    from triagebook.files import read_bytes
+    from triagebook.base.files import read_bytes
     from triagebook.runbook.cli_error import MAX_PASTE, parse
     from triagebook.runbook.model import UNIVERSAL
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from triagebook.errors import UsageError
+from triagebook.base.errors import UsageError
 from triagebook.incident.store import open_store
 from triagebook.tasks._common import project, user_errors
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from triagebook.errors import TriagebookError
+from triagebook.base.errors import TriagebookError
 from triagebook.incident.ledger import Event
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from triagebook.errors import UsageError
+from triagebook.base.errors import UsageError
 
 Clock = Callable[[], datetime]
 

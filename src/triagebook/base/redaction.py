@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from triagebook.incident.detectors import PEM_BEGIN, PEM_END, find
+from triagebook.base.detectors import PEM_BEGIN, PEM_END, find
 
 __all__ = ["ENV_PREFIX", "Finding", "Redactor", "environment_secrets", "scan", "secret_env"]
 

@@ -1,0 +1,1 @@
+"""Alerts from Prometheus Alertmanager and Grafana: payloads, the runbook they open, intake."""
