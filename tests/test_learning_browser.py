@@ -29,7 +29,7 @@ ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
 HOSTILE_OWNER = "<script>window.__pwned=1</script>"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one setup per worker, even when tests interleave
 def site(tmp_path_factory) -> Path:
     root = copy_project(tmp_path_factory.mktemp("health"))
     build(root)
@@ -43,7 +43,7 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one setup per worker, even when tests interleave
 def pages(site):
     """What Chromium shows on the two Health pages and one runbook page, plus every
     request it made."""

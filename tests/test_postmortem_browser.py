@@ -27,7 +27,7 @@ LINK = "[click](javascript:alert(4))"
 LOGGER = "<svg onload=console.log('xss-ran')></svg><script>console.log('xss-ran')</script>"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one setup per worker, even when tests interleave
 def site(tmp_path_factory) -> Path:
     root = copy_project(tmp_path_factory.mktemp("xss"))
     res = inv(root, "runbook.run", "api-degradation", "--incident", "INC-XSS", input=(
@@ -41,7 +41,7 @@ def site(tmp_path_factory) -> Path:
     return root / "site"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one setup per worker, even when tests interleave
 def page_state(site):
     """The post-mortem page after load: dialogs, console lines, and what the DOM holds."""
     dialogs: list[str] = []

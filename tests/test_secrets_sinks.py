@@ -61,7 +61,7 @@ def _strings(obj: object) -> list[str]:
     return []
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one setup per worker, even when tests interleave
 def sinks(tmp_path_factory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("leaks")
     from conftest import REPO

@@ -25,7 +25,7 @@ ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
         "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one setup per worker, even when tests interleave
 def project(tmp_path_factory) -> Path:
     root = copy_project(tmp_path_factory.mktemp("browser"))
     for args in (("site.build",), ("site.build", "--offline")):
@@ -34,7 +34,7 @@ def project(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one setup per worker, even when tests interleave
 def browser():
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, assert_no_traceback, inv
+from conftest import FIXTURES, assert_no_traceback, inv, inv_process
 from sitehelp import copy_project
 
 
@@ -145,7 +145,8 @@ def test_stale_review_warning(tmp_path):
 def test_build_fails_on_lint_error_naming_the_file(tmp_path):
     root = copy_project(tmp_path)
     shutil.copy(FIXTURES / "lint" / "bad-severity.md", root / "runbooks" / "bad-severity.md")
-    res = inv(root, "site.build", timeout=300)
+    res = inv_process(root, "site.build"  # mkdocs' own output: a child's fds
+                      , timeout=300)
     assert res.returncode != 0
     out = res.stdout + res.stderr
     assert ("runbooks/bad-severity.md:3: bad-value: severity: expected one of SEV1, SEV2, "
@@ -157,7 +158,8 @@ def test_build_needs_superfences(tmp_path):
     root = copy_project(tmp_path)
     cfg = root / "mkdocs.yml"
     cfg.write_text(cfg.read_text().replace("  - pymdownx.superfences\n", ""))
-    res = inv(root, "site.build", timeout=300)
+    res = inv_process(root, "site.build"  # mkdocs' own output: a child's fds
+                      , timeout=300)
     assert res.returncode != 0
     assert "expected pymdownx.superfences" in res.stdout + res.stderr
 
