@@ -35,6 +35,7 @@ from triagebook.runbook.catalog import load_catalog, paused_gc
 from triagebook.runbook.lint import lint, summary
 from triagebook.runbook.normalise import tables
 from triagebook.site.indexes import NAV, home_page
+from triagebook.site.inert import inert_meta, sanitise
 from triagebook.site.markup import TABLE_RE, Page, Table
 from triagebook.site.runbooks import placeholder_html
 from triagebook.site.sources import site_pages
@@ -231,6 +232,7 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
         meta = self.meta.get(page.file.src_uri)
         if meta is not None:
             page.meta = dict(meta)
+        page.meta = inert_meta(page.meta or {})
         if page.file.src_uri in self.tables:
             # a word Markdown leaves alone; the table's HTML replaces it after rendering
             markdown = TABLE_RE.sub(lambda m: f"\n{TABLE_WORD.format(m.group(1))}\n", markdown)
@@ -253,6 +255,10 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
             html = TABLE_HTML_RE.sub(lambda m: tables[int(m.group(1))].html(url), html)
         if layout := meta.get("triagebook_layout"):
             return f'<div class="tb-layout {layout}">{html}</div>'
+        if meta.get("triagebook_postmortem"):
+            # a post-mortem is hand-written and may be handed in: its raw HTML is
+            # sanitised (no script, no handler, no javascript: link), the rest kept
+            html = sanitise(html)
         if tb := meta.get("triagebook"):
             marks = tb.get("placeholders", [])
             return SENTINEL_RE.sub(lambda m: placeholder_html(marks[int(m.group(1))])

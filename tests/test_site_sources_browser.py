@@ -1,0 +1,86 @@
+"""No script in the site from front-matter or a hand-written post-mortem (issue 26): each
+payload would set a `window.PWN…` flag if it ran; Chromium opens every page it could
+reach and finds none set."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, assert_no_traceback, inv
+from sitehelp import CHROMIUM, copy_project, have_browser, serve
+
+pytestmark = pytest.mark.browser
+
+if not have_browser():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"CI is set but no browser at {CHROMIUM}: .ci/run installs chromium")
+    pytest.skip(f"no browser at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+PM = "INC-20261201-0101-abcd"
+FLAGS = [f"PWN{n}" for n in range(1, 8)]
+PAGES = ["runbooks/evil/", f"postmortems/{PM}/", "runbooks/", "routing/", "by-route/",
+         "by-severity/", "postmortems/"]
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    root = copy_project(tmp_path_factory.mktemp("xss-sources"))
+    shutil.copy(FIXTURES / "xss" / "evil-runbook.md", root / "runbooks" / "evil.md")
+    (root / "postmortems").mkdir(exist_ok=True)
+    shutil.copy(FIXTURES / "xss" / "handwritten-postmortem.md",
+                root / "postmortems" / f"{PM}.md")
+    built = inv(root, "site.build", timeout=300)
+    assert_no_traceback(built)
+    assert built.returncode == 0, built.stderr + built.stdout
+    return root / "site"
+
+
+@pytest.fixture(scope="session")
+def ran(site) -> dict[str, list[str]]:
+    """Per page: the flags an injected payload set (hovering every element on the way)."""
+    out: dict[str, list[str]] = {}
+    with serve(site) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page()
+        page.on("dialog", lambda d: d.dismiss())
+        for path in PAGES:
+            page.goto(f"{base}/{path}")
+            page.wait_for_load_state("networkidle")
+            for link in page.locator("article a").all()[:40]:
+                link.hover()
+            out[path] = page.evaluate(f"() => {FLAGS!r}.filter(f => window[f] !== undefined)")
+        browser.close()
+    return out
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_payload_runs(ran, path):
+    assert ran[path] == []
+
+
+def test_the_title_reads_as_written_with_look_alikes(site):
+    page = (site / "runbooks" / "evil" / "index.html").read_text(encoding="utf-8")
+    assert "<title>[SEV3] Evil ＂‹/title›‹script›window.PWN1=1‹/script› - " in page
+
+
+def test_the_description_cannot_leave_its_attribute(site):
+    page = (site / "runbooks" / "evil" / "index.html").read_text(encoding="utf-8")
+    assert ('<meta name="description" content="When \'＂›‹img src=x onerror=＂window.PWN2=1'
+            '＂› happens">') in page
+
+
+def test_raw_html_in_a_postmortem_body_is_sanitised_and_the_rest_kept(site):
+    page = (site / "postmortems" / PM / "index.html").read_text(encoding="utf-8")
+    assert "<p>Fine text with <b>bold</b>.</p>" in page
+    assert "javascript:" not in page.split('<div class="md-content"')[1]
+
+
+def test_a_hostile_runbook_id_stays_inside_its_href(site):
+    page = (site / "postmortems" / PM / "index.html").read_text(encoding="utf-8")
+    assert 'runbooks/evil%22%3E%3Cscript%3Ewindow.PWN4%3D1%3C/script%3E/"' in page
