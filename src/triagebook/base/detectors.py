@@ -104,7 +104,12 @@ def _vendor(text: str) -> Iterator[Span]:
     for kind, rx, check in vendor_rules():
         if kind in GATES and GATES[kind] not in text:
             continue
-        for m in rx.finditer(text):
+        # The next search starts where the last widened token ended: a run of repeated
+        # prefixes (`AKIAAKIA…`) is one token, widened once — never once per prefix,
+        # which made hostile output cost n² (issue 26).
+        pos = 0
+        while pos <= len(text) and (m := rx.search(text, pos)) is not None:
+            pos = max(m.end(), m.start() + 1)
             if check is not None and not check(m.group(0)):
                 continue
             # findall semantics (what the plugin reports): the non-empty groups, if any
@@ -113,7 +118,9 @@ def _vendor(text: str) -> Iterator[Span]:
                 if kind != "private-key":  # a token has no blank (npm's `npm_.+` runs on)
                     cut = _BLANK.search(text, start, end)
                     end = cut.start() if cut else end
-                yield _widen(text, start, end, kind)
+                span = _widen(text, start, end, kind)
+                pos = max(pos, span[1])
+                yield span
 
 
 def _widen(text: str, start: int, end: int, kind: str) -> Span:

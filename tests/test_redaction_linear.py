@@ -1,0 +1,45 @@
+"""Redaction stays linear whatever the text holds (issue 26): every detector's prefix,
+repeated into one long line, costs in proportion to its length — measured as a ratio
+(16× the text may cost at most 64× the time; linear is 16×, the old quadratic 256×)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from triagebook.base.redaction import Redactor
+
+PREFIXES = [
+    "AKIA", "ASIA", "ABIA", "ACCA", "A3T0", "ghp_", "gho_", "ghs_", "github_pat_", "glpat-",
+    "xoxb-", "xoxp-", "xapp-1-", "xoxe-1-", "sk_live_", "rk_test_", "sk-", "sk-proj-",
+    "sk-ant-api03-", "eyJ", "AIza", "ya29.", "GOCSPX-", "hvs.", "npm_", "_authToken=",
+    "SG.", "pypi-AgEIcHlwaS5vcmc", "AC", "SK", "sq0csp-", "EAAA", "-us12", "M", "xxx.",
+    "-----BEGIN PRIVATE KEY-----", "password=", "--password ", "https://u:", "-u u:",
+    "Bearer ", "Basic ", '"secret":"', "api_key: ", "Authorization: ", "a1",
+]
+
+
+def _cost(red: Redactor, text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        red.text(text)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_repeated_prefix_costs_linear_time(prefix: str) -> None:
+    red = Redactor({})
+    small = prefix * (4_000 // len(prefix) + 1)
+    large = prefix * (64_000 // len(prefix) + 1)
+    ratio = _cost(red, large) / max(_cost(red, small), 1e-4)
+    assert ratio < 64, f"{prefix!r}: 16× the text took {ratio:.0f}× the time"
+
+
+def test_a_run_of_repeated_aws_prefixes_is_one_redacted_token() -> None:
+    out = Redactor({}).text("key " + "AKIA" * 5000 + " end")
+    assert out.startswith("key [REDACTED")
+    assert out.endswith(" end")
+    assert "AKIA" not in out
