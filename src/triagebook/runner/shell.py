@@ -29,6 +29,8 @@ from triagebook.base.safetext import neutralise
 from triagebook.runner.signals import Leave, Signals
 
 KEEP = 8 * 1024  # characters of output kept at each end for the ledger
+LINE_KEEP = 1024  # bytes kept at each end of one line longer than 2 × this
+_SEPARATORS = b" \t,;|&()[]{}<>\"'`"
 GRACE = 2.0  # seconds a stopped command gets before the next, harder signal
 BASH_OPTIONS = ("-o", "errexit", "-o", "pipefail", "-o", "errtrace")
 
@@ -78,16 +80,38 @@ class _Output:
         self.size_head = self.size_tail = 0
         self.truncated = False
         self.pending = b""
+        self.size = 0  # bytes the command wrote in all
+        self.long_head: bytes | None = None  # the head of a long line still streaming
+        self.long_skipped = 0
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
+        """Lines as they complete. A line is bounded while it streams: past 2 × LINE_KEEP
+        bytes only its head and a rolling tail are held (a 20 MB line costs 2 KB)."""
+        self.size += len(chunk)
         self.pending += chunk
         *lines, self.pending = self.pending.split(b"\n")
         if final and self.pending:
             lines.append(self.pending)
             self.pending = b""
         for raw in lines:
-            text = raw.decode("utf-8", "replace").removesuffix("\r")
-            self.line(neutralise(self.redact(text)))
+            self._complete(raw)
+        if len(self.pending) > 2 * LINE_KEEP:  # a long line still coming
+            if self.long_head is None:
+                self.long_head = self.pending[:LINE_KEEP]
+                self.long_skipped = -LINE_KEEP
+            self.long_skipped += len(self.pending) - LINE_KEEP
+            self.pending = self.pending[-LINE_KEEP:]
+
+    def _complete(self, raw: bytes) -> None:
+        if self.long_head is not None:
+            raw = _cut_line(self.long_head, self.long_skipped, raw)
+            self.long_head, self.long_skipped = None, 0
+            self.truncated = True
+        elif len(raw) > 2 * LINE_KEEP:
+            raw = _cut_line(raw[:LINE_KEEP], len(raw) - 2 * LINE_KEEP, raw[-LINE_KEEP:])
+            self.truncated = True
+        text = raw.decode("utf-8", "replace").removesuffix("\r")
+        self.line(neutralise(self.redact(text)))
 
     def line(self, line: str) -> None:
         try:
@@ -105,8 +129,30 @@ class _Output:
             self.truncated = True
 
     def text(self) -> str:
-        cut = ["[... output truncated ...]"] if self.truncated else []
+        cut = [f"[... output truncated: {self.size} bytes in all ...]"] if self.truncated \
+            else []
         return "\n".join(self.head + cut + self.tail)
+
+
+def _cut_line(head: bytes, skipped: int, tail: bytes) -> bytes:
+    """One over-long line as its head and tail, with what was left out between. A token
+    cut at either edge is dropped whole (a half secret is still a secret, and no
+    detector would know it), unless no separator is near."""
+    edge = max(head.rfind(bytes([c])) for c in _SEPARATORS)
+    if edge >= LINE_KEEP // 2:
+        skipped += len(head) - edge - 1
+        head = head[:edge + 1]
+    starts = [i for c in _SEPARATORS if (i := tail.find(bytes([c]))) >= 0]
+    if starts and min(starts) < LINE_KEEP // 2:
+        skipped += min(starts)
+        tail = tail[min(starts):]
+    elif not starts or min(starts) >= LINE_KEEP // 2:
+        skipped += len(tail)  # one unbroken token: nothing of it is safe to keep
+        tail = b""
+    if edge < LINE_KEEP // 2:
+        skipped += len(head)
+        head = b""
+    return head + f"[... {skipped} bytes of this line left out ...]".encode() + tail
 
 
 def run_shell(command: str, lang: str, env: Mapping[str, str], cwd: str, timeout: float,

@@ -1,0 +1,47 @@
+"""Command output is bounded per line and per command (issue 26): a 20 MB line is kept as
+its head and tail with what was left out said, the whole size recorded, `truncated`
+set; a token cut at an edge is dropped whole, never kept half."""
+
+from __future__ import annotations
+
+import os
+
+from triagebook.base.redaction import Redactor
+from triagebook.runner.shell import LINE_KEEP, run_shell
+
+
+def run(command: str) -> tuple[object, list[str]]:
+    shown: list[str] = []
+    res = run_shell(command, "bash", {}, os.getcwd(), 60.0, Redactor({}), shown.append)
+    return res, shown
+
+
+def test_a_20_mb_line_is_kept_bounded_with_its_size():
+    res, shown = run("head -c 20000000 /dev/zero | tr '\\0' 'a'; echo; echo after")
+    assert res.exit_code == 0
+    assert res.truncated is True
+    assert len(res.output) < 4 * LINE_KEEP
+    assert "[... output truncated: 20000007 bytes in all ...]" in res.output
+    assert shown[-1] == "after"
+
+
+def test_a_long_line_of_words_keeps_its_head_and_tail():
+    res, _ = run("python3 -c \"print('start ' + 'word ' * 100000 + 'end')\"")
+    line = res.output.splitlines()[0]
+    assert line.startswith("start word ")
+    assert line.endswith(" word end")
+    assert "bytes of this line left out ...]" in line
+
+
+def test_a_token_cut_at_the_edge_is_dropped_whole():
+    secret = "AKIAIOSFODNN7EXAMPLE"
+    filler = "x" * (LINE_KEEP - 10)  # the key straddles the head's edge
+    res, _ = run(f"python3 -c \"print('{filler} {secret}' + ' w' * 5000)\"")
+    assert "AKIA" not in res.output
+    assert secret[:6] not in res.output
+
+
+def test_short_output_is_whole_and_not_truncated():
+    res, _ = run("printf 'one\\ntwo\\n'")
+    assert res.output == "one\ntwo"
+    assert res.truncated is False
