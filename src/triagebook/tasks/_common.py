@@ -17,6 +17,7 @@ from invoke.parser.argument import Argument
 from invoke.tasks import Task
 
 from triagebook.base.errors import Problem, TriagebookError, UsageError
+from triagebook.base.safetext import neutralise
 from triagebook.config import Config, load_config
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,6 +28,36 @@ def project() -> Config:
 
 
 HELP_WORDS = ("--help", "-h")
+
+
+class _Neutralised:
+    """A text stream that spells out control characters (newlines and tabs kept)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(neutralise(text, newlines=True))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def terminal_safe(fn: F) -> F:
+    """For tasks that print ledger or archive data (which a teammate or a handed-in
+    bundle wrote): escape sequences in it are shown, never obeyed by the terminal."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        out, err = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = _Neutralised(out), _Neutralised(err)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            sys.stdout, sys.stderr = out, err
+
+    return wrapper  # type: ignore[return-value]
 
 
 def user_errors(fn: F) -> F:
@@ -46,7 +77,7 @@ def user_errors(fn: F) -> F:
                 return _print_help(wrapper)
             return fn(*args, **kwargs)
         except TriagebookError as exc:
-            raise Exit(str(exc), code=exc.exit_code) from None
+            raise Exit(neutralise(str(exc), newlines=True), code=exc.exit_code) from None
         except KeyboardInterrupt:
             raise Exit("interrupted", code=130) from None
         except BrokenPipeError:

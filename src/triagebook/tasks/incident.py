@@ -26,6 +26,7 @@ from triagebook.tasks._common import (
     TwoPositionals,
     choice,
     project,
+    terminal_safe,
     user_errors,
     warn,
     warn_ledgers,
@@ -37,6 +38,7 @@ from triagebook.tasks._common import (
     "context": "KEY=VALUE: only incidents whose context (any runbook's values, or an "
                "alert's labels) has it, e.g. correlation_id=7f3c2a10; repeat to narrow"})
 @user_errors
+@terminal_safe
 def list_(c, format_="table", context=None):
     """List incidents, here and in the team's store: severity, status, runbooks, times."""
     from triagebook.incident.search import has_context
@@ -80,6 +82,7 @@ def list_(c, format_="table", context=None):
 
 @task(help={"id_": "incident id"})
 @user_errors
+@terminal_safe
 def show(c, id_):
     """Show an incident: status, milestones (UTC and local), steps done/skipped/pending."""
     from triagebook.escalation.folders import folder_for  # channels load only when used
@@ -141,6 +144,7 @@ def show(c, id_):
             "timeout": "with --follow: stop after this many seconds (default: never)",
             "count": "with --follow: stop after this many new rows (default: never)"})
 @user_errors
+@terminal_safe
 def timeline_(c, id_, format_="md", follow=False, timeout=0.0, count=0):
     """Print an incident's timeline (UTC, the responder's local time, who)."""
     choice("format", format_, ("md", "json", "csv"))
@@ -325,6 +329,7 @@ def verify(c, bundle_, format_="text"):
 @task(help={"target": "an incident id, or a bundle (.tar.gz) made by inv incident.bundle",
             "format_": "text (default) or json"})
 @user_errors
+@terminal_safe
 def replay(c, target, format_="text"):
     """Dry-run walk of what happened, against what the runbook says now; runs nothing."""
     from triagebook.incident.replay import build as build_replay

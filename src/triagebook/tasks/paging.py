@@ -12,7 +12,7 @@ from triagebook.base.errors import UsageError
 from triagebook.base.timeutil import iso, parse_time, utc
 from triagebook.incident.ledger import iter_all
 from triagebook.incident.team import load_merged
-from triagebook.tasks._common import project, user_errors, warn, warn_ledgers
+from triagebook.tasks._common import project, terminal_safe, user_errors, warn, warn_ledgers
 
 
 def _routing(out) -> str:
@@ -40,6 +40,7 @@ def _routing(out) -> str:
                      "and record what it would do; it sends nothing",
 })
 @user_errors
+@terminal_safe
 def escalate(c, id_, class_="", diagnosis="", action="", suggested_fix="", dry_run=False,
              at="", customer_visible=False, not_customer_visible=False, force=False,
              shadow_policy=""):
@@ -120,6 +121,7 @@ def ack(c, id_, via="", text="", from_reply=""):
 @task(help={"send": "also deliver it through the channels (default: GREEN's channels)",
             "via": "with --send: comma-separated channel names instead"})
 @user_errors
+@terminal_safe
 def digest(c, send=False, via=""):
     """The daily digest: GREEN, deferred, failed deliveries, response times, unresolved."""
     from triagebook.escalation.digest import digest as run_digest
