@@ -116,7 +116,9 @@ def test_merge_into_a_laptop_that_never_saw_the_incident(two, tmp_path):
     assert shown[1:3] == ["operator: alice", "also: bob"]
 
 
-def test_a_bundle_is_read_in_memory_never_extracted(two, tmp_path):
+def test_a_bundle_with_escaping_members_is_refused_whole_and_nothing_written(two, tmp_path):
+    """Such an archive was never made by incident.bundle: it is refused in one line (as
+    verify refuses it), before anything is extracted or merged."""
     alice, bob = two
     ledger = (bob / "incidents" / "INC-M" / "events.jsonl").read_bytes()
     evil = bundle(tmp_path / "evil.tar.gz",
@@ -125,12 +127,15 @@ def test_a_bundle_is_read_in_memory_never_extracted(two, tmp_path):
                    "ledger/events.jsonl": ledger},
                   links={"events.jsonl": "/etc/passwd"})
     work = tmp_path / "alice"
+    before = (work / "incidents" / "INC-M" / "events.jsonl").read_bytes()
     res = inv(work, "incident.merge", "INC-M", str(evil))
-    assert res.returncode == 0, res.stderr
-    assert not (tmp_path / "escaped.txt").exists() and not (work / "escaped.txt").exists()
+    assert res.returncode == 1
+    assert res.stderr.strip().endswith("has an absolute path or '..'; refused (a bundle "
+                                       "never has one)")
+    assert not (tmp_path / "escaped.txt").exists()
+    assert not (work / "escaped.txt").exists()
     assert not (work / "ledger").exists()
-    assert "bob posted on the status page" in (work / "incidents" / "INC-M" / "events.jsonl"
-                                               ).read_text()
+    assert (work / "incidents" / "INC-M" / "events.jsonl").read_bytes() == before
 
 
 def test_bad_sources_are_one_line_and_merge_nothing(two, tmp_path):

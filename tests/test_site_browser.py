@@ -34,7 +34,7 @@ def project(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")  # one setup per worker, even when tests interleave
+@pytest.fixture(scope="module")  # a live Playwright: one module at a time holds it
 def browser():
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)

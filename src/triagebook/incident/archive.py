@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import stat
 import tarfile
 import tempfile
 import zlib
@@ -19,7 +20,12 @@ from pathlib import Path, PurePosixPath
 from triagebook.base.errors import TriagebookError
 
 MODE = 0o644
-MAX_BYTES = 1 << 30  # 1 GiB unpacked: a bundle is text; more is a decompression bomb
+# A bundle is one incident's text. The bounds hold memory under 100 MB for any file, a
+# bomb included: the file, what it unpacks to, and the members are each capped before
+# anything larger is held.
+MAX_FILE = 16 << 20  # compressed bytes read from disk
+MAX_BYTES = 32 << 20  # unpacked bytes
+MAX_MEMBERS = 1000  # a bundle holds a handful of files
 
 
 class BadArchive(TriagebookError):
@@ -82,10 +88,27 @@ def _safe_name(shown: str, member: tarfile.TarInfo) -> str:
     return "/".join(p for p in parts if p != ".")
 
 
+def _measure(raw: bytes, shown: str) -> None:
+    """Decompress once in 1 MiB steps, keeping nothing: more than MAX_BYTES is refused
+    with memory for one step (a 1 GiB bomb never costs 1 GiB, nor MAX_BYTES)."""
+    d = zlib.decompressobj(wbits=31)
+    size, data = 0, raw
+    try:
+        while data and not d.eof:
+            size += len(d.decompress(data, 1 << 20))
+            if size > MAX_BYTES:
+                raise BadArchive(shown, f"unpacks to more than {MAX_BYTES >> 20} MiB; refused "
+                                        f"(not a triagebook bundle)")
+            data = d.unconsumed_tail
+    except zlib.error:
+        return  # the keeping pass says it, in its words
+
+
 def _gunzip(raw: bytes, shown: str) -> bytes:
     if raw[:2] != b"\x1f\x8b":
         raise BadArchive(shown, "not a bundle: expected a gzip-compressed tar archive "
                                 "(.tar.gz, made by inv incident.bundle)")
+    _measure(raw, shown)  # a bomb is refused before its bytes are held
     d = zlib.decompressobj(wbits=31)  # 31: gzip header and trailer
     try:
         out = d.decompress(raw, MAX_BYTES + 1)
@@ -104,22 +127,50 @@ def _gunzip(raw: bytes, shown: str) -> bytes:
     return out
 
 
+def _read_regular(path: Path, shown: str) -> bytes:
+    """The file's bytes when it is a regular file of at most MAX_FILE bytes: a FIFO would
+    block, a link could lead to /dev/zero, a device never ends — each is one line."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        raise BadArchive(shown, "no such file") from None
+    except OSError as exc:
+        raise BadArchive(shown, f"cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise BadArchive(shown, "is a folder; expected a .tar.gz bundle")
+    if stat.S_ISLNK(st.st_mode):
+        raise BadArchive(shown, "is a symbolic link; give the bundle file itself")
+    if not stat.S_ISREG(st.st_mode):
+        raise BadArchive(shown, "is not a regular file (a pipe, socket or device); expected a "
+                                ".tar.gz bundle")
+    if st.st_size > MAX_FILE:
+        raise BadArchive(shown, f"is {st.st_size >> 20} MiB; a bundle is at most "
+                                f"{MAX_FILE >> 20} MiB (refused unread)")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        raise BadArchive(shown, f"cannot read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # swapped since the lstat
+            raise BadArchive(shown, "is not a regular file; expected a .tar.gz bundle")
+        raw = fh.read(MAX_FILE + 1)
+    if len(raw) > MAX_FILE:
+        raise BadArchive(shown, f"grew past {MAX_FILE >> 20} MiB while read; refused")
+    return raw
+
+
 def unpack(path: Path, shown: str | None = None) -> dict[str, bytes]:
     """Every regular file in the archive at ``path``, read into memory (never to disk)."""
     shown = shown or str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise BadArchive(shown, "no such file") from None
-    except IsADirectoryError:
-        raise BadArchive(shown, "is a folder; expected a .tar.gz bundle") from None
-    except OSError as exc:
-        raise BadArchive(shown, f"cannot read: {exc.strerror or exc}") from None
+    raw = _read_regular(path, shown)
     tar_bytes = _gunzip(raw, shown)
     files: dict[str, bytes] = {}
     try:
         with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as tar:
-            for member in tar:
+            for count, member in enumerate(tar, 1):
+                if count > MAX_MEMBERS:
+                    raise BadArchive(shown, f"holds more than {MAX_MEMBERS} members; refused "
+                                            f"(not a triagebook bundle)")
                 name = _safe_name(shown, member)
                 if member.isdir():
                     continue

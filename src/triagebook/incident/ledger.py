@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from triagebook.base import jsonio
 from triagebook.base.errors import Problem, TriagebookError, UsageError, did_you_mean
 from triagebook.base.redaction import Redactor
 from triagebook.base.timeutil import Clock, iso, parse_iso, utc_now
@@ -186,7 +187,7 @@ def read_events(path: Path) -> Events:
             continue
         top += 1
         try:
-            d = json.loads(line)
+            d = jsonio.loads(line)
         except (ValueError, RecursionError) as exc:
             found = [("line", f"not valid JSON ({getattr(exc, 'msg', type(exc).__name__)})")]
         else:

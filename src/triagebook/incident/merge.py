@@ -11,20 +11,21 @@ is read and checked before anything is written.
 
 from __future__ import annotations
 
-import json
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from triagebook.base import jsonio
 from triagebook.base.errors import TriagebookError, UsageError
+from triagebook.base.files import read_bytes
 from triagebook.base.redaction import Redactor
 from triagebook.config import Config
 from triagebook.incident import actor as A
 from triagebook.incident import ledger as L
+from triagebook.incident.archive import unpack
 from triagebook.incident.store.base import event_from_dict, merge_events
 from triagebook.incident.sync import Notify, attach, warn
 
-MAX_MEMBER = 256 * 1024 * 1024  # a ledger bigger than this in a bundle is not one
+MAX_MEMBER = 32 << 20  # a ledger file bigger than this is not one incident's
 
 
 class BadSource(TriagebookError):
@@ -49,36 +50,31 @@ def parse(raw: bytes, shown: str, incident_id: str) -> list[L.Event]:
         if not line.strip():
             continue
         try:
-            out.append(event_from_dict(json.loads(line), incident_id))
+            out.append(event_from_dict(jsonio.loads(line), incident_id))
         except (ValueError, KeyError, TypeError) as exc:
             raise BadSource(f"{shown}:{n}", f"not a ledger event ({exc})") from None
     return out
 
 
-def _member(tar: tarfile.TarFile, shown: str) -> tarfile.TarInfo:
+def _member(names: list[str], shown: str) -> str:
     """The bundle's ledger: `ledger/events.jsonl`, else `events.jsonl`, at the top or in
-    one top folder."""
-    ranked: dict[int, list[tarfile.TarInfo]] = {}
-    for m in tar.getmembers():
-        path = PurePosixPath(m.name)
-        parts = tuple(p for p in path.parts if p != ".")
-        if not m.isfile() or path.is_absolute() or ".." in parts or not parts \
-                or parts[-1] != "events.jsonl":
-            continue  # links, devices and paths leaving the bundle are never a ledger
+    one top folder (the archive reader already refused links, devices and `..`)."""
+    ranked: dict[int, list[str]] = {}
+    for name in names:
+        parts = PurePosixPath(name).parts
+        if not parts or parts[-1] != "events.jsonl":
+            continue
         tail = parts[-2:] if len(parts) >= 2 else parts
         if tail == ("ledger", "events.jsonl") and len(parts) <= 3:
-            ranked.setdefault(0, []).append(m)
+            ranked.setdefault(0, []).append(name)
         elif len(parts) <= 2:
-            ranked.setdefault(1, []).append(m)
+            ranked.setdefault(1, []).append(name)
     if not ranked:
         raise BadSource(shown, "no ledger/events.jsonl or events.jsonl in this bundle")
     best = ranked[min(ranked)]
     if len(best) > 1:
-        names = ", ".join(m.name for m in best)
-        raise BadSource(shown, f"several ledgers in this bundle ({names}); merge one "
-                               f"incident's bundle at a time")
-    if best[0].size > MAX_MEMBER:
-        raise BadSource(shown, f"{best[0].name} is {best[0].size} bytes; not a ledger")
+        raise BadSource(shown, f"several ledgers in this bundle ({', '.join(best)}); merge "
+                               f"one incident's bundle at a time")
     return best[0]
 
 
@@ -95,22 +91,26 @@ def read_source(source: str, incident_id: str) -> list[L.Event]:
                                     f"{incident_id}/)")
     if not path.is_file():
         raise BadSource(source, "no such file or folder")
-    if path.name.endswith((".tar.gz", ".tgz")) or tarfile.is_tarfile(path):
-        try:
-            with tarfile.open(path, "r:*") as tar:
-                m = _member(tar, source)
-                fh = tar.extractfile(m)  # a file object over the archive: nothing on disk
-                raw = fh.read(MAX_MEMBER + 1) if fh is not None else b""
-        except (tarfile.TarError, OSError, EOFError) as exc:
-            raise BadSource(source, f"not a readable bundle ({exc})") from None
-        return parse(raw, f"{source}:{m.name}", incident_id)
+    if path.name.endswith((".tar.gz", ".tgz")) or _gzipped(path):
+        # the bounded archive reader: regular file, size, gzip integrity, members
+        files = unpack(path, source)
+        name = _member(sorted(files), source)
+        return parse(files[name], f"{source}:{name}", incident_id)
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path, MAX_MEMBER)
     except OSError as exc:
         raise BadSource(source, f"cannot read: {exc.strerror}") from None
     folder = path.parent.name
     return parse(raw, source, folder if L.ID_RE.match(folder) and folder != "ledger"
                  else incident_id)
+
+
+def _gzipped(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) == b"\x1f\x8b"
+    except OSError:
+        return False
 
 
 def merge(cfg: Config, incident_id: str, sources: list[str],

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from triagebook.base import jsonio
 from triagebook.base.errors import TriagebookError, UsageError
 from triagebook.base.redaction import Redactor, secret_env
 from triagebook.base.timeutil import iso
@@ -107,7 +108,7 @@ def from_bundle(path: Path, shown: str) -> Evidence:
     for n, line in enumerate(raw.split(b"\n")[:-1], 1):
         if line.strip():
             try:
-                d = json.loads(line)
+                d = jsonio.loads(line)
                 events.append(L.Event(d["seq"], d["ts"], d["type"], d.get("runbook"),
                                       d.get("step"), d.get("actor", ""), d.get("data") or {},
                                       d.get("id") or f"{top}:{d['seq']}"))

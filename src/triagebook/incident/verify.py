@@ -11,11 +11,11 @@ printed (`inv incident.bundle` prints it).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from triagebook.base import jsonio
 from triagebook.incident.archive import BadArchive, unpack
 from triagebook.incident.bundle import FORMAT, MANIFEST, scan, sha256
 
@@ -61,7 +61,7 @@ def _manifest(files: dict[str, bytes], shown: str) -> tuple[str, dict[str, Any]]
                                 f"bundle (make one with inv incident.bundle ID)")
     name = found[0]
     try:
-        doc = json.loads(files[name].decode("utf-8"))
+        doc = jsonio.loads(files[name].decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadArchive(shown, f"{name} is not valid JSON ({exc}); the manifest was damaged "
                                 f"or edited, so nothing in the bundle can be checked") from None
