@@ -161,7 +161,7 @@ URL_USER = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s:/?#@\"'<>]*:"
 CURL_USER = re.compile(r"(?<!\S)(?:-u|--user)(?:[ \t]+|=)[\"']?[^\s:\"'/]+:"
                        r"(?P<bare>(?!//)[^\s\"']+)")
 SCHEME_ALONE = re.compile(r"\b(?P<scheme>Bearer|bearer|Basic|basic)[ \t]+"
-                          r"(?P<bare>[A-Za-z0-9._~+/-]{8,}=*)")
+                          r"(?P<bare>[A-Za-z0-9._~+/-]{8,}=*)(?![\w=])")  # not `key=value`
 _KEY_HINT = re.compile(r"(?i)pass|pwd|secret|token|key|cred|auth|sig")
 
 STRONG = ("password", "passwd", "passphrase", "secret", "credential", "apikey", "pwd")
@@ -176,7 +176,16 @@ NOT_SECRET = frozenset({
     "disabled", "status", "valid", "rotation", "rotated", "reset", "changed", "updated",
     "created", "at", "time", "date", "label", "description", "user", "username", "login",
     "region", "arn", "fingerprint", "location", "class",
+    # what an investigation records about a credential, never the credential (issue 19):
+    # a JWT's key id, why auth failed, the token's scope, audience and issuer
+    "kid", "reason", "scope", "scopes", "audience", "aud", "issuer", "iss", "realm",
+    "result", "outcome",
 })
+# `…_key` names that are identifiers, not secrets: an idempotency key is logged on every
+# request and is what a responder searches by
+NOT_SECRET_KEYS = frozenset({"idempotency", "public", "partition", "sort", "primary",
+                             "foreign", "routing", "dedup", "dedupe", "cache", "lookup",
+                             "object", "row", "shard"})
 _IDENT = re.compile(r"[_-]|[a-z][A-Z]")  # DB_PASS, X-Api-Key, apiKey: not an English word
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _PLACEHOLDER = re.compile(r"\$\{?\w+\}?|\$\(.*|<[\w.-]+>|\*{3,}|\[REDACTED.*|\{\{.*")
@@ -206,6 +215,8 @@ def names_secret(key: str, strict: bool = True) -> bool:
         return True
     if any(p in TOKENISH_NAMES for p in parts):
         return True
+    if any(p in NOT_SECRET_KEYS for p in parts):
+        return False
     return any(p in WEAK for p in parts) and (len(parts) > 1 or not strict)
 
 
