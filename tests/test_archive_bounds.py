@@ -60,13 +60,16 @@ def _gzip_bomb(path: Path, size: int) -> None:
         fh.write(comp.flush())
 
 
-MEASURED = """import resource, sys
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child of a large
+# pytest worker would report the worker's size; VmHWM belongs to the new process image.
+MEASURED = """import sys
 from invoke import Program
 import triagebook.tasks as tasks
 try:
     Program(namespace=tasks.namespace(), binary="inv").run(["inv", *sys.argv[1:]])
 finally:
-    print("peak-kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+    hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].split()[1]
+    print("peak-kib", hwm, file=sys.stderr)
 """
 
 

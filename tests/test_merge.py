@@ -77,7 +77,9 @@ def test_each_kind_of_source_merges_once_keeping_id_time_and_actor(two, tmp_path
     merged = events(alice, "INC-M")
     assert merged[:len(before)] == before  # append-only: nothing rewritten
     assert [e["seq"] for e in merged] == list(range(1, len(merged) + 1))
-    added = merged[len(before):]
+    *added, record = merged[len(before):]
+    assert record["type"] == "ledger.merged"  # the merge itself, last, once
+    assert record["data"]["added"] == len(theirs)
     key = ("id", "ts", "actor", "type", "runbook", "step", "data")
     assert [[e[k] for k in key] for e in added] == [[e[k] for k in key] for e in theirs]
 
@@ -107,7 +109,7 @@ def test_merge_into_a_laptop_that_never_saw_the_incident(two, tmp_path):
     res = inv(ic, "incident.merge", "INC-M", str(alice / "incidents" / "INC-M"), "--",
               str(bob / "incidents" / "INC-M" / "events.jsonl"))
     assert res.returncode == 0, res.stderr
-    ids = [e["id"] for e in events(ic, "INC-M")]
+    ids = [e["id"] for e in events(ic, "INC-M") if e["type"] != "ledger.merged"]
     assert sorted(ids) == sorted(e["id"] for r in two for e in events(r, "INC-M"))
     # both opened INC-M offline: both records are kept, the first opening stands
     opened = [e for e in events(ic, "INC-M") if e["type"] == "incident.opened"]

@@ -133,6 +133,18 @@ class ContextSet(Payload):
 
 
 @dataclass(frozen=True, slots=True)
+class LedgerMerged(Payload):
+    """Another responder's ledger or bundle merged in (`incident.merge`): what came in,
+    from which file, by its sha256."""
+
+    TYPE: ClassVar[str] = "ledger.merged"
+    source: str = ""
+    sha256: str = ""
+    events: int = 0
+    added: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class VisibilitySet(Payload):
     """customer_visible overridden for this incident (the runbook's value no longer applies)."""
 
@@ -434,7 +446,8 @@ class Unknown(Payload):
 
 EVENT_TYPES: dict[str, type[Payload]] = {cls.TYPE: cls for cls in (
     IncidentOpened, SeverityChanged, Milestone, Note, RunbookAttached, RunbookForced,
-    ContextSet, VisibilitySet, SessionStarted, SessionEnded, StepDone, StepSkipped, Command,
+    ContextSet, VisibilitySet, LedgerMerged, SessionStarted, SessionEnded, StepDone,
+    StepSkipped, Command,
     EscalationSent, EscalationDeferred, EscalationDigest, EscalationMuted,
     EscalationDelivered, EscalationFailed, EscalationPromoted, EscalationFollowup,
     EscalationRetried, EscalationShadowed, EscalationDrill, RoleSet, StatusUpdate,

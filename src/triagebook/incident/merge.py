@@ -11,6 +11,7 @@ is read and checked before anything is written.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -20,8 +21,10 @@ from triagebook.base.files import read_bytes
 from triagebook.base.redaction import Redactor
 from triagebook.config import Config
 from triagebook.incident import actor as A
+from triagebook.incident import events as E
 from triagebook.incident import ledger as L
 from triagebook.incident.archive import unpack
+from triagebook.incident.bundle import MANIFEST
 from triagebook.incident.store.base import event_from_dict, merge_events
 from triagebook.incident.sync import Notify, attach, warn
 
@@ -78,7 +81,15 @@ def _member(names: list[str], shown: str) -> str:
     return best[0]
 
 
-def read_source(source: str, incident_id: str) -> list[L.Event]:
+@dataclass(frozen=True, slots=True)
+class Source:
+    shown: str
+    events: list[L.Event]
+    incident: str  # the incident the source says it holds ("" when it does not say)
+    sha256: str  # of the file read (a bundle, or the events.jsonl)
+
+
+def read_source(source: str, incident_id: str) -> Source:
     path = Path(source)
     if path.is_dir():
         for cand in (path / L.EVENTS, path / "ledger" / L.EVENTS,
@@ -95,14 +106,40 @@ def read_source(source: str, incident_id: str) -> list[L.Event]:
         # the bounded archive reader: regular file, size, gzip integrity, members
         files = unpack(path, source)
         name = _member(sorted(files), source)
-        return parse(files[name], f"{source}:{name}", incident_id)
+        held = _bundle_incident(files, name, source)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        return Source(source, parse(files[name], f"{source}:{name}", held or incident_id),
+                      held, digest)
     try:
         raw = read_bytes(path, MAX_MEMBER)
     except OSError as exc:
         raise BadSource(source, f"cannot read: {exc.strerror}") from None
-    folder = path.parent.name
-    return parse(raw, source, folder if L.ID_RE.match(folder) and folder != "ledger"
-                 else incident_id)
+    folder = path.parent.name if path.parent.name != "ledger" else path.parent.parent.name
+    held = folder if L.ID_RE.match(folder) and folder.startswith(_ID_START) else ""
+    return Source(source, parse(raw, source, held or incident_id), held,
+                  hashlib.sha256(raw).hexdigest())
+
+
+_ID_START = ("INC-", "DRILL-")  # folders named like incidents; others say nothing
+
+
+def _bundle_incident(files: dict[str, bytes], ledger: str, shown: str) -> str:
+    """The incident a bundle holds: its top folder, which its manifest must agree with."""
+    top = PurePosixPath(ledger).parts[0] if len(PurePosixPath(ledger).parts) > 1 else ""
+    held = top if top != "ledger" and L.ID_RE.match(top) else ""
+    manifest = files.get(f"{top}/{MANIFEST}") if top else files.get(MANIFEST)
+    if manifest is not None:
+        try:
+            doc = jsonio.loads(manifest)
+        except ValueError as exc:
+            raise BadSource(shown, f"{MANIFEST} is not valid JSON ({exc})") from None
+        said = doc.get("incident") if isinstance(doc, dict) else None
+        if isinstance(said, str) and said:
+            if held and said != held:
+                raise BadSource(shown, f"its manifest names {said!r} but its folder is "
+                                       f"{held!r}; refused (edited or damaged)")
+            held = said
+    return held
 
 
 def _gzipped(path: Path) -> bool:
@@ -113,22 +150,43 @@ def _gzipped(path: Path) -> bool:
         return False
 
 
-def merge(cfg: Config, incident_id: str, sources: list[str],
-          notify: Notify = warn) -> list[SourceReport]:
-    """Merge every source into the local ledger of `incident_id` (created if needed)."""
+def merge(cfg: Config, incident_id: str, sources: list[str], notify: Notify = warn,
+          dry_run: bool = False) -> list[SourceReport]:
+    """Merge every source into the local ledger of `incident_id` (created if needed).
+
+    Every source is read and checked before anything is written; a source that holds
+    another incident is refused (one line naming it). Each source that adds events is
+    recorded as one `ledger.merged` event (its file's sha256); `dry_run` reports what
+    would be added and writes nothing."""
     L.check_id(incident_id)
     if not sources:
         raise UsageError("incident.merge: give one or more ledgers or bundles to merge in")
-    read = [(s, read_source(s, incident_id)) for s in sources]  # all checked first
+    read = [read_source(s, incident_id) for s in sources]  # all checked first
+    for src in read:
+        if src.incident and src.incident != incident_id:
+            raise BadSource(src.shown, f"holds incident {src.incident}, not {incident_id}; "
+                                       f"nothing merged (merge it into {src.incident})")
+    if dry_run:
+        known = {e.id for e in L.load(cfg.incidents_dir, incident_id)} \
+            if (cfg.incidents_dir / incident_id / L.EVENTS).is_file() else set()
+        reports = []
+        for src in read:
+            new = [e for e in merge_events(src.events) if e.id not in known]
+            known.update(e.id for e in new)
+            reports.append(SourceReport(src.shown, len(src.events), len(new)))
+        return reports
     ledger = L.Ledger(cfg.incidents_dir, incident_id, A.operator(), Redactor(),
                       session=False)
     reports = []
     with ledger:
         syncer = attach(cfg, ledger, notify, keep_open=False)
         try:
-            for source, events in read:
-                added = ledger.adopt(merge_events(events))
-                reports.append(SourceReport(source, len(events), len(added)))
+            for src in read:
+                added = ledger.adopt(merge_events(src.events))
+                if added:
+                    ledger.append(E.LedgerMerged(source=src.shown, sha256=src.sha256,
+                                                 events=len(src.events), added=len(added)))
+                reports.append(SourceReport(src.shown, len(src.events), len(added)))
         finally:
             if syncer is not None:
                 syncer.close()

@@ -76,6 +76,9 @@ def _describe(st: IncidentState, ev: Event, p: E.Payload) -> tuple[str, str] | N
     if isinstance(p, E.VisibilitySet):
         return "customer visibility", ("customer-visible" if p.customer_visible
                                        else "not customer-visible") + " (overrides the runbook)"
+    if isinstance(p, E.LedgerMerged):
+        return "ledger merged", (f"{p.added} of {p.events} events from "
+                                 f"{_one_line(p.source)} (sha256 {p.sha256[:12]}…)")
     if isinstance(p, E.EscalationEvent):
         return ev.type.replace(".", " "), p.summary or ""
     if isinstance(p, E.Unknown):

@@ -96,7 +96,9 @@ def show(c, id_):
     tz = cfg.policy.timezone
     print(f"{st.id}  {st.severity}  {st.status}  {st.title}")
     print(f"operator: {st.operator}")
-    responders = sorted({e.actor for e in st.events if e.actor and e.actor != st.operator})
+    # who worked it; merging someone's ledger in is bookkeeping, not responding
+    responders = sorted({e.actor for e in st.events if e.actor and e.actor != st.operator
+                         and e.type != "ledger.merged"})
     if responders:
         print(f"also: {', '.join(responders)}")
     if st.detected_at:
@@ -206,19 +208,28 @@ def sync(c, incident=""):
     "id_": "incident id to merge into (created here if absent)",
     "source": "an events.jsonl, an incident folder, or a bundle (.tar.gz); more sources "
               "after -- (inv incident.merge ID A -- B C)",
+    "dry_run": "show what would be added; write nothing",
 })
 @user_errors
-def merge(c, id_, source):
-    """Merge other responders' ledgers or bundles into this incident, by event id."""
+@terminal_safe
+def merge(c, id_, source, dry_run=False):
+    """Merge other responders' ledgers or bundles into this incident, by event id.
+
+    A source holding another incident is refused; each merge is recorded with the
+    source's sha256."""
     from triagebook.incident.merge import merge as run_merge
 
     cfg = project()
     # Invoke takes one value per positional; the rest come after a standalone `--`
     more = getattr(c, "remainder", "").split()
-    reports = run_merge(cfg, id_, [s for s in (source, *more) if s])
+    reports = run_merge(cfg, id_, [s for s in (source, *more) if s], dry_run=dry_run)
     for r in reports:
         print(f"{r.source}: {r.events} event{'s' * (r.events != 1)}, {r.added} new")
     added = sum(r.added for r in reports)
+    if dry_run:
+        print(f"incident.merge --dry-run: {added} event{'s' * (added != 1)} would be added "
+              f"to {id_}; nothing written")
+        return
     print(f"incident.merge: {added} event{'s' * (added != 1)} added to {id_}")
 
 
