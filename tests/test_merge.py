@@ -151,7 +151,7 @@ def test_bad_sources_are_one_line_and_merge_nothing(two, tmp_path):
     res = inv(alice, "incident.merge", "INC-M", good, "--", str(broken))
     assert res.returncode == 1
     assert_no_traceback(res)
-    assert res.stderr.strip() == f"{broken}:3: not a ledger event ('ts')"
+    assert res.stderr.strip() == f"{broken}:3: not a ledger event (ts: missing)"
     assert events(alice, "INC-M") == before  # the good source was not half-merged either
 
     empty = bundle(tmp_path / "empty.tar.gz", {"notes.txt": b"hello"})

@@ -47,7 +47,7 @@ def test_steps_as_the_responder_saw_them_then_what_was_done(walked):
     step2 = out[out.index("step 2 · Restart the worker · done"):out.index("step 3 ·")]
     assert step2.index("note          pid 4242 in D state") < step2.index("(sh, destructive)")
     step3 = out[out.index("step 3 · Tell the team"):]
-    assert "skipped       nobody awake in ops" in step3
+    assert "step skipped  nobody awake in ops" in step3
     assert "│ Post in the ops channel that wk-7 was restarted." in step3
     incident = out[out.index("incident:"):out.index("runbook wedged")]
     assert "acknowledged  via runner" in incident and "mitigated     via runner" in incident

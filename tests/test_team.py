@@ -351,7 +351,7 @@ def test_follow_shows_another_responders_events_as_they_happen(store, tmp_path):
     assert follower.returncode == 0, err
     assert_no_traceback(subprocess.CompletedProcess([], 0, rest, err))
     new = [ln for ln in rest.splitlines() if "| bob |" in ln]
-    assert len(new) == 2
+    assert len(new) >= 2  # bob's session end may come in the same poll, or after --count
     assert new[0].endswith("| bob | runbook started | comms: Customer communication |")
     assert new[1].endswith("| bob | note | from bob's laptop |")
 

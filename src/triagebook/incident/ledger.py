@@ -22,21 +22,22 @@ import os
 import re
 import secrets
 import socket
-import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from triagebook.base import jsonio
 from triagebook.base.errors import Problem, TriagebookError, UsageError, did_you_mean
 from triagebook.base.redaction import Redactor
-from triagebook.base.timeutil import Clock, iso, parse_iso, utc_now
+from triagebook.base.timeutil import Clock, iso, utc_now
 from triagebook.incident.durable import append_line, cut_torn_tail, write_all, write_file
-from triagebook.incident.events import Payload, decode
-from triagebook.incident.validate import check, check_line
+from triagebook.incident.events import Payload
+from triagebook.incident.line import BadEvent, from_data, new_event_id
+from triagebook.incident.line import Event as Event
+from triagebook.incident.line import Events as Events
+from triagebook.incident.validate import check
 
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 EVENTS = "events.jsonl"
@@ -55,72 +56,6 @@ def new_id(now: datetime) -> str:
     alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
     tail = "".join(secrets.choice(alphabet) for _ in range(4))
     return f"INC-{now.astimezone(UTC):%Y%m%d-%H%M}-{tail}"
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One ledger line. `data` is the payload as stored; `payload` is it typed."""
-
-    seq: int
-    ts: str
-    type: str
-    runbook: str | None
-    step: int | None
-    actor: str
-    data: dict[str, Any]
-    id: str = ""  # globally unique, so ledgers from several machines merge without loss
-
-    @property
-    def time(self) -> datetime:
-        return parse_iso(self.ts)
-
-    @property
-    def when(self) -> datetime:
-        """When it happened: the payload's `at` for an entry made later, else `time`."""
-        at = self.data.get("at")
-        if isinstance(at, str) and at:
-            try:
-                ts = parse_iso(at)
-            except ValueError:
-                return self.time
-            if ts.tzinfo is not None:
-                return ts
-        return self.time
-
-    @property
-    def payload(self) -> Payload:
-        return decode(self.type, self.data)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "seq": self.seq, "ts": self.ts, "type": self.type,
-                "runbook": self.runbook, "step": self.step, "actor": self.actor,
-                "data": self.data}
-
-
-def new_event_id() -> str:
-    return uuid.uuid4().hex
-
-
-class Events(list[Event]):
-    """A ledger's valid events in order, with a `Problem` for each line that is not one."""
-
-    def __init__(self, events: Iterable[Event] = (), problems: Iterable[Problem] = (),
-                 top: int = 0) -> None:
-        super().__init__(events)
-        self.problems = list(problems)
-        self.top = top  # the highest seq on any line, valid or not, or the line count
-
-    @property
-    def last_seq(self) -> int:
-        return self[-1].seq if self else 0
-
-    @property
-    def next_seq(self) -> int:
-        """Unique even beside bad lines: above every seq and every line in the file."""
-        return max(self.top, max((e.seq for e in self), default=0)) + 1
-
-    def plus(self, ev: Event) -> Events:
-        return Events([*self, ev], self.problems, max(self.top, ev.seq))
 
 
 class LedgerNotWritable(TriagebookError):
@@ -194,16 +129,14 @@ def read_events(path: Path) -> Events:
             seq = d.get("seq") if isinstance(d, dict) else None
             if isinstance(seq, int) and not isinstance(seq, bool):
                 top = max(top, seq)
-            found = check_line(d)
-        if found:
-            what = "; ".join(f"{f}: {m}" for f, m in found)
-            problems.append(Problem(str(path), n, "bad-event",
-                                    f"{what}; skipped, the rest of {iid} is shown", "warning"))
-            continue
-        events.append(Event(d["seq"], d["ts"], d["type"], d.get("runbook"), d.get("step"),
-                            d.get("actor", ""), d.get("data") or {},
-                            # ledgers written before ids existed: stable per line
-                            d.get("id") or f"{iid}:{d['seq']}"))
+            try:
+                events.append(from_data(d, iid))
+                continue
+            except BadEvent as exc:
+                found = exc.found
+        what = "; ".join(f"{f}: {m}" for f, m in found)
+        problems.append(Problem(str(path), n, "bad-event",
+                                f"{what}; skipped, the rest of {iid} is shown", "warning"))
     return Events(events, problems, top)
 
 

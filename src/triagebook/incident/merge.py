@@ -25,7 +25,8 @@ from triagebook.incident import events as E
 from triagebook.incident import ledger as L
 from triagebook.incident.archive import unpack
 from triagebook.incident.bundle import MANIFEST
-from triagebook.incident.store.base import event_from_dict, merge_events
+from triagebook.incident.line import from_data
+from triagebook.incident.store.base import merge_events
 from triagebook.incident.sync import Notify, attach, warn
 
 MAX_MEMBER = 32 << 20  # a ledger file bigger than this is not one incident's
@@ -53,7 +54,7 @@ def parse(raw: bytes, shown: str, incident_id: str) -> list[L.Event]:
         if not line.strip():
             continue
         try:
-            out.append(event_from_dict(jsonio.loads(line), incident_id))
+            out.append(from_data(jsonio.loads(line), incident_id))
         except (ValueError, KeyError, TypeError) as exc:
             raise BadSource(f"{shown}:{n}", f"not a ledger event ({exc})") from None
     return out

@@ -12,7 +12,6 @@ Reads from the project (`incidents/ID/`) or from a bundle, in memory (incident/a
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -25,6 +24,7 @@ from triagebook.config import Config
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
 from triagebook.incident.archive import unpack
+from triagebook.incident.line import from_data
 from triagebook.incident.state import IncidentState, fold
 from triagebook.incident.verify import verify
 from triagebook.runbook.catalog import load_one
@@ -108,10 +108,7 @@ def from_bundle(path: Path, shown: str) -> Evidence:
     for n, line in enumerate(raw.split(b"\n")[:-1], 1):
         if line.strip():
             try:
-                d = jsonio.loads(line)
-                events.append(L.Event(d["seq"], d["ts"], d["type"], d.get("runbook"),
-                                      d.get("step"), d.get("actor", ""), d.get("data") or {},
-                                      d.get("id") or f"{top}:{d['seq']}"))
+                events.append(from_data(jsonio.loads(line), top))
             except (ValueError, KeyError, TypeError) as exc:
                 raise UsageError(f"{shown}: {top}/{L.EVENTS}:{n}: not a ledger event "
                                  f"({exc})") from None
@@ -139,44 +136,14 @@ def _excerpt(output: str) -> tuple[str, ...]:
 
 
 def _action(ev: L.Event, p: E.Payload, origin: datetime | None) -> Action | None:
-    kind, text, out = "", "", tuple[str, ...]()
-    if isinstance(p, E.Note):
-        kind, text = "note", p.text or ""
-    elif isinstance(p, E.Command):
-        flags = "".join((", destructive" if p.destructive else "",
-                         ", FORCED without evidence" if p.forced else ""))
-        result = "timed out" if p.timed_out else f"exit {p.exit_code}"
-        kind = "command"
-        text = (f"block {p.block} ({p.lang}{flags}): {p.command.strip()} → {result} "
-                f"({float(p.duration_s or 0):.1f} s)")
-        out = _excerpt(p.output or "")
-    elif isinstance(p, E.StepDone):
-        kind = "done"
-    elif isinstance(p, E.StepSkipped):
-        kind, text = "skipped", p.reason or "no reason given"
-    elif isinstance(p, E.Milestone):
-        kind, text = p.name or "milestone", f"via {p.via or 'runner'}" + (
-            f": {p.text}" if p.text else "")
-    elif isinstance(p, E.SeverityChanged):
-        kind, text = "severity", f"{p.from_} → {p.to}"
-    elif isinstance(p, E.IncidentOpened):
-        kind, text = "opened", f"by {ev.actor}, severity {p.severity}"
-    elif isinstance(p, E.RunbookAttached):
-        kind, text = "runbook", f"{ev.runbook} started by {ev.actor}"
-    elif isinstance(p, E.RunbookForced):
-        kind, text = "forced", f"{ev.runbook} resumed with --force on a changed runbook"
-    elif isinstance(p, E.ContextSet):
-        kind = "context"
-        text = ", ".join(f"{k}={v}" for k, v in sorted((p.values or {}).items()))
-    elif isinstance(p, E.SessionEnded):
-        kind, text = "session", f"{ev.actor} left ({p.reason or 'quit'})"
-    elif isinstance(p, E.EscalationEvent):
-        kind, text = ev.type, p.summary or ""
-    elif isinstance(p, E.Unknown):
-        kind, text = ev.type or "unknown", json.dumps(p.data, ensure_ascii=False)[:200]
-    else:
+    """The event as it reads (its own `reads`, as in the timeline); replay groups actions
+    by step, so the step is not named again."""
+    if not p.STORY:
         return None
-    return Action(ev.time, offset(ev.time, origin), kind, text, out)
+    found = p.reads(E.Where(ev.type, ev.actor, ev.runbook or ""))
+    out = _excerpt(p.output or "") if isinstance(p, E.Command) else ()
+    text = found.plain if len(found.plain) <= 400 else found.plain[:397] + "..."
+    return Action(ev.time, offset(ev.time, origin), found.label, text, out)
 
 
 def _render(text: str, values: dict[str, object]) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -35,6 +34,10 @@ class Row:
     event_id: str = ""  # the ledger event behind the row ("" for detection)
 
 
+def _flat(text: str) -> str:
+    return neutralise(text.replace("\n", " ⏎ "))
+
+
 def _one_line(text: object) -> str:
     s = neutralise(str(text).strip().replace("\n", " ⏎ "))
     return s if len(s) <= 120 else s[:117] + "..."
@@ -43,47 +46,15 @@ def _one_line(text: object) -> str:
 def _step(st: IncidentState, ev: Event) -> str:
     s = st.steps.get((ev.runbook or "", ev.step or 0))
     title = s.title if s else ""
-    return f"step {ev.step} {title}".strip()
+    return f"step {ev.step} {title}".strip() if ev.step else ""
 
 
-def _command(p: E.Command, code: Callable[[str], str]) -> str:
-    return (f"{code(_one_line(p.command or ''))} → {_one_line(p.outcome())} "
-            f"({float(p.duration_s or 0):.1f} s)"
-            + (" — destructive, forced without evidence" if p.forced else ""))
-
-
-def _describe(st: IncidentState, ev: Event, p: E.Payload) -> tuple[str, str] | None:
-    """(event, detail) for one ledger event, or None when it has no row."""
-    if isinstance(p, E.IncidentOpened):
-        return "incident opened", f"by {ev.actor}, severity {p.severity}"
-    if isinstance(p, E.RunbookAttached):
-        return "runbook started", f"{ev.runbook}: {p.title or ''}"
-    if isinstance(p, E.RunbookForced):
-        return "runbook changed", "resumed with --force on a changed runbook"
-    if isinstance(p, E.StepDone):
-        return "step done", _step(st, ev)
-    if isinstance(p, E.StepSkipped):
-        return "step skipped", f"{_step(st, ev)} — {p.reason or 'no reason given'}"
-    if isinstance(p, E.Note):
-        return "note", _one_line(p.text or "")
-    if isinstance(p, E.Command):
-        return ("command failed" if p.failed else "command"), _command(p, lambda c: f"`{c}`")
-    if isinstance(p, E.Milestone):
-        return p.name or "milestone", f"via {p.via or 'runner'}" + (f": {p.text}" if p.text
-                                                                     else "")
-    if isinstance(p, E.SeverityChanged):
-        return "severity changed", f"{p.from_} → {p.to}"
-    if isinstance(p, E.VisibilitySet):
-        return "customer visibility", ("customer-visible" if p.customer_visible
-                                       else "not customer-visible") + " (overrides the runbook)"
-    if isinstance(p, E.LedgerMerged):
-        return "ledger merged", (f"{p.added} of {p.events} events from "
-                                 f"{_one_line(p.source)} (sha256 {p.sha256[:12]}…)")
-    if isinstance(p, E.EscalationEvent):
-        return ev.type.replace(".", " "), p.summary or ""
-    if isinstance(p, E.Unknown):
-        return ev.type or "unknown event", _one_line(json.dumps(p.data, ensure_ascii=False))
-    return None  # session and context bookkeeping: not part of the story
+def reading(st: IncidentState, ev: Event) -> E.Reading | None:
+    """How one ledger event reads here (its own `reads`), or None when it is bookkeeping."""
+    p = ev.payload
+    if not p.STORY:
+        return None
+    return p.reads(E.Where(ev.type, ev.actor, ev.runbook or "", _step(st, ev)))
 
 
 def timeline(st: IncidentState) -> list[Row]:
@@ -92,17 +63,19 @@ def timeline(st: IncidentState) -> list[Row]:
         first = st.severities[0][1] if st.severities else st.severity
         rows.append(Row(st.detected_at, "detected", f"{first} {st.title}".strip()))
     for ev in st.events:
-        p = ev.payload
-        found = _describe(st, ev, p)
-        if found is not None:
-            event, detail = found
-            if ev.when != ev.time:  # an entry made later (--at): say when it was written
-                detail += f" (entered {utc(ev.time)})"
-            md = _command(p, md_code) if isinstance(p, E.Command) else ""
-            if md and ev.when != ev.time:
-                md += f" (entered {utc(ev.time)})"
-            rows.append(Row(ev.when, event, detail, ev.runbook or "", ev.step, ev.actor, md,
-                            ev.id))
+        found = reading(st, ev)
+        if found is None:
+            continue
+        detail = _one_line(found.plain)
+        md = ""
+        if found.code:  # a command: the command as code, the rest as text
+            md = " ".join(x for x in (md_text(_flat(found.text)), md_code(_one_line(found.code)),
+                                      md_text(_flat(found.after))) if x)
+        if ev.when != ev.time:  # an entry made later (--at): say when it was written
+            detail += f" (entered {utc(ev.time)})"
+            md += f" (entered {utc(ev.time)})" if md else ""
+        rows.append(Row(ev.when, found.label, detail, ev.runbook or "", ev.step, ev.actor, md,
+                        ev.id))
     rows.sort(key=lambda r: r.ts)
     return rows
 

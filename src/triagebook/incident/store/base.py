@@ -10,13 +10,14 @@ core (sync, merged reads, claims, follow) speaks only to this class.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from triagebook.base.errors import TriagebookError
 from triagebook.incident.ledger import Event
+from triagebook.incident.line import from_data
 
 
 class StoreUnavailable(TriagebookError):
@@ -131,25 +132,7 @@ def merge_events(*sources: Iterable[Event]) -> list[Event]:
     return sorted(seen.values(), key=lambda e: (e.time, e.seq, e.id))
 
 
-def new_only(events: Iterable[Event], known: set[str]) -> Iterator[Event]:
-    for ev in events:
-        if ev.id not in known:
-            known.add(ev.id)
-            yield ev
-
-
 def event_from_dict(d: Any, incident: str) -> Event:
-    """An event as written on disk or in a store; KeyError/TypeError/ValueError if not one.
-
-    Events written before ids existed are named `<incident>:<seq>`, as the local reader
-    names them."""
-    if not isinstance(d, dict):
-        raise TypeError(f"expected a JSON object, got {type(d).__name__}")
-    seq = int(d["seq"])
-    data = d.get("data") or {}
-    if not isinstance(data, dict):
-        raise TypeError("data: expected a JSON object")
-    ev = Event(seq, str(d["ts"]), str(d["type"]), d.get("runbook"), d.get("step"),
-               str(d.get("actor") or ""), data, str(d.get("id") or f"{incident}:{seq}"))
-    ev.time  # noqa: B018 - a bad timestamp is a bad event, found here rather than later
-    return ev
+    """An event as the store holds it, checked as the local reader checks a line
+    (incident/line.py); `BadEvent` (a ValueError) when it is not one."""
+    return from_data(d, incident)

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
+from triagebook.base import jsonio
+from triagebook.incident import events as E
 from triagebook.incident.ledger import Event
 from triagebook.incident.store.base import (
     ClaimHolder,
@@ -34,7 +36,15 @@ from triagebook.incident.store.schema import BOOTSTRAP, CHANNEL, LATEST, MIGRATI
 
 T = TypeVar("T")
 CHUNK = 1000  # events per INSERT: one round trip each
-LISTING_TYPES = ["incident.opened", "severity.changed", "milestone", "runbook.attached"]
+
+
+def _decoded(body: str, incident: str) -> Event | None:
+    """A stored event through the same door as a ledger line; one that does not pass
+    (written by hand, or by a broken client) is left out rather than failing every read."""
+    try:
+        return event_from_dict(jsonio.loads(body), incident)
+    except (ValueError, RecursionError):
+        return None
 
 
 def describe(url: str) -> str:
@@ -172,7 +182,7 @@ class PostgresStore(EventStore):
         query = sql.SQL("SELECT body FROM {}.events WHERE incident = %s "
                         "ORDER BY ts, seq, id").format(sql.Identifier(SCHEMA))
         rows = self._call(lambda conn: conn.execute(query, (incident,)).fetchall())
-        return [event_from_dict(json.loads(r[0]), incident) for r in rows]
+        return [ev for r in rows if (ev := _decoded(r[0], incident)) is not None]
 
     def incidents(self) -> list[StoredIncident]:
         query = sql.SQL("SELECT incident, count(*), max(ts) FROM {}.events GROUP BY incident "
@@ -183,10 +193,12 @@ class PostgresStore(EventStore):
     def listing_events(self) -> dict[str, list[Event]]:
         query = sql.SQL("SELECT incident, body FROM {}.events WHERE type = ANY(%s) "
                         "ORDER BY incident, ts, seq, id").format(sql.Identifier(SCHEMA))
-        rows = self._call(lambda conn: conn.execute(query, (LISTING_TYPES,)).fetchall())
+        rows = self._call(lambda conn: conn.execute(query, (list(E.LISTING_TYPES),)).fetchall())
         out: dict[str, list[Event]] = {}
         for incident, body in rows:
-            out.setdefault(incident, []).append(event_from_dict(json.loads(body), incident))
+            ev = _decoded(body, incident)
+            if ev is not None:
+                out.setdefault(incident, []).append(ev)
         return out
 
     def query(self, text: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
