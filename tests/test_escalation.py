@@ -17,7 +17,7 @@ from conftest import FIXTURES, inv
 from freezegun import freeze_time
 
 from triagebook.base.errors import UsageError
-from triagebook.config import DEFAULT_CLASSES, DEFAULT_SEVERITIES, Policy, load_config
+from triagebook.config import Policy, load_config
 from triagebook.escalation.message import Facts, compose, find_ack
 from triagebook.escalation.policy import decide, quiet_window
 from triagebook.escalation.service import ack, escalate, tick
@@ -26,7 +26,7 @@ from triagebook.incident.state import IncidentState, fold
 from triagebook.runner.start import RunRequest, start
 from triagebook.tasks.ui import PlainUI
 
-STOCKHOLM = Policy(DEFAULT_SEVERITIES, DEFAULT_CLASSES, timezone="Europe/Stockholm")
+STOCKHOLM = Policy(timezone="Europe/Stockholm")
 
 
 def at(text: str) -> datetime:

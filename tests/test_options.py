@@ -4,25 +4,24 @@ line, fill defaults and generate the reference pages; invoke.yaml through the re
 from __future__ import annotations
 
 import shutil
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import ClassVar
 
 from conftest import FIXTURES, assert_no_traceback, inv
 
 from triagebook.base import yamlsrc
 from triagebook.base.errors import did_you_mean
 from triagebook.config import (
-    CHANNEL,
     DEFAULT_CHANNELS,
-    DEFAULT_CLASSES,
-    DEFAULT_SEVERITIES,
     SETTINGS,
-    ChannelConfig,
     Policy,
     default_config,
 )
+from triagebook.config.sections import LedgerConfig
 from triagebook.options.base import Codes, Run, Schema
 from triagebook.options.containers import DictOfItems, ListOfItems, Optional, SubConfig
+from triagebook.options.declare import Context, build, schema_of, setting
 from triagebook.options.types import Bool, Choice, Int, Str
 from triagebook.runbook.model import ContextVar, Runbook
 from triagebook.runbook.schema import CONTEXT, FRONT_MATTER
@@ -125,11 +124,35 @@ def test_walk_lists_nested_and_named_settings_with_dotted_keys():
     assert len(keys) == len(set(keys))
 
 
+def test_a_setting_is_declared_once_and_everything_derives_from_it():
+    """The field is the declaration: the schema's default, the typed value and the
+    reference page all come from it (options/declare.py), with nothing mapped by hand."""
+
+    @dataclass(frozen=True, slots=True)
+    class Toy:
+        SECTIONS: ClassVar[dict[str, str]] = {"group": "A group."}
+        name: str
+        port: int = setting(Int("The port.", low=1, high=9), 5)
+        tags: tuple[str, ...] = setting(ListOfItems(Str(), "Tags."), ("a",))
+        late: str = setting(Str("Grouped.", blank=True), "", under=("group",), key="later")
+
+    schema = schema_of(Toy)
+    assert schema.defaults() == {"port": 5, "tags": ("a",), "group": {"later": ""}}
+    assert [k for k, _ in schema.walk()] == ["port", "tags", "group", "group.later"]
+    doc = yamlsrc.load("port: 7\ntags: [x, y]\ngroup: {later: z}\n")
+    run = Run(doc, "toy.yaml", Codes("t", "v", "u", "m"))
+    toy = build(Toy, schema.validate(doc.data, run), Context(), name="t")
+    assert run.problems == []
+    assert toy == Toy("t", 7, ("x", "y"), "z")
+    assert build(Toy, schema.defaults(), Context(), name="t") == Toy("t")
+
+
 def test_declared_defaults_are_the_dataclasses_defaults(tmp_path):
     cfg = default_config(tmp_path)
-    assert cfg.policy == Policy(DEFAULT_SEVERITIES, DEFAULT_CLASSES)
+    assert cfg.policy == Policy()
+    assert cfg.ledger == LedgerConfig()
     assert cfg.channels == DEFAULT_CHANNELS
-    assert ChannelConfig("x", **CHANNEL.defaults()) == ChannelConfig("x")
+    assert cfg.runbooks_dir == tmp_path / "runbooks"
     rb = {f.name: f.default for f in fields(Runbook)}
     assert all(rb[n if n != "failure_class" else "failure_classes"] == d
                for n, d in FRONT_MATTER.defaults().items())
@@ -189,8 +212,8 @@ def test_bad_invoke_yaml_is_one_line_per_problem_through_the_cli(project: Path):
         "'required' or 'optional' but received 'maybe'",
         "invoke.yaml:7: unknown-config: triagebook.escalation.chanels: not a setting; did you "
         "mean 'channels'?",
-        "invoke.yaml:9: bad-config: triagebook.escalation.channels.chat.port: expected a port "
-        "number but received int 0",
+        "invoke.yaml:9: unknown-config: triagebook.escalation.channels.chat.port: a setting of "
+        "kind smtp, not of kind webhook",
         "invoke.yaml:9: bad-config: triagebook.escalation.channels.chat.url_env: expected the "
         "name of an environment variable holding the webhook URL but received ''",
     ]

@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from triagebook.channels import Channel, Deadline, DeliveryError, deliver
 from triagebook.config import Config
-from triagebook.escalation.channels import Channel, Deadline, DeliveryError, channel_for, deliver
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ def send(cfg: Config, jobs: list[Job], subject: str, full: str, sms: str,
             finish(Result(job.channel, job.attempt, True, shadow=True))
         else:
             try:
-                ready.append((job, channel_for(conf, cfg.root), sms if conf.sms else full))
+                ready.append((job, conf.channel(cfg.root), sms if conf.sms else full))
             except DeliveryError as exc:
                 finish(Result(job.channel, job.attempt, False, str(exc), final=True))
     done: queue.Queue[Result] = queue.Queue()

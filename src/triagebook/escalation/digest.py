@@ -15,8 +15,8 @@ from triagebook.base.timeutil import Clock, iso, utc_now
 from triagebook.config import Config
 from triagebook.escalation.delivery import Job, Result, send
 from triagebook.escalation.history import abandoned, records
+from triagebook.escalation.outbox import redactor_for
 from triagebook.escalation.policy import LEASE_MARGIN
-from triagebook.escalation.record import redactor_for
 from triagebook.incident import ledger as L
 from triagebook.incident import sla
 from triagebook.incident.state import fold

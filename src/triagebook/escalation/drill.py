@@ -17,8 +17,8 @@ from triagebook.config import Config
 from triagebook.escalation.delivery import Job, Result
 from triagebook.escalation.folders import drills_dir
 from triagebook.escalation.message import Facts, compose
+from triagebook.escalation.outbox import deliver_recorded, link, redactor_for
 from triagebook.escalation.policy import new_escalation_id
-from triagebook.escalation.record import deliver_recorded, link, redactor_for
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
 from triagebook.runbook.model import ESCALATION_CLASSES

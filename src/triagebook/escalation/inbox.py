@@ -72,8 +72,7 @@ def allowed_senders(cfg: Config) -> set[str]:
     """Who may acknowledge by mail: every smtp channel's recipients and replies.senders."""
     out = {s.strip().lower() for s in cfg.replies.senders}
     for ch in cfg.channels.values():
-        if ch.kind == "smtp":
-            out.update(t.strip().lower() for t in ch.to)
+        out.update(t.strip().lower() for t in ch.of_kind.recipients(ch.settings))
     return {s for s in out if s}
 
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from triagebook.base.timeutil import Clock, utc, utc_now
 from triagebook.config import Config, Policy
 from triagebook.escalation.delivery import Job, Result, send
-from triagebook.escalation.record import ledger_for, redactor_for
+from triagebook.escalation.outbox import ledger_for, redactor_for
 from triagebook.incident import actor as A
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L

@@ -26,6 +26,14 @@ from triagebook.escalation.delivery import Job
 from triagebook.escalation.folders import folder_for
 from triagebook.escalation.history import records
 from triagebook.escalation.message import Facts, Message, compose, find_ack
+from triagebook.escalation.outbox import (
+    deliver_recorded,
+    ledger_for,
+    link,
+    message_fields,
+    redactor_for,
+    stored,
+)
 from triagebook.escalation.policy import (
     LEASE_MARGIN,
     Decision,
@@ -33,14 +41,6 @@ from triagebook.escalation.policy import (
     decide,
     due_work,
     new_escalation_id,
-)
-from triagebook.escalation.record import (
-    deliver_recorded,
-    ledger_for,
-    link,
-    message_fields,
-    redactor_for,
-    stored,
 )
 from triagebook.incident import actor as A
 from triagebook.incident import events as E

@@ -67,13 +67,16 @@ def _default(f: dataclasses.Field[Any], instance: object | None) -> Any:
 
 def plain(value: Any) -> Any:
     """A typed value back in the shape YAML gives (a default as the schema holds it)."""
+    as_yaml = getattr(value, "as_yaml", None)  # a value that knows its own YAML shape
+    if callable(as_yaml):
+        return as_yaml()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.metadata["key"] or f.name: plain(getattr(value, f.name))
                 for f in fields(value) if "option" in f.metadata}
     if isinstance(value, Mapping):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
-        return {getattr(v, "name"): plain(v) for v in value}
+        return {v.name: plain(v) for v in value}
     return value
 
 
@@ -114,6 +117,8 @@ def schema_of(cls: type, defaults: object | None = None) -> Schema:
             opt.sub = schema_of(opt.cls, value)
             opt.default = opt.sub.defaults()
         under = f.metadata["under"]
+        if under and under[0] not in groups:
+            top[under[0]] = opt  # holds the group's place in the order; replaced below
         (groups.setdefault(under[0], {}) if under else top)[f.metadata["key"] or f.name] = opt
     for name, opts in groups.items():
         top[name] = SubConfig(Schema(opts), docs.get(name, ""))
@@ -135,6 +140,9 @@ def typed(opt: Option, value: Any, ctx: Context) -> Any:
         return {k: typed(opt.sub.options[k], v, ctx) for k, v in value.items()}
     if isinstance(opt, DictOfItems):
         item = opt.item
+        made = getattr(item, "build", None)  # an item that builds itself, given its name
+        if made is not None:
+            return {str(k): made(v, ctx, str(k)) for k, v in value.items()}
         if isinstance(item, Section) and item.named:
             return {str(k): build(item.cls, v, ctx, name=str(k)) for k, v in value.items()}
         return {str(k): typed(item, v, ctx) for k, v in value.items()}

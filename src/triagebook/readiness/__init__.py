@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from triagebook.readiness import channels, local, services
+from triagebook.readiness import local, services
+from triagebook.readiness import paging as channels
 from triagebook.readiness.check import Check
 
 __all__ = ["Check", "run_checks"]

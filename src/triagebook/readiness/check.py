@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
-from typing import Literal
+from dataclasses import asdict
 
-Status = Literal["ok", "warn", "fail"]
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One line of `inv doctor`: what was checked, how it went, what to do about it."""
-
-    name: str
-    status: Status
-    detail: str
-    fix: str = ""
-
-    def __str__(self) -> str:
-        tail = f" — {self.fix}" if self.fix and self.status != "ok" else ""
-        return f"{self.status:<4}  {self.name}: {self.detail}{tail}"
+from triagebook.base.checks import Check as Check
+from triagebook.base.checks import Status as Status
 
 
 def failed(checks: list[Check]) -> bool:

@@ -9,20 +9,41 @@ from the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), as for urllib.
 
 from __future__ import annotations
 
-import base64
-import http.client
 import json
+import os
 import socket
-import ssl
-import urllib.request
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from triagebook.escalation.channels.base import Channel, Deadline, DeliveryError, shut
+from triagebook.base.checks import Check
+from triagebook.channels.base import Channel, Deadline, DeliveryError, shut
+from triagebook.channels.kind import Endpoint, Kind, missing_env
+from triagebook.options.base import Invalid, Key, Run
+from triagebook.options.declare import setting
+from triagebook.options.types import Choice, Str
+
+if TYPE_CHECKING:
+    import http.client
 
 INLINE_RETRIES = 2
 INLINE_WAIT_MAX = 10.0  # seconds; a longer Retry-After is left to the tick
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    url_env: str = setting(Str("webhook: environment variable holding the URL (required).",
+                               blank=True), "")
+    shape: str = setting(Choice(("slack", "discord"), "webhook: the JSON body's shape."),
+                         "slack")
+
+    @staticmethod
+    def check_settings(v: dict[str, Any], run: Run, key: Key) -> None:
+        if not v.get("url_env"):
+            run.invalid(key + ("url_env",), v.get("url_env"), Invalid(
+                "the name of an environment variable holding the webhook URL"))
 
 
 class WebhookChannel(Channel):
@@ -64,6 +85,9 @@ class WebhookChannel(Channel):
         return url
 
     def _post(self, url: SplitResult, body: bytes, deadline: Deadline) -> tuple[int, float | None]:
+        import http.client
+        import ssl
+
         conn, target, extra = _connection(url, deadline.timeout("connect"))
         deadline.on_abort(lambda: shut(conn.sock))
         try:
@@ -100,6 +124,11 @@ def _connection(url: SplitResult,
                 timeout: float) -> tuple[http.client.HTTPConnection, str, dict[str, str]]:
     """A connection for `url`, the request target and extra headers, through the
     environment's proxy as urllib would use it (CONNECT for https)."""
+    import base64
+    import http.client
+    import ssl
+    import urllib.request
+
     host, port = url.hostname or "", url.port
     target = (url.path or "/") + (f"?{url.query}" if url.query else "")
     proxy = urllib.request.getproxies().get(url.scheme)
@@ -124,6 +153,8 @@ def _connection(url: SplitResult,
 
 def _retry_after(value: str | None) -> float | None:
     """Retry-After as seconds: a number, or an HTTP date."""
+    from email.utils import parsedate_to_datetime
+
     if not value:
         return None
     value = value.strip()
@@ -136,3 +167,45 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def _target(url_env: str) -> tuple[str, int] | None:
+    url = os.environ.get(url_env, "")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+class WebhookKind(Kind):
+    """A webhook URL is itself a credential: it is read from its environment variable to
+    find host and port, and never printed."""
+
+    name = "webhook"
+    Settings = WebhookSettings
+
+    def channel(self, name: str, s: Any, root: Path) -> Channel:
+        return WebhookChannel(name, s.url_env, s.shape)
+
+    def ready(self, name: str, s: Any, root: Path) -> Check:
+        label = f"channel {name}"
+        if missing_env(s.url_env):
+            return Check(label, "fail", f"webhook: environment variable {s.url_env} is not "
+                         f"set (it holds the URL)", "export it in the on-call shell or service")
+        if _target(s.url_env) is None:
+            return Check(label, "fail", f"webhook: ${s.url_env} does not hold an http(s) URL "
+                         f"(value not shown: it is a credential)", f"check ${s.url_env}")
+        return Check(label, "ok", f"webhook ({s.shape}), URL from ${s.url_env}")
+
+    def endpoint(self, s: Any) -> Endpoint | None:
+        if missing_env(s.url_env):
+            return None
+        found = _target(s.url_env)
+        return Endpoint(*found) if found is not None else None
+
+    def secret_envs(self, s: Any) -> tuple[str, ...]:
+        return (s.url_env,) if s.url_env else ()

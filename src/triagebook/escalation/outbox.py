@@ -21,7 +21,7 @@ from triagebook.incident.sync import attach
 def redactor_for(cfg: Config, extra: dict[str, str] | None = None) -> Redactor:
     red = Redactor(extra)
     for ch in cfg.channels.values():  # a webhook URL is itself a credential
-        for var in (ch.url_env, ch.password_env):
+        for var in ch.of_kind.secret_envs(ch.settings):
             if var and os.environ.get(var):
                 red.add(f"{ch.name}-credential", os.environ[var])
     return red
