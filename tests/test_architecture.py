@@ -4,6 +4,7 @@ Invoke, MkDocs and rich, and the public API is what `triagebook.__all__` says.""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -150,6 +151,59 @@ def test_core_knows_no_framework(module: str) -> None:
 
 def test_public_api_is_declared_once() -> None:
     assert sorted(triagebook.__all__) == sorted(["__version__", *triagebook._API])
+
+
+def _adapter_files() -> list[Path]:
+    return [*sorted((PKG / "tasks").glob("*.py")), PKG / "site" / "plugin.py"]
+
+
+def test_every_public_name_is_used_by_an_adapter_through_the_package() -> None:
+    """The adapters are the API's first users: each public name is imported by one of
+    them from `triagebook`, and none imports a public name from its inner module."""
+    through_package: set[str] = set()
+    behind: list[str] = []
+    inner = {(m.partition(":")[0], m.partition(":")[2] or name): name
+             for name, m in triagebook._API.items()}
+    for path in _adapter_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or not node.module:
+                continue
+            for alias in node.names:
+                if node.module == "triagebook":
+                    through_package.add(alias.name)
+                elif (node.module, alias.name) in inner:
+                    behind.append(f"{path.name}:{node.lineno} {node.module}.{alias.name}")
+    assert behind == []
+    assert sorted(set(triagebook._API) - through_package) == []
+
+
+def test_core_errors_name_parameters_not_flags() -> None:
+    """Core errors carry the parameter as data (BadArgument); only adapters say `--flag`.
+    (A hint at the end of a message — "rerun with --force" — names the documented
+    command line and stays; the subject of an error never does.)"""
+    flagged = []
+    for path in sorted(PKG.rglob("*.py")):
+        rel = path.relative_to(PKG).as_posix()
+        if rel.startswith(("tasks/", "site/")):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id.endswith("Error") and node.args):
+                first = node.args[0]
+                text = first.value if isinstance(first, ast.Constant) else (
+                    "".join(v.value for v in first.values if isinstance(v, ast.Constant))
+                    if isinstance(first, ast.JoinedStr) else "")
+                if isinstance(text, str) and re.match(r"\s*--[a-z]", text):
+                    flagged.append(f"{rel}:{node.lineno}")
+    assert flagged == []
+
+
+def test_a_bad_argument_is_worded_by_who_shows_it() -> None:
+    from triagebook.base.errors import BadArgument
+
+    exc = BadArgument("context_file", "ctx.yaml", "not UTF-8 text (byte 3)")
+    assert str(exc) == "context_file ctx.yaml: not UTF-8 text (byte 3)"
+    assert exc.worded("--context-file") == "--context-file ctx.yaml: not UTF-8 text (byte 3)"
 
 
 def test_public_api_resolves() -> None:

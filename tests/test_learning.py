@@ -215,7 +215,7 @@ def test_since_span_and_date():
 def test_since_rejects_nonsense_in_one_line():
     from triagebook.base.errors import UsageError
 
-    with pytest.raises(UsageError, match=r"--since 'last tuesday': expected a span"):
+    with pytest.raises(UsageError, match=r"^since 'last tuesday': expected a span"):
         since("last tuesday", NOW)
 
 

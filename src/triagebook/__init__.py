@@ -1,6 +1,8 @@
 """triagebook: runbooks as code for incident response.
 
-The public API is what `__all__` lists; everything else may change between versions.
+The public API is what `__all__` lists — exactly what the project's own adapters (the
+Invoke tasks and the mkdocs plugin) use, and they reach it only through this module, so
+it cannot rot unnoticed; everything else may change between versions.
 Names load on first use (PEP 562), so `import triagebook` stays cheap for the command
 line: the runner's start-up must not pay for the site, escalation channels or mkdocs.
 
@@ -23,51 +25,41 @@ _API = {
     "Problem": "triagebook.base.errors",
     "Config": "triagebook.config",
     "load_config": "triagebook.config",
-    "Runbook": "triagebook.runbook.model",
     "Catalog": "triagebook.runbook.catalog",
     "load_catalog": "triagebook.runbook.catalog",
     "load_one": "triagebook.runbook.catalog",
     "lint": "triagebook.runbook.lint",
     "match": "triagebook.runbook.match",
-    "Ledger": "triagebook.incident.ledger",
     "load_events": "triagebook.incident.ledger:load",
-    "IncidentState": "triagebook.incident.state",
     "fold": "triagebook.incident.state",
     "timeline": "triagebook.incident.timeline",
     "RunRequest": "triagebook.runner.start",
     "start": "triagebook.runner.start",
-    "Hooks": "triagebook.runner.session",
     "hooks_for": "triagebook.runner.lifecycle",
     "escalate": "triagebook.escalation.service",
     "tick": "triagebook.escalation.service",
     "ack": "triagebook.escalation.service",
     "write_postmortem": "triagebook.postmortem.write",
-    "build_pages": "triagebook.site.pages",
 }
 __all__ = [  # literal, for type checkers and linters; a test keeps it equal to _API
-    "__version__", "TriagebookError", "Problem", "Config", "load_config", "Runbook", "Catalog",
-    "load_catalog", "load_one", "lint", "match", "Ledger", "load_events", "IncidentState",
-    "fold", "timeline", "RunRequest", "start", "Hooks", "hooks_for", "escalate", "tick", "ack",
-    "write_postmortem", "build_pages",
+    "__version__", "TriagebookError", "Problem", "Config", "load_config", "Catalog",
+    "load_catalog", "load_one", "lint", "match", "load_events", "fold", "timeline",
+    "RunRequest", "start", "hooks_for", "escalate", "tick", "ack", "write_postmortem",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from triagebook.base.errors import Problem, TriagebookError
     from triagebook.config import Config, load_config
     from triagebook.escalation.service import ack, escalate, tick
-    from triagebook.incident.ledger import Ledger
     from triagebook.incident.ledger import load as load_events
-    from triagebook.incident.state import IncidentState, fold
+    from triagebook.incident.state import fold
     from triagebook.incident.timeline import timeline
     from triagebook.postmortem.write import write_postmortem
     from triagebook.runbook.catalog import Catalog, load_catalog, load_one
     from triagebook.runbook.lint import lint
     from triagebook.runbook.match import match
-    from triagebook.runbook.model import Runbook
     from triagebook.runner.lifecycle import hooks_for
-    from triagebook.runner.session import Hooks
     from triagebook.runner.start import RunRequest, start
-    from triagebook.site.pages import build_pages
 
 
 def __getattr__(name: str) -> Any:

@@ -60,6 +60,23 @@ class UsageError(TriagebookError):
         return self.message
 
 
+class BadArgument(UsageError):
+    """A bad value for one named parameter, as data: the core names the parameter
+    (`context_file`), the adapter words it for its users (`--context-file` on the command
+    line; the parameter name itself for API callers, which is the default)."""
+
+    def __init__(self, param: str, value: object, why: str) -> None:
+        self.param, self.value, self.why = param, value, why
+        super().__init__(self.worded(param))
+
+    def worded(self, name: str) -> str:
+        shown = "" if self.value in ("", None) else f" {self.value}"
+        return f"{name}{shown}: {self.why}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class Interrupted(TriagebookError):
     """Stopped by a signal before anything was recorded (exit 128 + the signal)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from triagebook.base.errors import UsageError
+from triagebook.base.errors import BadArgument
 from triagebook.base.timeutil import Clock, iso, utc_now
 from triagebook.config import Config
 from triagebook.escalation.delivery import Job, Result, send
@@ -107,7 +107,7 @@ def send_digest(cfg: Config, text: str, channels: tuple[str, ...] = (),
     chans = channels or cfg.policy.escalation("GREEN").channels
     unknown = [c for c in chans if c not in cfg.channels]
     if unknown:
-        raise UsageError(f"--via: no channel {', '.join(unknown)} (configured: "
+        raise BadArgument("via", "", f"no channel {', '.join(unknown)} (configured: "
                          f"{', '.join(cfg.channels)})")
     red = redactor_for(cfg)
     env = f" — {cfg.environment}" if cfg.environment else ""

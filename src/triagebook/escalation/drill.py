@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from triagebook.base.errors import UsageError
+from triagebook.base.errors import BadArgument
 from triagebook.base.timeutil import Clock, iso, utc_now
 from triagebook.config import Config
 from triagebook.escalation.delivery import Job, Result
@@ -43,10 +43,10 @@ def drill(cfg: Config, cls: str = "RED", ack_window_minutes: int = 15, actor: st
           clock: Clock = utc_now) -> DrillOutcome:
     cls = cls.upper()
     if cls not in ESCALATION_CLASSES:
-        raise UsageError(f"--class: expected one of {', '.join(ESCALATION_CLASSES)} but "
+        raise BadArgument("class", "", f"expected one of {', '.join(ESCALATION_CLASSES)} but "
                          f"received {cls!r}")
     if ack_window_minutes <= 0:
-        raise UsageError(f"--ack-window: expected minutes (1 or more) but received "
+        raise BadArgument("ack_window", "", f"expected minutes (1 or more) but received "
                          f"{ack_window_minutes}")
     now = clock()
     drill_id = "DRILL-" + L.new_id(now).removeprefix("INC-")

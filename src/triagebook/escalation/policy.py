@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from triagebook.base.errors import UsageError
+from triagebook.base.errors import BadArgument
 from triagebook.base.timeutil import to_zone
 from triagebook.config import Policy
 from triagebook.escalation import quiet
@@ -39,7 +39,7 @@ def choose_class(explicit: str | None, runbook_class: str | None, severity: str,
         if cls:
             cls = cls.upper()
             if cls not in CLASSES:
-                raise UsageError(f"--class: expected one of {', '.join(CLASSES)} but received "
+                raise BadArgument("class", "", f"expected one of {', '.join(CLASSES)} but received "
                                  f"{cls!r}")
             return "RED" if meta else cls
     if meta:

@@ -17,13 +17,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from triagebook.base.errors import UsageError
+from triagebook.base.errors import BadArgument, UsageError
 from triagebook.base.redaction import Redactor
 from triagebook.base.timeutil import Clock, iso, utc_now
 from triagebook.config import Config
 from triagebook.escalation import meta, shadow
 from triagebook.escalation.delivery import Job
-from triagebook.escalation.folders import folder_for
 from triagebook.escalation.history import records
 from triagebook.escalation.message import Facts, Message, compose, find_ack
 from triagebook.escalation.outbox import (
@@ -327,10 +326,11 @@ def ack(cfg: Config, incident_id: str | None, via: str, text: str = "",
         text = text or reply.strip()[:500]
         via = via or "reply"
     if not incident_id:
-        raise UsageError("incident.ack: give the incident id, or --from-reply with a reply "
-                         "that starts with 'ack <ID>'")
+        raise BadArgument("from_reply", "", "give the incident id, or a reply that starts "
+                                            "with 'ack <ID>'")
     if not via:
-        raise UsageError("incident.ack: --via CHANNEL is required (page, chat, email, phone…)")
+        raise BadArgument("via", "", "required: the channel the acknowledgement came through "
+                                     "(page, chat, email, phone…)")
     L.check_id(incident_id)
     led = ledger_for(cfg, incident_id, actor or A.operator(), redactor_for(cfg), clock)
     with led.locked():
@@ -338,8 +338,3 @@ def ack(cfg: Config, incident_id: str | None, via: str, text: str = "",
             return incident_id, False
         led.append(E.Milestone(name="acknowledged", via=via, text=text))
     return incident_id, True
-
-
-def load_state(cfg: Config, incident_id: str) -> IncidentState:
-    """An incident's (or a drill's) state."""
-    return fold(incident_id, L.load(folder_for(cfg, incident_id), incident_id))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from triagebook.base.errors import TriagebookError, UsageError
+from triagebook.base.errors import BadArgument, TriagebookError, UsageError
 from triagebook.base.redaction import Redactor
 from triagebook.base.timeutil import iso
 from triagebook.base.version import __version__
@@ -66,7 +66,7 @@ def _credentials(text: str) -> list[tuple[int, str]]:
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class CredentialFinding:
     member: str  # path inside the archive
     line: int
     kind: str
@@ -77,12 +77,12 @@ class Finding:
         return f"{where}:{self.line}: credential-shaped text ({self.kind})"
 
 
-def scan(files: dict[str, bytes]) -> list[Finding]:
+def scan(files: dict[str, bytes]) -> list[CredentialFinding]:
     """Every credential-shaped line in every file (archive path → bytes)."""
-    found: list[Finding] = []
+    found: list[CredentialFinding] = []
     for name in sorted(files):
         text = files[name].decode("utf-8", "replace")
-        found += [Finding(name, n, kind) for n, kind in _credentials(text)]
+        found += [CredentialFinding(name, n, kind) for n, kind in _credentials(text)]
     return found
 
 
@@ -91,7 +91,7 @@ def sha256(data: bytes) -> str:
 
 
 class BundleRefused(TriagebookError):
-    def __init__(self, incident_id: str, findings: list[Finding]) -> None:
+    def __init__(self, incident_id: str, findings: list[CredentialFinding]) -> None:
         self.incident_id, self.findings = incident_id, findings
 
     def __str__(self) -> str:
@@ -184,7 +184,7 @@ def manifest(st: IncidentState, files: dict[str, bytes], findings: int) -> bytes
 def build(cfg: Config, incident_id: str, out: Path | None = None) -> Bundle:
     """Write the bundle (whole or not at all); raises BundleRefused naming each leak."""
     st, files, sources = collect(cfg, incident_id)
-    findings = [Finding(f.member, f.line, f.kind, sources.get(f.member, ""))
+    findings = [CredentialFinding(f.member, f.line, f.kind, sources.get(f.member, ""))
                 for f in scan(files)]
     if findings:
         raise BundleRefused(incident_id, findings)
@@ -197,5 +197,5 @@ def build(cfg: Config, incident_id: str, out: Path | None = None) -> Bundle:
     try:
         write_atomic(dest, data)
     except OSError as exc:
-        raise UsageError(f"--out {dest}: cannot write: {exc.strerror or exc}") from None
+        raise BadArgument("out", dest, f"cannot write: {exc.strerror or exc}") from None
     return Bundle(dest, sha256(data), len(data), len(files), incident_id)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from triagebook.base.errors import UsageError
+from triagebook.base.errors import BadArgument, UsageError
 from triagebook.base.redaction import Redactor
 from triagebook.base.timeutil import Clock, iso, utc, utc_now
 from triagebook.config import Config
@@ -48,10 +48,10 @@ def _checked_at(st: IncidentState, at: datetime | None, now: datetime) -> str | 
     if at is None:
         return None
     if at > now:
-        raise UsageError(f"--at {iso(at)}: is in the future (now {iso(now)}); an entry "
+        raise BadArgument("at", f"{iso(at)}", f"is in the future (now {iso(now)}); an entry "
                          f"records what already happened")
     if st.detected_at and at < st.detected_at:
-        raise UsageError(f"--at {iso(at)}: is before {st.id} was detected "
+        raise BadArgument("at", f"{iso(at)}", f"is before {st.id} was detected "
                          f"({iso(st.detected_at)})")
     return iso(at)
 

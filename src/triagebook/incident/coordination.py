@@ -14,7 +14,7 @@ import secrets as _secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from triagebook.base.errors import UsageError
+from triagebook.base.errors import BadArgument, UsageError
 from triagebook.base.mdtext import md_text
 from triagebook.base.redaction import Redactor, scan
 from triagebook.base.safetext import neutralise
@@ -107,13 +107,13 @@ def post_update(cfg: Config, incident_id: str, text: str, public: bool = False,
 def parse_duration(text: str) -> timedelta:
     m = DURATION.match(text.strip().lower())
     if m is None:
-        raise UsageError(f"--for {text!r}: expected a duration like 30m, 2h or 1d")
+        raise BadArgument("for", f"{text!r}", "expected a duration like 30m, 2h or 1d")
     n, unit = int(m.group(1)), m.group(2)
     span = {"m": timedelta(minutes=n), "min": timedelta(minutes=n), "h": timedelta(hours=n),
             "d": timedelta(days=n)}[unit]
     if not timedelta(minutes=1) <= span <= MAX_GRANT:
-        raise UsageError(f"--for {text!r}: expected between 1 minute and 72 hours (a longer "
-                         f"need is a new grant, decided again)")
+        raise BadArgument("for", f"{text!r}", "expected between 1 minute and 72 hours (a longer "
+                         "need is a new grant, decided again)")
     return span
 
 

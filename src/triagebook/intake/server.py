@@ -240,9 +240,9 @@ def parse_listen(text: str) -> tuple[str, int]:
     except ValueError:
         value = -1
     if not sep or not host or not 0 <= value <= 65535:
-        from triagebook.base.errors import UsageError
+        from triagebook.base.errors import BadArgument
 
-        raise UsageError(f"--listen {text!r}: expected HOST:PORT, e.g. 127.0.0.1:9095")
+        raise BadArgument("listen", f"{text!r}", "expected HOST:PORT, e.g. 127.0.0.1:9095")
     return host.strip("[]"), value
 
 

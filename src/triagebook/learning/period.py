@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from triagebook.base.errors import UsageError
+from triagebook.base.errors import BadArgument, UsageError
 from triagebook.base.timeutil import parse_time
 
 SPAN = re.compile(r"^(\d{1,5})\s*([dwh])$")
@@ -26,5 +26,5 @@ def since(text: str, now: datetime) -> datetime | None:
     try:
         return parse_time(text, "--since")
     except UsageError:
-        raise UsageError(f"--since {text!r}: expected a span back from now (90d, 12w, 36h) "
-                         f"or a date (2026-09-01)") from None
+        raise BadArgument("since", f"{text!r}", "expected a span back from now (90d, 12w, 36h) "
+                         "or a date (2026-09-01)") from None

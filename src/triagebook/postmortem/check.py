@@ -37,7 +37,7 @@ def _section(body: str, title: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class Gap:
     path: str
     problem: str
 
@@ -45,8 +45,8 @@ class Finding:
         return f"{self.path}: {self.problem}"
 
 
-def check(cfg: Config, today: date, max_draft_days: int) -> list[Finding]:
-    out: list[Finding] = []
+def check(cfg: Config, today: date, max_draft_days: int) -> list[Gap]:
+    out: list[Gap] = []
     folder = cfg.postmortems_dir
     if not folder.is_dir():
         return out
@@ -58,7 +58,7 @@ def check(cfg: Config, today: date, max_draft_days: int) -> list[Finding]:
             text = path.read_text(encoding="utf-8")
             meta, body = split(text)
         except (OSError, UnicodeDecodeError) as exc:
-            out.append(Finding(shown, f"cannot read: {exc}"))
+            out.append(Gap(shown, f"cannot read: {exc}"))
             continue
         sev = str(meta.get("severity", ""))
         try:
@@ -68,12 +68,12 @@ def check(cfg: Config, today: date, max_draft_days: int) -> list[Finding]:
         if not required:
             continue
         if not _section(body, "Root cause"):
-            out.append(Finding(shown, f"{sev}: root cause is missing"))
+            out.append(Gap(shown, f"{sev}: root cause is missing"))
         offset = text.count("\n", 0, len(text) - len(body)) + 1
         found = items(str(meta.get("incident") or path.stem), shown, meta, body, offset)
         if not found:
-            out.append(Finding(shown, f"{sev}: no action items (- [ ] what — owner — due)"))
-        out.extend(Finding(f"{shown}:{a.line}", why) for a, why in problems(found, today))
+            out.append(Gap(shown, f"{sev}: no action items (- [ ] what — owner — due)"))
+        out.extend(Gap(f"{shown}:{a.line}", why) for a, why in problems(found, today))
         if meta.get("status") == "draft" and meta.get("created"):
             try:
                 created = datetime.strptime(str(meta["created"]), "%Y-%m-%d %H:%M:%S UTC"
@@ -82,11 +82,11 @@ def check(cfg: Config, today: date, max_draft_days: int) -> list[Finding]:
             except ValueError:
                 age = 0
             if age > max_draft_days:
-                out.append(Finding(shown, f"{sev}: still a draft after {age} days "
+                out.append(Gap(shown, f"{sev}: still a draft after {age} days "
                                           f"(limit {max_draft_days})"))
     return out
 
 
-def as_json(findings: list[Finding]) -> str:
+def as_json(findings: list[Gap]) -> str:
     return json.dumps([{"path": f.path, "problem": f.problem} for f in findings], indent=2)
 

@@ -15,7 +15,6 @@ the runner or eat gigabytes.  Three bounds:
 from __future__ import annotations
 
 import re
-import string
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -135,22 +134,6 @@ def percent(fmt: str, args: Any) -> None:
         args if isinstance(args, tuple) else (args,))
     need(total + sum(_len(v) for v in values), "the % formatted text")
 
-
-def braces(fmt: str) -> None:
-    """Refuse `str.format` specs with huge or computed widths."""
-    total = len(fmt)
-    for _, field, spec, _ in string.Formatter().parse(fmt):
-        if field is None or not spec:
-            continue
-        if "{" in spec:
-            raise BudgetExceeded("computed widths in format specs are not allowed")
-        m = _SPEC.fullmatch(spec)
-        if m:
-            total += max(int(m.group(1) or 0), int(m.group(2) or 0))
-        need(total, "the formatted text")
-
-
-# ---- operators --------------------------------------------------------------------------
 
 MAX_BITS = 64 * 1024  # an integer result of ** stays below this many bits
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import gc
 import os
 from collections.abc import Iterator
@@ -72,19 +71,6 @@ class Catalog:
     def sorted(self) -> list[Runbook]:
         order = {"SEV1": 0, "SEV2": 1, "SEV3": 2, "SEV4": 3}
         return sorted(self.runbooks.values(), key=lambda r: (order[r.severity], r.id))
-
-    def for_class(self, code: str) -> list[tuple[Runbook, str, bool]]:
-        """Runbooks claiming ``code``: (runbook, the pattern, exact?) — exact ones first."""
-        exact, globbed = [], []
-        low = code.lower()
-        for rb in self.runbooks.values():
-            for pat in rb.failure_classes:
-                if "*" in pat:
-                    if fnmatch.fnmatchcase(low, pat.lower()):
-                        globbed.append((rb, pat, False))
-                elif pat.lower() == low:
-                    exact.append((rb, pat, True))
-        return exact + globbed
 
     def classes(self) -> list[tuple[str, Runbook]]:
         return sorted(((c, rb) for rb in self.runbooks.values() for c in rb.failure_classes),

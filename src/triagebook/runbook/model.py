@@ -103,6 +103,3 @@ class Runbook:
     @property
     def secret_names(self) -> frozenset[str]:
         return frozenset(v.name for v in self.context if v.secret)
-
-    def line_of(self, key: str) -> int:
-        return self.lines.get(key, 1)

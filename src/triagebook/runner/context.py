@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from triagebook.base import yamlsrc
-from triagebook.base.errors import UsageError
+from triagebook.base.errors import BadArgument, UsageError
 from triagebook.base.files import read_bytes
 from triagebook.incident import actor
 from triagebook.runbook.model import Runbook
@@ -22,27 +22,27 @@ def read_context_file(path: str) -> dict[str, str]:
     try:
         text = read_bytes(path).decode("utf-8")
     except OSError as exc:
-        raise UsageError(f"--context-file {path}: cannot read: {exc.strerror or exc}") from None
+        raise BadArgument("context_file", path, f"cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        raise UsageError(f"--context-file {path}: not UTF-8 text (byte {exc.start})") from None
+        raise BadArgument("context_file", path, f"not UTF-8 text (byte {exc.start})") from None
     try:
         doc = yamlsrc.load(text)
     except yamlsrc.YamlSyntaxError as exc:
         where = f":{exc.line}" if exc.line else ""
         why = "not valid YAML" if exc.code == "yaml-syntax" else exc.message
-        raise UsageError(f"--context-file {path}{where}: {why}; expected NAME: VALUE "
+        raise BadArgument("context_file", f"{path}{where}", f"{why}; expected NAME: VALUE "
                          f"lines") from None
     data = doc.data
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise UsageError(f"--context-file {path}: expected a mapping of NAME: VALUE but "
+        raise BadArgument("context_file", path, f"expected a mapping of NAME: VALUE but "
                          f"received {type(data).__name__}")
     for key in data:
         if not isinstance(key, str) or not NAME_RE.match(key):
             line = doc.line(key, default=1)
-            raise UsageError(f"--context-file {path}:{line}: expected NAME: VALUE lines, a "
-                             f"NAME of letters, digits and _")
+            raise BadArgument("context_file", f"{path}:{line}", "expected NAME: VALUE lines, "
+                              "a NAME of letters, digits and _")
     return {k: "" if v is None else str(v) for k, v in data.items()}
 
 

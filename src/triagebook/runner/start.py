@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from triagebook.base.errors import Interrupted, UsageError
+from triagebook.base.errors import BadArgument, Interrupted, UsageError
 from triagebook.base.redaction import Redactor, secret_env
 from triagebook.base.safetext import neutralise
 from triagebook.base.timeutil import Clock, iso, utc_now
@@ -58,7 +58,7 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
     severity = parse_severity(req.severity) if req.severity else ""
     now = clock()
     if req.detected is not None and req.detected > now:
-        raise UsageError(f"--detected {iso(req.detected)}: is in the future (now {iso(now)}); "
+        raise BadArgument("detected", f"{iso(req.detected)}", f"is in the future (now {iso(now)}); "
                          f"give the time it was detected")
     given = dict(req.context or {})
     if req.context_on_command_line:

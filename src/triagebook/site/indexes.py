@@ -16,7 +16,7 @@ from triagebook.site.markup import (
     code,
     index_meta,
     md_escape,
-    runbook_link,
+    page_link,
     stale,
     table,
 )
@@ -25,7 +25,7 @@ from triagebook.site.reference import config_page, fields_page
 
 def all_runbooks(cat: Catalog, today: date, broken: list[str] | None = None) -> Page:
     window = cat.config.policy.review_window_days
-    rows = tuple((rb.severity, runbook_link(rb), tuple(Code(c) for c in rb.failure_classes),
+    rows = tuple((rb.severity, page_link(rb), tuple(Code(c) for c in rb.failure_classes),
                   rb.route, rb.owner or "", ", ".join(rb.services),
                   (rb.last_reviewed.isoformat() if rb.last_reviewed else "never")
                   + (" ⚠ stale" if stale(rb, today, window) else ""))
@@ -48,7 +48,7 @@ def all_runbooks(cat: Catalog, today: date, broken: list[str] | None = None) -> 
 
 
 def routing(cat: Catalog) -> Page:
-    rows = tuple((Code(c), runbook_link(rb), rb.route, rb.owner or "", rb.severity)
+    rows = tuple((Code(c), page_link(rb), rb.route, rb.owner or "", rb.severity)
                  for c, rb in cat.classes())
     md = ("# Failure-class routing\n\nFind the code your CLI, API or alert printed: the "
           "runbook to follow, the route that is paged and the team that owns it. Globs "
@@ -67,7 +67,7 @@ def _groups(path: str, title: str, intro: str, groups: list[tuple[str, str, list
     for key, note, books in groups:
         parts.append(f"## {md_escape(key)}\n\n{note}{TABLE_MARK.format(len(tables))}\n")
         tables.append(Table(head, tuple(
-            (rb.severity, runbook_link(rb), rb.trigger)[:len(head)] for rb in books)))
+            (rb.severity, page_link(rb), rb.trigger)[:len(head)] for rb in books)))
     if not groups:
         parts.append("Nothing yet.\n")
     return Page(path, title, "\n".join(parts), index_meta(title), tuple(tables))

@@ -111,7 +111,7 @@ def link(rb: Runbook, prefix: str = "runbooks/") -> str:
     return f"[{md_escape(rb.title)}]({prefix}{rb.id}.md)"
 
 
-def runbook_link(rb: Runbook) -> Link:
+def page_link(rb: Runbook) -> Link:
     return Link(rb.title, f"runbooks/{rb.id}.md")
 
 

@@ -29,10 +29,9 @@ from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
-from triagebook.base.errors import TriagebookError
-from triagebook.config import load_config
-from triagebook.runbook.catalog import load_catalog, paused_gc
-from triagebook.runbook.lint import lint, summary
+from triagebook import TriagebookError, lint, load_catalog, load_config
+from triagebook.runbook.catalog import paused_gc
+from triagebook.runbook.lint import summary
 from triagebook.runbook.normalise import tables
 from triagebook.site.indexes import NAV, home_page
 from triagebook.site.inert import inert_meta, sanitise

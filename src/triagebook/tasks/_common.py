@@ -16,9 +16,9 @@ from invoke.exceptions import Exit
 from invoke.parser.argument import Argument
 from invoke.tasks import Task
 
-from triagebook.base.errors import Problem, TriagebookError, UsageError
+from triagebook import Config, Problem, TriagebookError, load_config
+from triagebook.base.errors import BadArgument, UsageError
 from triagebook.base.safetext import neutralise
-from triagebook.config import Config, load_config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,6 +76,9 @@ def user_errors(fn: F) -> F:
             if any(isinstance(v, str) and v in HELP_WORDS for v in values):
                 return _print_help(wrapper)
             return fn(*args, **kwargs)
+        except BadArgument as exc:  # worded with the flag this adapter gives it
+            flag = "--" + exc.param.replace("_", "-")
+            raise Exit(neutralise(exc.worded(flag), newlines=True), code=exc.exit_code) from None
         except TriagebookError as exc:
             raise Exit(neutralise(str(exc), newlines=True), code=exc.exit_code) from None
         except KeyboardInterrupt:

@@ -88,8 +88,8 @@ def rules(c, path):
 
     from invoke.exceptions import Exit
 
+    from triagebook import load_catalog
     from triagebook.alerts.rules import check_file, rule_files
-    from triagebook.runbook.catalog import load_catalog
 
     cfg = project()
     cat = load_catalog(cfg)

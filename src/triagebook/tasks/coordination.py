@@ -41,10 +41,11 @@ def update(c, id_, text, public=False):
 @user_errors
 def summary(c, id_, format_="markdown"):
     """The stakeholder summary: the incident's public updates, newest first, redacted."""
+    from triagebook import fold
+    from triagebook import load_events as load
     from triagebook.escalation.outbox import redactor_for
     from triagebook.incident.coordination import summary as render
-    from triagebook.incident.ledger import check_id, load
-    from triagebook.incident.state import fold
+    from triagebook.incident.ledger import check_id
 
     choice("format", format_, ("markdown", "text"))
     cfg = project()

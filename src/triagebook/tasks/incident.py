@@ -12,16 +12,17 @@ from invoke.collection import Collection
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
+from triagebook import fold, timeline
 from triagebook.base.errors import UsageError
 from triagebook.base.safetext import neutralise
 from triagebook.base.timeutil import local, utc, utc_now
 from triagebook.escalation.history import describe, records
 from triagebook.incident import ledger, sla
-from triagebook.incident.state import MILESTONES, fold
+from triagebook.incident.state import MILESTONES
 from triagebook.incident.store import configured
 from triagebook.incident.team import known_incidents, load_merged
-from triagebook.incident.timeline import render_rows, render_timeline, timeline
-from triagebook.tasks import paging
+from triagebook.incident.timeline import render_rows, render_timeline
+from triagebook.tasks import escalation as paging
 from triagebook.tasks._common import (
     TwoPositionals,
     choice,

@@ -82,7 +82,7 @@ def runbook_stats(c, since="", format_="text", files=False):
     cfg = project()
     now = utc_now()
     learning = gather(cfg, now, parse_since(since, now), use_store=not files)
-    from triagebook.runbook.catalog import load_catalog
+    from triagebook import load_catalog
 
     cat = load_catalog(cfg)
     window, today = cfg.policy.review_window_days, cfg.today()

@@ -6,10 +6,10 @@ from invoke.collection import Collection
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from triagebook.incident.ledger import load
+from triagebook import load_events as load
+from triagebook import write_postmortem
 from triagebook.postmortem.check import as_json
 from triagebook.postmortem.check import check as run_check
-from triagebook.postmortem.write import write_postmortem
 from triagebook.tasks._common import choice, number, project, user_errors, warn
 
 

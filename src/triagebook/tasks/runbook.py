@@ -10,13 +10,13 @@ from invoke.collection import Collection
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
+from triagebook import Catalog, load_catalog, load_one
+from triagebook import lint as run_lint
+from triagebook import match as run_match
 from triagebook.base.errors import UsageError
 from triagebook.incident.ledger import check_id
-from triagebook.runbook.catalog import Catalog, load_catalog, load_one
 from triagebook.runbook.links import prefill, runbook_link
 from triagebook.runbook.lint import as_json, summary
-from triagebook.runbook.lint import lint as run_lint
-from triagebook.runbook.match import match as run_match
 from triagebook.runbook.normalise import normalise
 from triagebook.runbook.preview import render_runbook
 from triagebook.runbook.scaffold import new_runbook
@@ -178,10 +178,9 @@ def match(c, text, format_="text", limit="10"):
 def run(c, name, incident="", context=None, context_file="", severity="", detected="",
         force=False, command_timeout="300", from_stderr=""):
     """Walk a runbook step by step into a durable incident ledger."""
+    from triagebook import RunRequest, hooks_for, start
     from triagebook.base.timeutil import check_past, parse_time, utc_now
-    from triagebook.runner.lifecycle import hooks_for
     from triagebook.runner.signals import EXIT_CODES, Signals
-    from triagebook.runner.start import RunRequest, start
     from triagebook.tasks.ui import PlainUI, RichUI
 
     cfg = project()

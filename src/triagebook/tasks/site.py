@@ -8,7 +8,7 @@ from invoke.collection import Collection
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from triagebook.runbook.catalog import load_catalog
+from triagebook import load_catalog
 from triagebook.site.build import mkdocs
 from triagebook.site.sources import export as write_pages
 from triagebook.site.sources import site_pages
