@@ -19,43 +19,34 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import re
-import secrets
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from triagebook.base import jsonio
-from triagebook.base.errors import Problem, TriagebookError, UsageError, did_you_mean
+from triagebook.base.errors import TriagebookError
 from triagebook.base.redaction import Redactor
 from triagebook.base.timeutil import Clock, iso, utc_now
 from triagebook.incident.durable import append_line, cut_torn_tail, write_all, write_file
 from triagebook.incident.events import Payload
-from triagebook.incident.line import BadEvent, from_data, new_event_id
 from triagebook.incident.line import Event as Event
 from triagebook.incident.line import Events as Events
+from triagebook.incident.line import new_event_id
+from triagebook.incident.reading import EVENTS as EVENTS
+from triagebook.incident.reading import ID_RE as ID_RE
+from triagebook.incident.reading import NoSuchIncident as NoSuchIncident
+from triagebook.incident.reading import UnreadableLedger as UnreadableLedger
+from triagebook.incident.reading import check_id as check_id
+from triagebook.incident.reading import incident_ids as incident_ids
+from triagebook.incident.reading import iter_all as iter_all
+from triagebook.incident.reading import load as load
+from triagebook.incident.reading import new_id as new_id
+from triagebook.incident.reading import read_events as read_events
 from triagebook.incident.validate import check
 
-ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-EVENTS = "events.jsonl"
 LOCK = ".lock"  # held by a runner for its whole session
 APPEND_LOCK = ".append.lock"  # held by any writer for one append
-
-
-def check_id(incident_id: str) -> str:
-    if not ID_RE.match(incident_id) or incident_id in (".", ".."):
-        raise UsageError(f"incident id {incident_id!r}: expected 1-64 letters, digits, '-' "
-                         f"or '_' (no paths), e.g. INC-20261122-0214-k3fz")
-    return incident_id
-
-
-def new_id(now: datetime) -> str:
-    alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
-    tail = "".join(secrets.choice(alphabet) for _ in range(4))
-    return f"INC-{now.astimezone(UTC):%Y%m%d-%H%M}-{tail}"
 
 
 class LedgerNotWritable(TriagebookError):
@@ -95,49 +86,54 @@ class IncidentBusy(TriagebookError):
                 f"finish or quit that session first (its events are safe)")
 
 
-class NoSuchIncident(TriagebookError):
-    def __init__(self, incident_id: str, known: list[str]) -> None:
-        self.incident_id, self.known = incident_id, known
+def checked(incident_id: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` if it matches its declaration, else `InvalidEvent` (nothing is written)."""
+    bad = check(type_, data)
+    if bad:
+        raise InvalidEvent(incident_id, type_, *bad[0])
+    return data
 
-    def __str__(self) -> str:
-        extra = did_you_mean(self.incident_id, self.known, 3)
-        return f"no incident '{self.incident_id}'{extra} (inv incident.list shows them)"
 
-
-def read_events(path: Path) -> Events:
-    """Every valid event; each invalid complete line is a Problem and is skipped.
-
-    Text after the last newline is a torn write (or nothing): ignored, not a problem.
-    """
+def not_writable(incident_id: str, path: Path, exc: OSError) -> LedgerNotWritable:
+    """The error for a refused write, with the last event that is safely recorded."""
+    why = exc.strerror or str(exc)
+    where = exc.filename or path
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return Events()
-    iid = path.parent.name
-    events: list[Event] = []
-    problems: list[Problem] = []
-    top = 0
-    for n, line in enumerate(raw.split(b"\n")[:-1], 1):
-        if not line.strip():
-            continue
-        top += 1
-        try:
-            d = jsonio.loads(line)
-        except (ValueError, RecursionError) as exc:
-            found = [("line", f"not valid JSON ({getattr(exc, 'msg', type(exc).__name__)})")]
-        else:
-            seq = d.get("seq") if isinstance(d, dict) else None
-            if isinstance(seq, int) and not isinstance(seq, bool):
-                top = max(top, seq)
-            try:
-                events.append(from_data(d, iid))
-                continue
-            except BadEvent as exc:
-                found = exc.found
-        what = "; ".join(f"{f}: {m}" for f, m in found)
-        problems.append(Problem(str(path), n, "bad-event",
-                                f"{what}; skipped, the rest of {iid} is shown", "warning"))
-    return Events(events, problems, top)
+        last: int | None = read_events(path).last_seq
+    except OSError:
+        last = None
+    return LedgerNotWritable(incident_id, f"{why} ({where})", last)
+
+
+def take_append_lock(folder: Path) -> int:
+    """The short lock every writer holds for one append (or a `locked()` block)."""
+    fd = os.open(folder / APPEND_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def release(fd: int) -> None:
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
+
+
+def take_session_lock(folder: Path, incident_id: str) -> int:
+    """The runner's lock on an incident, held for its session; `IncidentBusy` (with the
+    holder's pid and host) when another runner has it."""
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "unknown pid"
+        os.close(fd)
+        raise IncidentBusy(incident_id, holder) from None
+    try:
+        os.ftruncate(fd, 0)
+        write_all(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode())
+    except OSError:
+        os.close(fd)  # closing drops the lock too
+        raise
+    return fd
 
 
 class Ledger:
@@ -187,27 +183,11 @@ class Ledger:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             if self.session:
-                self._lock_fd = self._take_lock()
+                self._lock_fd = take_session_lock(self.dir, self.id)
         except OSError as exc:
-            raise self._not_writable(exc) from None
+            raise not_writable(self.id, self.path, exc) from None
         self._opened = True
         return self
-
-    def _take_lock(self) -> int:
-        fd = os.open(self.dir / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "unknown pid"
-            os.close(fd)
-            raise IncidentBusy(self.id, holder) from None
-        try:
-            os.ftruncate(fd, 0)
-            write_all(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode())
-        except OSError:
-            os.close(fd)  # closing drops the lock too
-            raise
-        return fd
 
     def close(self) -> None:
         self._opened = False
@@ -231,43 +211,43 @@ class Ledger:
 
     def append_all(self, items: list[tuple[Payload, str | None, int | None]]) -> list[Event]:
         """Record several events in one write and one fsync: all of them or none."""
+        datas = [checked(self.id, p.TYPE, self.redactor.data(p.to_data())) for p, _, _ in items]
+
+        def make(have: Events) -> list[Event]:
+            return [Event(have.next_seq + i, iso(self.clock()), payload.TYPE, runbook, step,
+                          self.actor, data, new_event_id())
+                    for i, ((payload, runbook, step), data) in enumerate(zip(items, datas,
+                                                                            strict=True))]
+
+        return self.write_events(make)
+
+    def write_events(self, make: Callable[[Events], list[Event]]) -> list[Event]:
+        """Under the append lock: cut a torn tail, `make` the new events from what is on
+        disk, append them in one write and one fsync.  The file is then exactly what was
+        read plus those lines, so the cache grows by them instead of a full re-read."""
         if not self._opened:
             raise RuntimeError("ledger not open")  # a programming error, not a user one
-        datas = []
-        for payload, _, _ in items:
-            data = self.redactor.data(payload.to_data())
-            bad = check(payload.TYPE, data)
-            if bad:
-                raise InvalidEvent(self.id, payload.TYPE, *bad[0])
-            datas.append(data)
         held = self._held is not None
         lock = self._held if self._held is not None else self._take_append_lock()
         try:
             try:
                 cut_torn_tail(self.path)
                 events = self.events
-                new: list[Event] = []
-                for (payload, runbook, step), data in zip(items, datas, strict=True):
-                    seq = (new[-1].seq + 1) if new else events.next_seq
-                    new.append(Event(seq, iso(self.clock()), payload.TYPE, runbook, step,
-                                     self.actor, data, new_event_id()))
-                lines = "".join(json.dumps(ev.as_dict(), ensure_ascii=False,
-                                           separators=(",", ":")) + "\n" for ev in new)
-                st = append_line(self.path, lines.encode("utf-8"))
+                new = make(events)
+                if new:
+                    blob = "".join(json.dumps(ev.as_dict(), ensure_ascii=False,
+                                              separators=(",", ":")) + "\n" for ev in new)
+                    st = append_line(self.path, blob.encode("utf-8"))
+                    for ev in new:
+                        events = events.plus(ev)
+                    self._cache = ((st.st_size, st.st_mtime_ns), events)
             except OSError as exc:
-                raise self._not_writable(exc) from None
-            # Still under the lock: the file is exactly what we read plus our lines, so the
-            # cache grows by those events instead of the whole file being read again.
-            for ev in new:
-                events = events.plus(ev)
-            self._cache = ((st.st_size, st.st_mtime_ns), events)
+                raise not_writable(self.id, self.path, exc) from None
         finally:
             if not held:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-                os.close(lock)
-        if self.on_append is not None:
-            for ev in new:
-                self.on_append(ev)
+                release(lock)
+        if new and self.on_append is not None:
+            self.on_append(new[-1])  # the store's sync sends everything queued
         return new
 
     def write_file(self, relpath: str, data: bytes) -> Path:
@@ -277,16 +257,14 @@ class Ledger:
         try:
             write_file(path, data)
         except OSError as exc:
-            raise self._not_writable(exc) from None
+            raise not_writable(self.id, self.path, exc) from None
         return path
 
     def _take_append_lock(self) -> int:
         try:
-            lock = os.open(self.dir / APPEND_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+            return take_append_lock(self.dir)
         except OSError as exc:
-            raise self._not_writable(exc) from None
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        return lock
+            raise not_writable(self.id, self.path, exc) from None
 
     @contextmanager
     def locked(self) -> Iterator[Ledger]:
@@ -301,94 +279,5 @@ class Ledger:
         try:
             yield self
         finally:
-            fcntl.flock(self._held, fcntl.LOCK_UN)
-            os.close(self._held)
+            release(self._held)
             self._held = None
-
-
-    def adopt(self, events: list[Event]) -> list[Event]:
-        """Append events written elsewhere (`incident.merge`), keeping their id, ts,
-        actor and data; seq continues this ledger's.  Ids already here are skipped, so
-        adopting twice adds nothing; an event that does not match its declaration is
-        refused like one of ours.  Returns the events written."""
-        if not self._opened:
-            raise RuntimeError("ledger not open")
-        held = self._held is not None
-        lock = self._held if self._held is not None else self._take_append_lock()
-        out: list[Event] = []
-        try:
-            try:
-                cut_torn_tail(self.path)
-                have = self.events
-                known = {e.id for e in have}
-                seq = have.next_seq - 1
-                for ev in events:
-                    if ev.id in known:
-                        continue
-                    data = self.redactor.data(ev.data)
-                    bad = check(ev.type, data)
-                    if bad:
-                        raise InvalidEvent(self.id, ev.type, *bad[0])
-                    known.add(ev.id)
-                    seq += 1
-                    out.append(replace(ev, seq=seq, data=data))
-                if out:
-                    blob = "".join(json.dumps(e.as_dict(), ensure_ascii=False,
-                                              separators=(",", ":")) + "\n" for e in out)
-                    append_line(self.path, blob.encode("utf-8"))
-            except OSError as exc:
-                raise self._not_writable(exc) from None
-            self._cache = None
-        finally:
-            if not held:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-                os.close(lock)
-        if out and self.on_append is not None:
-            self.on_append(out[-1])
-        return out
-
-
-    def _not_writable(self, exc: OSError) -> LedgerNotWritable:
-        why = exc.strerror or str(exc)
-        where = exc.filename or self.path
-        try:
-            last: int | None = read_events(self.path).last_seq
-        except OSError:
-            last = None
-        return LedgerNotWritable(self.id, f"{why} ({where})", last)
-
-
-def incident_ids(folder: Path) -> list[str]:
-    if not folder.is_dir():
-        return []
-    return sorted(p.name for p in folder.iterdir() if (p / EVENTS).is_file())
-
-
-class UnreadableLedger(TriagebookError):
-    def __init__(self, path: Path, why: str) -> None:
-        self.path, self.why = path, why
-
-    def __str__(self) -> str:
-        return f"{self.path}: cannot read the ledger: {self.why}"
-
-
-def load(folder: Path, incident_id: str) -> Events:
-    check_id(incident_id)
-    path = folder / incident_id / EVENTS
-    if not path.is_file():
-        raise NoSuchIncident(incident_id, incident_ids(folder))
-    try:
-        return read_events(path)
-    except OSError as exc:
-        raise UnreadableLedger(path, exc.strerror or str(exc)) from None
-
-
-def iter_all(folder: Path) -> Iterator[tuple[str, Events]]:
-    """Every incident's events; a ledger that cannot be read is one Problem, not a stop."""
-    for iid in incident_ids(folder):
-        path = folder / iid / EVENTS
-        try:
-            yield iid, read_events(path)
-        except OSError as exc:
-            yield iid, Events(problems=[Problem(str(path), None, "unreadable-ledger",
-                                                exc.strerror or str(exc))])

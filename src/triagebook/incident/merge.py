@@ -12,7 +12,7 @@ is read and checked before anything is written.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from triagebook.base import jsonio
@@ -45,6 +45,26 @@ class SourceReport:
     source: str
     events: int  # events in the source
     added: int  # of those, new to the ledger
+
+
+def adopt(ledger: L.Ledger, events: list[L.Event]) -> list[L.Event]:
+    """Append events written elsewhere, keeping their id, ts, actor and data; seq
+    continues this ledger's.  Ids already here are skipped, so adopting twice adds
+    nothing; an event that does not match its declaration is refused like one of ours.
+    Returns the events written."""
+
+    def make(have: L.Events) -> list[L.Event]:
+        known = {e.id for e in have}
+        out: list[L.Event] = []
+        for ev in events:
+            if ev.id in known:
+                continue
+            data = L.checked(ledger.id, ev.type, ledger.redactor.data(ev.data))
+            known.add(ev.id)
+            out.append(replace(ev, seq=have.next_seq + len(out), data=data))
+        return out
+
+    return ledger.write_events(make)
 
 
 def parse(raw: bytes, shown: str, incident_id: str) -> list[L.Event]:
@@ -183,7 +203,7 @@ def merge(cfg: Config, incident_id: str, sources: list[str], notify: Notify = wa
         syncer = attach(cfg, ledger, notify, keep_open=False)
         try:
             for src in read:
-                added = ledger.adopt(merge_events(src.events))
+                added = adopt(ledger, merge_events(src.events))
                 if added:
                     ledger.append(E.LedgerMerged(source=src.shown, sha256=src.sha256,
                                                  events=len(src.events), added=len(added)))
