@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from triagebook.runbook.templates import RenderFailure, analyse, render
+from triagebook.runbook.template_check import analyse
+from triagebook.runbook.templates import RenderFailure, render
 
 PAYLOADS = [
     # CVE-2016-10745: str.format reaching attributes

@@ -1,12 +1,9 @@
 """Where a credential sits in a text, and what kind it is — nobody having declared it.
 
-Vendor token formats (AWS, GitHub, GitLab, Slack, Stripe, npm, SendGrid, OpenAI, JWT,
-PyPI, Twilio, ...) come from detect-secrets' plugins, maintained upstream as vendors
-change their formats: we run their compiled regexes in-process (no baseline file, no
-verification request).  Around them sit the rules no vendor list can hold: any pair
-whose key names a secret (`KEY=VALUE`, `KEY: VALUE`, `--key=value`, JSON), Authorization
-headers, user info in URLs, `curl -u user:password`, PEM private keys, and the few
-vendor formats detect-secrets 1.5 does not know yet.
+Vendor token formats come from base/vendor_tokens.py (detect-secrets' plugins, run
+in-process).  Around them sit the rules no vendor list can hold: any pair whose key
+names a secret (`KEY=VALUE`, `KEY: VALUE`, `--key=value`, JSON), Authorization headers,
+user info in URLs, `curl -u user:password` and PEM private keys.
 """
 
 from __future__ import annotations
@@ -14,123 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 
-Span = tuple[int, int, str]  # start, end, kind
-
-# detect-secrets plugins used, with the kind shown in the redaction marker.  Left out on
-# purpose: the entropy detectors and IP addresses (they would eat correlation ids,
-# hashes and hosts from the record), Artifactory (its bare `AP…` words hit prose), and
-# the keyword plugin (PAIR below covers more key names, in every syntax).
-PLUGINS = (
-    ("aws", "AWSKeyDetector", "aws-key"),
-    ("azure_storage_key", "AzureStorageKeyDetector", "azure-storage-key"),
-    ("basic_auth", "BasicAuthDetector", "url-password"),
-    ("discord", "DiscordBotTokenDetector", "discord-token"),
-    ("github_token", "GitHubTokenDetector", "github-token"),
-    ("gitlab_token", "GitLabTokenDetector", "gitlab-token"),
-    ("jwt", "JwtTokenDetector", "jwt"),
-    ("mailchimp", "MailchimpDetector", "mailchimp-key"),
-    ("npm", "NpmDetector", "npm-token"),
-    ("openai", "OpenAIDetector", "openai-key"),
-    ("private_key", "PrivateKeyDetector", "private-key"),
-    ("pypi_token", "PypiTokenDetector", "pypi-token"),
-    ("sendgrid", "SendGridDetector", "sendgrid-key"),
-    ("slack", "SlackDetector", "slack-token"),
-    ("square_oauth", "SquareOAuthDetector", "square-secret"),
-    ("stripe", "StripeDetector", "stripe-key"),
-    ("telegram_token", "TelegramBotTokenDetector", "telegram-token"),
-    ("twilio", "TwilioKeyDetector", "twilio-key"),
-)
-
-# Formats detect-secrets 1.5 lacks (checked against its plugins): keep this list short,
-# and drop an entry once upstream covers it.  No leading \b: a literal start lets `re`
-# skip ahead fast, and a match inside a longer token is widened to all of it anyway.
-EXTRA = (
-    ("google-api-key", r"AIza[0-9A-Za-z_-]{35}"),
-    ("google-oauth", r"ya29\.[0-9A-Za-z_-]{20,}|GOCSPX-[0-9A-Za-z_-]{20,}"),
-    ("github-token", r"github_pat_[0-9A-Za-z_]{40,}"),
-    ("vault-token", r"hv[sbr]\.[0-9A-Za-z_-]{20,}"),
-    ("openai-key", r"sk-(?:proj|svcacct|admin)-[0-9A-Za-z_-]{20,}"),
-    ("anthropic-key", r"sk-ant-[a-z0-9]+-[0-9A-Za-z_-]{20,}"),
-    ("stripe-key", r"[rs]k_(?:live|test)_[0-9A-Za-z]{16,}"),
-    ("npm-token", r"npm_[0-9A-Za-z]{36}\b"),
-    ("slack-token", r"xapp-\d-[0-9A-Za-z-]{20,}|xoxe(?:\.xox[bp])?-\d-[0-9A-Za-z-]{20,}"),
-    # the plugin's JWT pattern, linear: segments without '=', so it may start after one
-    # (`session=eyJ…`), which the token-start guard below forbids the original
-    ("jwt", r"(?<![0-9A-Za-z_-])eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}(?:\.[0-9A-Za-z_-]*)?"),
-)
-
-# Upstream patterns that fail only after scanning to the end of a run, from every
-# occurrence of their prefix (`eyJeyJeyJ…`, `sk-sk-sk-…`): quadratic on hostile output, so
-# they start only at a token boundary; npm's `//.+/:_authToken` runs only where its
-# literal occurs.  (Found by timing every plugin on repeated prefixes, 16 KB each.)
-AT_TOKEN_START = frozenset({"jwt", "openai-key"})
-GATES = {"npm-token": "_authToken"}
-
-# Every vendor token holds a run of 16+ of these with a letter beyond hex in it; a text
-# without one (prose, UUIDs, hashes, timestamps) skips the vendor pass — and the import.
-_TOKENISH = re.compile(r"[0-9A-Za-z_+/=-]{16,}")
-_NOT_HEX = re.compile(r"[g-zG-Z_+/=]")
-_BLANK = re.compile(r"\s")
-_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-
-Rule = tuple[str, "re.Pattern[str]", Callable[[str], bool] | None]
-
-
-@lru_cache(maxsize=1)
-def vendor_rules() -> tuple[Rule, ...]:
-    """The plugins' own compiled regexes (imported on first need: they pull in requests)."""
-    import importlib
-
-    rules: list[Rule] = []
-    for module, cls_name, kind in PLUGINS:
-        cls = getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), cls_name)
-        check = getattr(cls, "is_formally_valid", None)  # JWT: header and payload decode
-        for rx in cls.denylist:
-            if kind in AT_TOKEN_START:
-                rx = re.compile(r"(?<![0-9A-Za-z_=-])(?:" + rx.pattern + ")", rx.flags)
-            rules.append((kind, rx, check))
-    jwt_check = next(check for kind, _, check in rules if kind == "jwt")
-    rules.extend((kind, re.compile(rx), jwt_check if kind == "jwt" else None)
-                 for kind, rx in EXTRA)
-    return tuple(rules)
-
-
-def _vendor(text: str) -> Iterator[Span]:
-    if not any(_NOT_HEX.search(m.group()) for m in _TOKENISH.finditer(text)):
-        return
-    for kind, rx, check in vendor_rules():
-        if kind in GATES and GATES[kind] not in text:
-            continue
-        # The next search starts where the last widened token ended: a run of repeated
-        # prefixes (`AKIAAKIA…`) is one token, widened once — never once per prefix,
-        # which made hostile output cost n² (issue 26).
-        pos = 0
-        while pos <= len(text) and (m := rx.search(text, pos)) is not None:
-            pos = max(m.end(), m.start() + 1)
-            if check is not None and not check(m.group(0)):
-                continue
-            # findall semantics (what the plugin reports): the non-empty groups, if any
-            spans = [m.span(i) for i in range(1, (rx.groups or 0) + 1) if m.group(i)]
-            for start, end in spans or [m.span()]:
-                if kind != "private-key":  # a token has no blank (npm's `npm_.+` runs on)
-                    cut = _BLANK.search(text, start, end)
-                    end = cut.start() if cut else end
-                span = _widen(text, start, end, kind)
-                pos = max(pos, span[1])
-                yield span
-
-
-def _widen(text: str, start: int, end: int, kind: str) -> Span:
-    """A match that stops inside a token (a newer, longer format) takes the whole token."""
-    while end < len(text) and text[end] in _TOKEN_CHARS:
-        end += 1
-    while start > 0 and text[start - 1] in _TOKEN_CHARS and kind != "url-password":
-        start -= 1
-    return start, end, kind
-
+from triagebook.base.vendor_tokens import Span, vendor_spans
 
 # ---- structural rules -------------------------------------------------------------------
 
@@ -308,7 +192,7 @@ def _structural(text: str) -> Iterator[Span]:
 
 def find(text: str) -> list[Span]:
     """Every credential span in ``text``, merged where they overlap, in order."""
-    spans = sorted([*_structural(text), *_vendor(text)])
+    spans = sorted([*_structural(text), *vendor_spans(text)])
     merged: list[Span] = []
     for start, end, kind in spans:
         if merged and start < merged[-1][1]:

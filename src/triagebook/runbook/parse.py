@@ -22,7 +22,7 @@ from triagebook.base.errors import Problem
 from triagebook.base.files import read_bytes
 from triagebook.runbook.model import BUILTINS, CodeBlock, Runbook, Step
 from triagebook.runbook.schema import ID_RE, REQUIRED, check
-from triagebook.runbook.templates import analyse
+from triagebook.runbook.template_check import analyse
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,8 @@ from triagebook.runbook.match import runbook_keys
 from triagebook.runbook.model import Runbook
 from triagebook.runbook.pivots import names as pivot_names
 from triagebook.runbook.pivots import template_html
-from triagebook.runbook.templates import analyse, environment
+from triagebook.runbook.template_check import analyse
+from triagebook.runbook.templates import environment
 from triagebook.site.markup import Page, md_escape, stale
 from triagebook.site.postmortems import PostmortemDoc
 
