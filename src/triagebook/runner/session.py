@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from triagebook.base.redaction import Redactor, secret_env
-from triagebook.base.safetext import neutralise
 from triagebook.base.timeutil import Clock, iso
 from triagebook.incident.events import Payload, SessionEnded, SessionStarted
 from triagebook.incident.ledger import Event, Ledger
@@ -32,6 +31,7 @@ from triagebook.runbook.model import Runbook, Step
 from triagebook.runbook.templates import RenderFailure, render
 from triagebook.runner.header import Header
 from triagebook.runner.signals import Leave, Signals
+from triagebook.runner.step_view import farewell, show_step
 
 
 class UI(Protocol):
@@ -132,31 +132,7 @@ class Session:
         return [self.redactor.text(self.render(s.title, st)[0]) for s in self.rb.steps]
 
     def show(self, step: Step) -> None:
-        st = self.state()
-        elapsed = ""
-        if st.detected_at:
-            secs = int((self.clock() - st.detected_at).total_seconds())
-            sign = "-" if secs < 0 else "+"
-            secs = abs(secs)
-            elapsed = f"{sign}{secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
-        status = st.steps.get((self.rb.id, step.number))
-        title = self.render(step.title, st).text
-        body, missing, error = self.render(step.body, st)
-        header = Header(step.number, len(self.rb.steps),
-                        status.status if status and status.status != "pending" else "",
-                        neutralise(self.redactor.text(title)), self.rb.id, self.ledger.id,
-                        st.severity, elapsed)
-        self.ui.step(header, neutralise(self.redactor.text(body), newlines=True))
-        if error:
-            self.ui.say(f"note: this step is shown as written, its placeholders unfilled: "
-                        f"{error} ({self.rb.path}:{step.line})")
-        for name in missing:
-            self.ui.say(f"note: no value for '{name}' (optional); shown as <{name}>. Pass "
-                        f"--context {name}=VALUE next time.")
-        blocks = step.shell_blocks
-        if blocks:
-            self.ui.say(f"({len(blocks)} runnable block{'s' * (len(blocks) != 1)}: "
-                        f"'run' or 'run N')")
+        show_step(self, step)
 
     # ---- the loop --------------------------------------------------------------------
     def ask(self, prompt: str) -> str | None:
@@ -213,14 +189,7 @@ class Session:
         return reason
 
     def farewell(self, reason: str) -> None:
-        """Say how to come back; the terminal may be gone already (SIGHUP)."""
-        why = "" if reason == "quit" else f" ({reason})"
-        try:
-            self.ui.say(f"left {self.ledger.id}{why}, status {self.state().status}; "
-                        f"resume with:")
-            self.ui.command(f"inv runbook.run {self.rb.id} --incident {self.ledger.id}")
-        except OSError:
-            pass
+        farewell(self, reason)
 
     def current_step(self) -> Step | None:
         if 1 <= self.current <= len(self.rb.steps):
@@ -237,14 +206,11 @@ class Session:
         self.show(step)
 
     def advance(self) -> None:
+        """On to the next step not yet done or skipped (past the last: all finished)."""
         st = self.state()
-        for n in range(self.current + 1, len(self.rb.steps) + 1):
-            s = st.steps.get((self.rb.id, n))
-            if s is None or s.status == "pending":
-                self.current = n
-                break
-        else:
-            self.current = len(self.rb.steps) + 1
+        self.current = next((n for n in range(self.current + 1, len(self.rb.steps) + 1)
+                             if getattr(st.steps.get((self.rb.id, n)), "status",
+                                        "pending") == "pending"), len(self.rb.steps) + 1)
         self.show_current()
 
     def need_step(self) -> Step | None:
