@@ -58,16 +58,9 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
     severity = parse_severity(req.severity) if req.severity else ""
     now = clock()
     if req.detected is not None and req.detected > now:
-        raise BadArgument("detected", f"{iso(req.detected)}", f"is in the future (now {iso(now)}); "
-                         f"give the time it was detected")
-    given = dict(req.context or {})
-    if req.context_on_command_line:
-        refuse_secrets(rb, given)
-    if req.context_file:
-        given = {**read_context_file(req.context_file), **given}
-    for name in rb.secret_names:  # TRIAGEBOOK_SECRET_<NAME> gives a declared secret
-        if name not in given and os.environ.get(secret_env(name)):
-            given[name] = os.environ[secret_env(name)]
+        raise BadArgument("detected", iso(req.detected),
+                          f"is in the future (now {iso(now)}); give the time it was detected")
+    given = _given(rb, req)
     secrets = {k: v for k, v in given.items() if k in rb.secret_names}
     redactor = Redactor(secrets)
     ledger = Ledger(cfg.incidents_dir, req.incident or new_id(now),
@@ -75,15 +68,7 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
     with signals or Signals() as sig:
         previous = _unchanged(rb, fold(ledger.id, ledger.events), ledger.id, req.force)
         earlier = dict(previous.context) if previous else {}
-        try:
-            with sig.live():  # nothing is written yet: Ctrl-C or SIGTERM simply stop here
-                values = _gather(rb, {**earlier, **given}, ui, secrets, redactor)
-        except KeyboardInterrupt:
-            raise Interrupted(f"interrupted before {ledger.id} was opened; nothing recorded",
-                              130) from None
-        except Leave as exc:
-            raise Interrupted(f"stopped by {exc.reason} before {ledger.id} was opened; "
-                              f"nothing recorded", EXIT_CODES.get(exc.reason, 1)) from None
+        values = _ask(rb, ledger.id, {**earlier, **given}, ui, secrets, redactor, sig)
         sources = _sources(rb, values, given, earlier)
         plain = {k: v for k, v in values.items() if k not in rb.secret_names}
         made = [p for p in (cfg.incidents_dir, ledger.dir) if not p.exists()]
@@ -97,13 +82,7 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
                                                 local.top))
                     use = _unchanged(rb, st, ledger.id, req.force)
                     fresh = not local and not shared  # the team may have opened it
-                    if fresh:
-                        ledger.append(E.IncidentOpened(
-                            severity=severity or rb.severity, title=rb.title,
-                            detected_at=iso(req.detected or now),
-                            timezone=cfg.policy.timezone))
-                    elif severity and severity != st.severity:
-                        ledger.append(E.SeverityChanged(from_=st.severity, to=severity))
+                    _open(cfg, ledger, rb, st, fresh, severity, req.detected or now)
                     session = Session(rb=rb, ledger=ledger, ui=ui, values=plain,
                                       secrets=secrets, redactor=redactor, clock=clock,
                                       cwd=cfg.root, timeout=req.timeout,
@@ -113,12 +92,7 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
                     if req.pasted:
                         ledger.append(E.Note(text=req.pasted))
                     st = session.state()
-                    for p in ledger.events.problems:  # bad lines are skipped; say so
-                        ui.say(str(replace(p, path=cfg.display(Path(p.path)))))
-                    _greet(ui, st, rb, ledger.id, fresh, values, sources, redactor)
-                    for name, url in filled(cfg.links, {**plain, "incident_id": ledger.id},
-                                            rb.secret_names):
-                        ui.say(f"link {name}: {url}")
+                    _welcome(cfg, ui, st, rb, ledger, fresh, values, sources, redactor)
                     session.current = st.first_unfinished(rb.id) or len(rb.steps) + 1
                     return session.walk()
                 finally:
@@ -127,11 +101,65 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
             raise  # the folder is the other runner's
         except BaseException:
             if made and not ledger.events:  # refused before its first event: leave no trace
-                shutil.rmtree(ledger.dir, ignore_errors=True)
-                if cfg.incidents_dir in made:
-                    with contextlib.suppress(OSError):
-                        cfg.incidents_dir.rmdir()  # only if still empty
+                _leave_no_trace(cfg, ledger, made)
             raise
+
+
+def _ask(rb: Runbook, incident_id: str, known: dict[str, str], ui: UI,
+         secrets: dict[str, str], redactor: Redactor, sig: Signals) -> dict[str, str]:
+    """Every value the runbook needs, asked for what is missing; nothing is written yet,
+    so Ctrl-C or SIGTERM simply stop here."""
+    try:
+        with sig.live():
+            return _gather(rb, known, ui, secrets, redactor)
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted before {incident_id} was opened; nothing recorded",
+                          130) from None
+    except Leave as exc:
+        raise Interrupted(f"stopped by {exc.reason} before {incident_id} was opened; "
+                          f"nothing recorded", EXIT_CODES.get(exc.reason, 1)) from None
+
+
+def _given(rb: Runbook, req: RunRequest) -> dict[str, str]:
+    """Context from the command line, a context file, and TRIAGEBOOK_SECRET_<NAME>."""
+    given = dict(req.context or {})
+    if req.context_on_command_line:
+        refuse_secrets(rb, given)
+    if req.context_file:
+        given = {**read_context_file(req.context_file), **given}
+    for name in rb.secret_names:  # TRIAGEBOOK_SECRET_<NAME> gives a declared secret
+        if name not in given and os.environ.get(secret_env(name)):
+            given[name] = os.environ[secret_env(name)]
+    return given
+
+
+def _open(cfg: Config, ledger: Ledger, rb: Runbook, st: IncidentState, fresh: bool,
+          severity: str, detected: datetime) -> None:
+    """The incident's first event, or a severity change asked for on resume."""
+    if fresh:
+        ledger.append(E.IncidentOpened(severity=severity or rb.severity, title=rb.title,
+                                       detected_at=iso(detected),
+                                       timezone=cfg.policy.timezone))
+    elif severity and severity != st.severity:
+        ledger.append(E.SeverityChanged(from_=st.severity, to=severity))
+
+
+def _welcome(cfg: Config, ui: UI, st: IncidentState, rb: Runbook, ledger: Ledger,
+             fresh: bool, values: dict[str, str], sources: dict[str, str],
+             redactor: Redactor) -> None:
+    for p in ledger.events.problems:  # bad lines are skipped; say so
+        ui.say(str(replace(p, path=cfg.display(Path(p.path)))))
+    _greet(ui, st, rb, ledger.id, fresh, values, sources, redactor)
+    plain = {k: v for k, v in values.items() if k not in rb.secret_names}
+    for name, url in filled(cfg.links, {**plain, "incident_id": ledger.id}, rb.secret_names):
+        ui.say(f"link {name}: {url}")
+
+
+def _leave_no_trace(cfg: Config, ledger: Ledger, made: list[Path]) -> None:
+    shutil.rmtree(ledger.dir, ignore_errors=True)
+    if cfg.incidents_dir in made:
+        with contextlib.suppress(OSError):
+            cfg.incidents_dir.rmdir()  # only if still empty
 
 
 def _unchanged(rb: Runbook, st: IncidentState, incident_id: str,
