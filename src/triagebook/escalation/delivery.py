@@ -49,28 +49,17 @@ def _attempt(ch: Channel, subject: str, text: str, deadline: Deadline, job: Job)
     return Result(job.channel, job.attempt, True, latency_s=time.monotonic() - t0)
 
 
-def send(cfg: Config, jobs: list[Job], subject: str, full: str, sms: str,
-         record: Callable[[Result], None], drill: bool = False) -> list[Result]:
-    """Try every job's channel; `record` is called once per channel, in this thread.
-
-    A channel short of its `go_live_after` clean drills is shadowed, except for a drill
-    (drills are how it proves itself)."""
-    results: list[Result] = []
+def _ready(cfg: Config, jobs: list[Job], full: str, sms: str, drill: bool,
+           finish: Callable[[Result], None]) -> list[tuple[Job, Channel, str]]:
+    """The jobs to attempt, each with its channel and text; the others are finished here
+    (no such channel, shadowed, or a channel that cannot be built)."""
+    pending: dict[str, int] = {}
     if not drill and any(c.go_live_after for c in cfg.channels.values()):
         from triagebook.escalation.golive import remaining
 
         pending = remaining(cfg)
-    else:
-        pending = {}
-    outstanding = {j.channel: j for j in jobs}  # one attempt per channel
-
-    def finish(r: Result) -> None:
-        if outstanding.pop(r.channel, None) is not None:
-            results.append(r)
-            record(r)
-
     ready: list[tuple[Job, Channel, str]] = []
-    for job in list(outstanding.values()):
+    for job in jobs:
         conf = cfg.channels.get(job.channel)
         if conf is None:
             finish(Result(job.channel, job.attempt, False,
@@ -83,6 +72,24 @@ def send(cfg: Config, jobs: list[Job], subject: str, full: str, sms: str,
                 ready.append((job, conf.channel(cfg.root), sms if conf.sms else full))
             except DeliveryError as exc:
                 finish(Result(job.channel, job.attempt, False, str(exc), final=True))
+    return ready
+
+
+def send(cfg: Config, jobs: list[Job], subject: str, full: str, sms: str,
+         record: Callable[[Result], None], drill: bool = False) -> list[Result]:
+    """Try every job's channel; `record` is called once per channel, in this thread.
+
+    A channel short of its `go_live_after` clean drills is shadowed, except for a drill
+    (drills are how it proves itself)."""
+    results: list[Result] = []
+    outstanding = {j.channel: j for j in jobs}  # one attempt per channel
+
+    def finish(r: Result) -> None:
+        if outstanding.pop(r.channel, None) is not None:
+            results.append(r)
+            record(r)
+
+    ready = _ready(cfg, list(outstanding.values()), full, sms, drill, finish)
     done: queue.Queue[Result] = queue.Queue()
     running: dict[str, Deadline] = {}
     try:

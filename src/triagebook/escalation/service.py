@@ -107,6 +107,34 @@ def _plan(cfg: Config, st: IncidentState, cls: str | None, visible: bool | None,
 _DECISIVE = (E.EscalationEvent, E.Milestone, E.VisibilitySet, E.SeverityChanged)
 
 
+def _record(cfg: Config, led: L.Ledger, st: IncidentState, plan: _Plan, esc_id: str,
+            now: datetime, red: Redactor, clock: Clock) -> tuple[str, bool]:
+    """The decision as one ledger event (sent, deferred, digest or muted); a capped one
+    opens or names the meta-incident: (its id, whether this call opened it)."""
+    d, msg = plan.decision, plan.message
+    meta_id, new_meta = "", False
+    base: dict[str, Any] = {
+        "id": esc_id, "class_": plan.cls, "channels": list(d.channels),
+        "reason": d.reason, "subject": msg.subject, "body": msg.text(),
+        "fields": [list(f) for f in msg.fields]}
+    if d.action == "send":
+        led.append(E.EscalationSent(**base, missing_context=list(plan.missing),
+                                    summary=f"{plan.cls} to {', '.join(d.channels)}: "
+                                            f"{d.reason}"))
+    elif d.action == "defer":
+        led.append(E.EscalationDeferred(**base, due=iso(d.due or now), summary=d.reason))
+    elif d.action == "digest":
+        led.append(E.EscalationDigest(**base, summary=d.reason))
+    else:
+        if d.capped:
+            meta_id = meta.existing(st, now)
+            if not meta_id:
+                meta_id, new_meta = meta.open_meta(cfg, st, now, red, clock), True
+        led.append(E.EscalationMuted(**base, meta_incident=meta_id or None,
+                                     summary=d.reason + (f": {meta_id}" if meta_id else "")))
+    return meta_id, new_meta
+
+
 def escalate(cfg: Config, incident_id: str, cls: str | None = None, diagnosis: str = "",
              action: str = "", fix: str = "", dry_run: bool = False, actor: str = "",
              clock: Clock = utc_now, secrets: dict[str, str] | None = None, *,
@@ -130,7 +158,6 @@ def escalate(cfg: Config, incident_id: str, cls: str | None = None, diagnosis: s
         return Outcome(incident_id, plan.decision, plan.message, esc_id,
                        missing=plan.missing, shadow=plan.shadow)
     led = ledger_for(cfg, incident_id, actor or A.service("escalation"), red, clock)
-    meta_id, new_meta = "", False
     with led.locked():
         st = fold(incident_id, led.events)
         now = clock()
@@ -140,25 +167,7 @@ def escalate(cfg: Config, incident_id: str, cls: str | None = None, diagnosis: s
         if customer_visible is not None and customer_visible != st.customer_visible:
             led.append(E.VisibilitySet(customer_visible=customer_visible))
         d, msg = plan.decision, plan.message
-        base: dict[str, Any] = {
-            "id": esc_id, "class_": plan.cls, "channels": list(d.channels),
-            "reason": d.reason, "subject": msg.subject, "body": msg.text(),
-            "fields": [list(f) for f in msg.fields]}
-        if d.action == "send":
-            led.append(E.EscalationSent(**base, missing_context=list(plan.missing),
-                                        summary=f"{plan.cls} to {', '.join(d.channels)}: "
-                                                f"{d.reason}"))
-        elif d.action == "defer":
-            led.append(E.EscalationDeferred(**base, due=iso(d.due or now), summary=d.reason))
-        elif d.action == "digest":
-            led.append(E.EscalationDigest(**base, summary=d.reason))
-        else:
-            if d.capped:
-                meta_id = meta.existing(st, now)
-                if not meta_id:
-                    meta_id, new_meta = meta.open_meta(cfg, st, now, red, clock), True
-            led.append(E.EscalationMuted(**base, meta_incident=meta_id or None,
-                                         summary=d.reason + (f": {meta_id}" if meta_id else "")))
+        meta_id, new_meta = _record(cfg, led, st, plan, esc_id, now, red, clock)
         if sp and plan.shadow:
             led.append(shadow.event(esc_id, plan.cls, sp, plan.shadow))
     failures: tuple[str, ...] = ()

@@ -119,6 +119,17 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
     used = _placeholders(steps, declared, path, problems)
     if any(p.code == "bad-id" for p in problems) or not REQUIRED <= meta.keys():
         return Parsed(None, tuple(problems))
+    rb = Runbook(
+        id=rid, path=path, steps=tuple(steps), intro=intro, placeholders=tuple(used),
+        content_hash=digest, lines=_key_lines(doc, meta, fm, has_h1), **_fields(meta),
+    )
+    return Parsed(rb, tuple(problems))
+
+
+def _key_lines(doc: yamlsrc.YamlDoc, meta: dict[str, Any], fm: Token,
+               has_h1: bool) -> dict[str, int]:
+    """The line of each front-matter key and list item lint may point at."""
+    assert isinstance(doc.data, dict)
     key_lines = {k: doc.lines[(k,)] for k in doc.data if isinstance(k, str) and (k,) in doc.lines}
     key_lines["__body__"] = (fm.map[1] if fm.map else 0) + 1
     if has_h1:
@@ -127,11 +138,7 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
         key_lines[f"failure_class:{code}"] = doc.line("failure_class", i) or 1
     for i, rel in enumerate(meta.get("related", ())):
         key_lines[f"related:{rel}"] = doc.line("related", i) or 1
-    rb = Runbook(
-        id=rid, path=path, steps=tuple(steps), intro=intro, placeholders=tuple(used),
-        content_hash=digest, lines=key_lines, **_fields(meta),
-    )
-    return Parsed(rb, tuple(problems))
+    return key_lines
 
 
 _BUILTINS = frozenset(BUILTINS)

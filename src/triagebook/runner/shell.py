@@ -158,6 +158,13 @@ def _cut_line(head: bytes, skipped: int, tail: bytes) -> bytes:
 def run_shell(command: str, lang: str, env: Mapping[str, str], cwd: str, timeout: float,
               redactor: Redactor, echo: Callable[[str], None],
               signals: Signals | None = None) -> Result:
+    """Run one block in its own process group and stream its output, bounded.
+
+    Long on purpose: spawning, the select loop (output, the failed-line report, the
+    timeout, Ctrl-C and SIGTERM, each escalating to SIGKILL after a grace) and the
+    cleanup that must never leave the group running or a descriptor open are one
+    lifecycle; split up, the cleanup's guarantees would depend on state spread over
+    several functions."""
     signals = signals or Signals(install=False)
     argv = interpreter()
     bash = argv[0] != "/bin/sh"
