@@ -25,6 +25,7 @@ class _Missing:
 
 
 MISSING: Any = _Missing()  # "no default": the option is required or simply absent
+SLOW: Any = _Missing()  # from `Option.quick`: not plainly valid, validate it and say why
 
 
 class Invalid(Exception):
@@ -108,6 +109,17 @@ class Option:
         """The typed value, or raise `Invalid`."""
         return value
 
+    def quick(self, value: Any) -> Any:
+        """The typed value when ``value`` is plainly valid, else SLOW — then `validate`
+        runs and reports why.  The all-valid fast path: no key paths, no problem
+        bookkeeping (thousands of runbooks, nearly all valid)."""
+        if type(self).validate is not Option.validate:
+            return SLOW  # a subclass that validates its own way
+        try:
+            return self.convert(value)
+        except Invalid:
+            return SLOW
+
     def validate(self, value: Any, run: Run, key: Key) -> Any:
         """The typed value, or MISSING after reporting why not."""
         try:
@@ -188,7 +200,9 @@ class Schema:
                                name=dotted(key + (name,)))
                 got = MISSING
             else:
-                got = opt.validate(value, run, key + (name,))
+                got = opt.quick(value)
+                if got is SLOW:
+                    got = opt.validate(value, run, key + (name,))
             if got is MISSING:
                 got = opt.default
             if got is not MISSING:

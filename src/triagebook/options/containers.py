@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from triagebook.options.base import MISSING, Invalid, Key, Option, Run, Schema
+from triagebook.options.base import MISSING, SLOW, Invalid, Key, Option, Run, Schema
 
 
 class Optional(Option):
@@ -19,6 +19,9 @@ class Optional(Option):
         super().__init__(doc or inner.doc, **kw)
         self.inner = inner
         self.type_name = f"{inner.type_name} or null"
+
+    def quick(self, value: Any) -> Any:
+        return None if value is None else self.inner.quick(value)
 
     def validate(self, value: Any, run: Run, key: Key) -> Any:
         if value is None:
@@ -46,6 +49,20 @@ class ListOfItems(Option):
         super().__init__(doc, **kw)
         self.item, self.single, self.min_items, self.expected = item, single, min_items, expected
         self.type_name = f"list of {item.type_name}s" + (" (or one)" if single else "")
+
+    def quick(self, value: Any) -> Any:
+        if self.single and not isinstance(value, (list, dict)):
+            got = self.item.quick(value)
+            return SLOW if got is SLOW else (got,)
+        if not isinstance(value, list) or len(value) < self.min_items:
+            return SLOW
+        out = []
+        for v in value:
+            got = self.item.quick(v)
+            if got is SLOW:
+                return SLOW
+            out.append(got)
+        return tuple(out)
 
     def validate(self, value: Any, run: Run, key: Key) -> Any:
         if self.single and not isinstance(value, (list, dict)):

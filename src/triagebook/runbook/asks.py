@@ -16,6 +16,8 @@ WHAT = re.compile(r"\b(token|password|passphrase|api[ -]?key|private key|secret 
 ASK = re.compile(r"\b(ask|request|send|share|give|provided?|paste|hand(ed)? (it )?over|obtain|"
                  r"collect|get|replay|reuse|use)\b", re.I)
 NOT = re.compile(r"\b(never|not|don't|do not|without|no)\b", re.I)
+_WHO_WORDS = ("customer", "user", "client", "tenant")  # every WHO match holds one
+_WHAT_WORDS = ("token", "password", "passphrase", "key", "credential", "cookie")  # and WHAT
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
 
 
@@ -42,6 +44,11 @@ def asks_for_credential(text: str) -> str:
 def problems(rb: Runbook) -> list[Problem]:
     out: list[Problem] = []
     for step in rb.steps:
+        # most steps name no outsider or no credential at all: plain substring tests
+        # (C speed) before any regex, which would scan every body four times
+        low = f"{step.title}\n{step.body}".lower()
+        if not any(w in low for w in _WHO_WORDS) or not any(w in low for w in _WHAT_WORDS):
+            continue
         found = asks_for_credential(f"{step.title}.\n\n{_prose(step.body)}")
         if found:
             out.append(Problem(rb.path, step.line, "asks-customer-credential",
