@@ -267,9 +267,9 @@ def _index(node: yaml.Node, path: Key, offset: int, doc: YamlDoc,
 def split_front_matter(text: str) -> tuple[dict[str, object] | None, str]:
     """(front-matter mapping, body); None when the front-matter is not valid YAML."""
     if text.startswith("---\n") and (end := text.find("\n---\n", 4)) > 0:
-        try:
-            meta = yaml.safe_load(text[4:end])
-        except yaml.YAMLError:
+        try:  # the one door: bounded depth and alias expansion, as for runbooks
+            meta = load(text[4:end], first_line=2).data
+        except YamlSyntaxError:
             return None, text[end + 5:]
         return (meta if isinstance(meta, dict) else {}), text[end + 5:]
     return {}, text

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from triagebook.base.errors import UsageError
+from triagebook.base.files import read_bytes
 from triagebook.config import Config
 from triagebook.postmortem.actions import items, problems
 from triagebook.postmortem.write import split
@@ -55,10 +57,14 @@ def check(cfg: Config, today: date, max_draft_days: int) -> list[Gap]:
             continue
         shown = cfg.display(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_bytes(path).decode("utf-8")  # regular files only, bounded
             meta, body = split(text)
         except (OSError, UnicodeDecodeError) as exc:
             out.append(Gap(shown, f"cannot read: {exc}"))
+            continue
+        except UsageError:
+            out.append(Gap(shown, "front-matter is not valid YAML, or nests or expands past "
+                                  "the limits; fix it (the other post-mortems are checked)"))
             continue
         sev = str(meta.get("severity", ""))
         try:

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from triagebook.base.errors import Problem
+from triagebook.base.files import read_bytes
 from triagebook.base.timeutil import utc_now
 from triagebook.base.yamlsrc import split_front_matter
 from triagebook.learning.report import gather_for_site
@@ -38,7 +39,11 @@ def read_postmortems(folder: Path) -> list[PostmortemDoc]:
     for path in sorted(folder.glob("*.md")):
         if path.name == "index.md":
             continue
-        meta, body = split_front_matter(path.read_text(encoding="utf-8", errors="replace"))
+        try:  # regular files only, bounded: a FIFO or a huge file never stalls the build
+            text = read_bytes(path).decode("utf-8", errors="replace")
+        except OSError as exc:
+            text = f"(this post-mortem could not be read: {exc.strerror or exc})\n"
+        meta, body = split_front_matter(text)
         out.append(PostmortemDoc(path.stem, dict(meta or {}), body))
     return out
 
