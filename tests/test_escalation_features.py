@@ -114,10 +114,13 @@ def test_promotion_is_off_with_zero_minutes(project):
 def test_promote_minutes_below_zero_is_one_config_error(project):
     setup(project, policy="    yellow_promote_minutes: -5\n")
     with pytest.raises(ProblemsError) as err:
-        load_config(project)
+        load_config(project, strict=True)
     assert str(err.value) == ("invoke.yaml:4: bad-config: triagebook.policy."
                               "yellow_promote_minutes: expected minutes (0 turns promotion "
                               "off) but received int -5")
+    lenient = load_config(project)  # what every other command reads: the default, warned
+    assert lenient.policy.yellow_promote_minutes == 15
+    assert [p.code for p in lenient.problems] == ["bad-config"]
 
 
 # ---- quiet hours of any shape across DST ------------------------------------------------

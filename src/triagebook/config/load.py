@@ -39,13 +39,28 @@ def find_root(start: Path | None = None) -> Path:
     return here
 
 
-def load_config(root: Path | None = None) -> Config:
-    """Read `invoke.yaml` at ``root``; raises ProblemsError listing every bad value."""
+def load_config(root: Path | None = None, strict: bool = False) -> Config:
+    """Read `invoke.yaml` at ``root``.
+
+    A bad or unknown key never locks the runbooks: each problem becomes a warning in
+    `Config.problems` and that setting's default is used (a file that is not YAML at all:
+    every default).  `strict` (inv doctor) raises ProblemsError listing every problem."""
     root = (root or find_root()).resolve()
     path = root / CONFIG_FILE
     if not path.is_file():
         return default_config(root)
-    return _load_file(root, path, CONFIG_FILE, required=False)
+    try:
+        return _load_file(root, path, CONFIG_FILE, required=False, lenient=not strict)
+    except ProblemsError as exc:
+        if strict:
+            raise
+        return replace(default_config(root), source=path,
+                       problems=tuple(_warning(p) for p in exc.problems))
+
+
+def _warning(p: Problem) -> Problem:
+    return replace(p, level="warning",
+                   message=f"{p.message} (the default is used; inv doctor fails until fixed)")
 
 
 def overlay(cfg: Config, path: Path) -> Config:
@@ -79,7 +94,7 @@ def _laid_over(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load_file(root: Path, path: Path, shown: str, required: bool,
-               base: dict[str, Any] | None = None) -> Config:
+               base: dict[str, Any] | None = None, lenient: bool = False) -> Config:
     doc = _read(path, shown)
     data = doc.data if isinstance(doc.data, dict) else {}
     section = data.get(SECTION)
@@ -93,6 +108,11 @@ def _load_file(root: Path, path: Path, shown: str, required: bool,
     if base and isinstance(section, dict):
         section = _laid_over(base, section)
     values = SubConfig(SETTINGS).validate(section, run, (SECTION,))
-    if run.problems:
-        raise ProblemsError(sorted(run.problems, key=lambda p: p.line or 0))
-    return from_values(root, values, source=path)
+    found = sorted(run.problems, key=lambda p: p.line or 0)
+    if found and not lenient:
+        raise ProblemsError(found)
+    try:
+        cfg = from_values(root, values, source=path)
+    except (TypeError, ValueError):  # a section too broken to build: every default
+        cfg = replace(default_config(root), source=path)
+    return replace(cfg, problems=tuple(_warning(p) for p in found))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from triagebook.base.errors import Problem
 from triagebook.channels import DEFAULT_CHANNELS, ChannelConfig, ChannelOption
 from triagebook.config.policy import Policy
 from triagebook.config.sections import AlertsConfig, LedgerConfig, RepliesConfig, ServiceEndpoints
@@ -33,6 +34,8 @@ class Config:
 
     root: Path
     source: Path | None = None
+    # what was wrong in invoke.yaml (warnings; each bad value's default is in use)
+    problems: tuple[Problem, ...] = ()
     site_url: str = setting(Str(
         "The published runbook site; messages and `runbook.match` link the runbook page "
         "pre-filled with the incident's values.", blank=True), "", convert=_site_url)

@@ -53,7 +53,7 @@ def config(root: Path | None) -> tuple[Config, Check]:
     """The configuration and its check; with a bad file the other checks use defaults."""
     root = (root or find_root()).resolve()
     try:
-        cfg = load_config(root)
+        cfg = load_config(root, strict=True)
     except ProblemsError as exc:
         more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
         return default_config(root), Check(

@@ -69,6 +69,8 @@ def load_pages(root: Path, serving: bool, last: list[Page]) -> tuple[list[Page],
     try:
         with paused_gc():  # thousands of pages: nothing for the cycle collector here
             cfg = load_config(root)
+            for p in cfg.problems:  # a typo in invoke.yaml never stops the site
+                log.warning(str(p))
             cat = load_catalog(cfg)
             problems = lint(cat, cfg.today())
             errors = [p for p in problems if p.level == "error"]

@@ -24,7 +24,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def project() -> Config:
-    return load_config()
+    """The project's configuration; what is wrong in invoke.yaml is one warning line each
+    on stderr (the defaults are used), so a typo never locks the runbooks."""
+    cfg = load_config()
+    for p in cfg.problems:
+        print(neutralise(str(p)), file=sys.stderr)
+    return cfg
 
 
 HELP_WORDS = ("--help", "-h")

@@ -95,6 +95,10 @@ def lint(c, strict=False, format_="text", no_cache=False):
             print(p)
         print(summary(cat, problems))
     failing = [p for p in problems if p.level == "error" or strict]
+    if strict and cat.config.problems:
+        print(f"runbook.lint --strict: invoke.yaml has {len(cat.config.problems)} problem"
+              f"{'s' * (len(cat.config.problems) != 1)} (above)", file=sys.stderr)
+        failing += cat.config.problems
     if failing:
         raise Exit(code=1)
 
