@@ -181,3 +181,50 @@ def test_the_runner_escalate_action_prints_the_message_once(proj):
     res = run(proj, "--incident", "INC-E", *CTX, script="escalate RED pipeline broken\nq\n")
     assert_no_traceback(res)
     assert res.stdout.count("[ESCALATION:RED]") == 1, res.stdout
+
+
+# ---- a diagnostic block runs every line (issue 19 item 4) ------------------------------
+
+@pytest.fixture
+def diagnosed(proj: Path) -> tuple[Path, str]:
+    shutil.copy(FIXTURES / "runner" / "diagnose.md", proj / "runbooks" / "diagnose.md")
+    res = inv(proj, "runbook.run", "diagnose", "--incident", "INC-DX", input="run\ny\nq\n",
+              env={"TRIAGEBOOK_OPERATOR": "alice"})
+    assert res.returncode == 0, res.stderr
+    return proj, res.stdout
+
+
+def test_every_line_of_a_diagnostic_block_runs(diagnosed):
+    proj, _ = diagnosed
+    out = commands(proj, "INC-DX")[0]["output"].splitlines()
+    assert out == ["rollout: waiting", "pods: web-1 CrashLoopBackOff",
+                   "events: back-off restarting"]
+
+
+def test_the_block_fails_with_its_first_failure_and_names_every_failing_line(diagnosed):
+    proj, _ = diagnosed
+    cmd = commands(proj, "INC-DX")[0]
+    assert cmd["exit_code"] == 1
+    assert cmd["failed_line"] == 1
+    assert cmd["failed_lines"] == [1, 3]
+
+
+def test_the_screen_says_every_line_ran_and_which_failed(diagnosed):
+    _, stdout = diagnosed
+    assert "every line runs, each failure is shown" in stdout
+    assert "failed: exit 1 at line 1: echo \"rollout: waiting\"; false (every line ran; also " \
+           "failed: line 3) after" in stdout
+
+
+def test_a_diagnostic_block_runs_without_errexit_and_pipefail_stays(diagnosed):
+    proj, _ = diagnosed
+    assert commands(proj, "INC-DX")[0]["shell"].endswith("bash -o pipefail -o errtrace")
+
+
+@pytest.mark.parametrize("info, strict", [("sh", False), ("bash", False),
+                                           ("sh strict", True), ("sh destructive", True),
+                                           ("sh norun", False)])
+def test_which_blocks_stop_at_their_first_failing_line(info: str, strict: bool):
+    from triagebook.runbook.model import CodeBlock
+
+    assert CodeBlock(info.split()[0], info, "true\n", 1).strict is strict

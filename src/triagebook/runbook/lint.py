@@ -13,7 +13,7 @@ from triagebook.runbook import asks
 from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.model import RUNNABLE_LANGS, ContextVar, Runbook
 
-FENCE_WORDS = ("norun", "destructive")  # what the runner reads after a block's language
+FENCE_WORDS = ("norun", "destructive", "strict")  # what the runner reads after the language
 
 
 def lint(cat: Catalog, today: date) -> list[Problem]:

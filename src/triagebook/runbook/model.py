@@ -32,6 +32,13 @@ class CodeBlock:
         """Marked `destructive` (restart, rollback, purge, replay): evidence first."""
         return "destructive" in self.info.split()[1:]
 
+    @property
+    def strict(self) -> bool:
+        """Stops at its first failing line (`destructive` or `strict`); a diagnostic block
+        runs every line, so a stuck rollout still shows the pods."""
+        words = self.info.split()[1:]
+        return "destructive" in words or "strict" in words
+
 
 @dataclass(frozen=True, slots=True)
 class Step:

@@ -120,8 +120,10 @@ def run(s: Session, rest: str) -> None:
         s.ui.say(f"cannot run: {why}")
         return
     shown = neutralise(s.redactor.text(command), newlines=True)
-    s.ui.say(f"about to run ({describe(interpreter())}, timeout {s.timeout:.0f} s; "
-             f"Ctrl-C stops it):")
+    how = ("stops at the first failing line" if block.strict
+           else "every line runs, each failure is shown")
+    s.ui.say(f"about to run ({describe(interpreter(block.strict))}: {how}; timeout "
+             f"{s.timeout:.0f} s; Ctrl-C stops it):")
     s.ui.command(shown)
     forced = gate(s, step, block)  # capture before destroy; None: refused, and said why
     if forced is None:
@@ -132,7 +134,7 @@ def run(s: Session, rest: str) -> None:
         return
     env = {secret_env(k): v for k, v in s.secrets.items()}
     res = run_shell(command, block.lang, env, str(s.cwd), s.timeout, s.redactor, s.ui.output,
-                    s.signals)
+                    s.signals, strict=block.strict)
     lines = shown.split("\n")
     failed_command = lines[res.failed_line - 1].strip() \
         if res.failed_line and res.failed_line <= len(lines) else ""
@@ -140,7 +142,7 @@ def run(s: Session, rest: str) -> None:
                     duration_s=res.duration_s, timed_out=res.timed_out, output=res.output,
                     truncated=res.truncated, shell=res.shell, failed_line=res.failed_line,
                     failed_command=failed_command, interrupted=bool(res.interrupted_by),
-                    interrupted_by=res.interrupted_by,
+                    interrupted_by=res.interrupted_by, failed_lines=list(res.failed_lines),
                     destructive=block.destructive, forced=forced)
     s.record(cmd, step.number)
     verdict = "failed: " if cmd.failed and not (cmd.timed_out or cmd.interrupted) else ""

@@ -1,10 +1,12 @@
-"""Running one shell block: strict, streamed, neutralised, redacted, bounded, stoppable.
+"""Running one shell block: streamed, neutralised, redacted, bounded, stoppable.
 
-A `sh`, `bash` or `shell` block runs as one script under
-`bash -o errexit -o pipefail -o errtrace`: the first failing line — or failing stage of
-a pipeline — ends it with that exit status, as a responder reading it top to bottom
-would assume.  An ERR trap reports the failing line on a pipe of its own (never mixed
-into the output).  Without bash, `/bin/sh -e` runs it and the line is not known.
+A `sh`, `bash` or `shell` block runs as one script.  A diagnostic block runs every line
+under `bash -o pipefail -o errtrace`: a failing line does not hide the ones after it,
+and the block ends with the status of its first failure.  A strict block (`strict` or
+`destructive`) runs under `bash -o errexit -o pipefail -o errtrace`: the first failing
+line — or failing stage of a pipeline — ends it.  An ERR trap reports each failing line
+on a pipe of its own (never mixed into the output).  Without bash, `/bin/sh` runs it
+(`-e` when strict) and the line is not known.
 
 The block runs in its own process group and session, with stdin closed, in the project
 folder, with the runner's environment plus the secrets' `TRIAGEBOOK_SECRET_*` variables.
@@ -33,6 +35,7 @@ LINE_KEEP = 1024  # bytes kept at each end of one line longer than 2 × this
 _SEPARATORS = b" \t,;|&()[]{}<>\"'`"
 GRACE = 2.0  # seconds a stopped command gets before the next, harder signal
 BASH_OPTIONS = ("-o", "errexit", "-o", "pipefail", "-o", "errtrace")
+EVERY_LINE_OPTIONS = ("-o", "pipefail", "-o", "errtrace")  # a diagnostic block: no errexit
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +46,18 @@ class Result:
     timed_out: bool
     truncated: bool
     shell: str = ""
-    failed_line: int | None = None  # 1-based line of the block that failed
+    failed_line: int | None = None  # 1-based line of the block that failed (the first)
     interrupted_by: str = ""  # "Ctrl-C", "SIGTERM", "SIGHUP" when a signal stopped it
+    failed_lines: tuple[int, ...] = ()  # every line that failed, in order (every-line mode)
 
 
-def interpreter() -> list[str]:
+def interpreter(strict: bool = True) -> list[str]:
+    """bash stopping at the first failing line (`strict`), or running every line; without
+    bash, /bin/sh (-e when strict)."""
     bash = shutil.which("bash") or ("/bin/bash" if os.path.exists("/bin/bash") else None)
-    return [bash, *BASH_OPTIONS] if bash else ["/bin/sh", "-e"]
+    if bash:
+        return [bash, *(BASH_OPTIONS if strict else EVERY_LINE_OPTIONS)]
+    return ["/bin/sh", "-e"] if strict else ["/bin/sh"]
 
 
 def describe(argv: list[str]) -> str:
@@ -60,9 +68,11 @@ def describe(argv: list[str]) -> str:
 def _trap(fd: int) -> str:
     # One line before the block, so the block's line N is the script's line N + 1.  Only
     # the main shell reports ($BASH_SUBSHELL 0): a failure inside $(...) that errexit
-    # lets pass is not the line that ended the block.
-    return (f"trap 'tb_s=$?; if [ \"$BASH_SUBSHELL\" = 0 ]; then printf \"%s %s\\n\" "
-            f"\"$tb_s\" \"$LINENO\" >&{fd}; fi 2>/dev/null || :' ERR\n")
+    # lets pass is not the line that ended the block.  `tb_first` keeps the first failing
+    # status, the exit status of a block that runs every line.
+    return (f"tb_first=0; trap 'tb_s=$?; if [ \"$BASH_SUBSHELL\" = 0 ]; then printf "
+            f"\"%s %s\\n\" \"$tb_s\" \"$LINENO\" >&{fd}; [ \"$tb_first\" != 0 ] || "
+            f"tb_first=$tb_s; fi 2>/dev/null || :' ERR\n")
 
 
 def _silent(line: str) -> None:
@@ -157,7 +167,7 @@ def _cut_line(head: bytes, skipped: int, tail: bytes) -> bytes:
 
 def run_shell(command: str, lang: str, env: Mapping[str, str], cwd: str, timeout: float,
               redactor: Redactor, echo: Callable[[str], None],
-              signals: Signals | None = None) -> Result:
+              signals: Signals | None = None, strict: bool = True) -> Result:
     """Run one block in its own process group and stream its output, bounded.
 
     Long on purpose: spawning, the select loop (output, the failed-line report, the
@@ -166,10 +176,13 @@ def run_shell(command: str, lang: str, env: Mapping[str, str], cwd: str, timeout
     lifecycle; split up, the cleanup's guarantees would depend on state spread over
     several functions."""
     signals = signals or Signals(install=False)
-    argv = interpreter()
+    argv = interpreter(strict)
     bash = argv[0] != "/bin/sh"
     report_r, report_w = os.pipe() if bash else (-1, -1)
     script = (_trap(report_w) + command) if bash else command
+    if bash and not strict:  # every line ran: the block fails with its first failure
+        script += '\nexit "$tb_first"\n'
+
     start = time.monotonic()
     try:
         proc = subprocess.Popen([*argv, "-c", script], stdout=subprocess.PIPE,
@@ -243,9 +256,14 @@ def run_shell(command: str, lang: str, env: Mapping[str, str], cwd: str, timeout
         signals.discard_interrupts()
     stopped = bool(stopped_by) or timed_out
     exit_code = None if timed_out and not stopped_by else code
+    failures = () if stopped else _failures(reports)
+    if strict:
+        first = None if stopped else _failed_line(reports, exit_code)
+    else:
+        first = failures[0] if failures and exit_code else None
     return Result(exit_code, round(time.monotonic() - start, 3), out.text(), timed_out,
-                  out.truncated, describe(argv),
-                  None if stopped else _failed_line(reports, exit_code), stopped_by)
+                  out.truncated, describe(argv), first, stopped_by,
+                  failures if not strict else ())
 
 
 def _stop(proc: subprocess.Popen[bytes], first: int) -> tuple[float, int]:
@@ -279,6 +297,17 @@ def _drain(fd: int) -> bytes:
     except BlockingIOError:
         pass
     return data
+
+
+def _failures(reports: bytes) -> tuple[int, ...]:
+    """Every block line the ERR trap reported, in order, once each."""
+    words = reports.decode("ascii", "replace").split()
+    out: list[int] = []
+    for status, lineno in zip(words[::2], words[1::2], strict=False):
+        if status.isdigit() and lineno.isdigit() and int(lineno) > 1:
+            if int(lineno) - 1 not in out:
+                out.append(int(lineno) - 1)
+    return tuple(out)
 
 
 def _failed_line(reports: bytes, exit_code: int | None) -> int | None:

@@ -210,6 +210,8 @@ class Command(Payload):
     interrupted_by: str = ""  # …Ctrl-C, SIGTERM or SIGHUP
     destructive: bool = False  # the block was marked destructive (runner/evidence.py)
     forced: bool = False  # ...and ran without evidence on its step: the responder typed force
+    failed_lines: list[int] = field(default_factory=list)  # every failing line (a block
+    # that runs every line: diagnostics); empty when it stopped at its first
 
     @property
     def failed(self) -> bool:
@@ -227,6 +229,10 @@ class Command(Payload):
         if self.failed_line and self.exit_code:
             where = f" at line {self.failed_line}" + (f": {self.failed_command}"
                                                       if self.failed_command else "")
+        more = [n for n in self.failed_lines if n != self.failed_line]
+        if more:
+            where += f" (every line ran; also failed: line{'s' * (len(more) > 1)} " \
+                     f"{', '.join(map(str, more))})"
         return f"exit {self.exit_code}{where}"
 
     def reads(self, at: Where) -> Reading:
