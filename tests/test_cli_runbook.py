@@ -141,13 +141,15 @@ def test_bad_config_is_reported_with_line(shipped):
         "triagebook:\n  runbooks_dir: runbooks\n  policy:\n    review_window_days: soon\n"
         "    timezone: Mars/Olympus\n    quite_hours: '22:00-07:00'\n", encoding="utf-8")
     res = inv(shipped, "runbook.lint")
-    assert res.returncode == 1
-    assert res.stderr.strip().splitlines() == [
-        "invoke.yaml:4: bad-config: triagebook.policy.review_window_days: expected a positive "
-        "whole number but received 'soon'",
-        "invoke.yaml:5: bad-config: triagebook.policy.timezone: expected an IANA time zone "
-        "such as Europe/Stockholm but received 'Mars/Olympus'",
-        "invoke.yaml:6: unknown-config: triagebook.policy.quite_hours: not a setting; did you "
-        "mean 'quiet_hours'?",
-    ]
+    assert res.returncode == 0  # the runbooks are fine; the config is warned, not fatal
+    tail = " (the default is used; inv doctor fails until fixed)"
+    assert res.stderr.strip().splitlines() == [line + tail for line in [
+        "invoke.yaml:4: bad-config: warning: triagebook.policy.review_window_days: expected "
+        "a positive whole number but received 'soon'",
+        "invoke.yaml:5: bad-config: warning: triagebook.policy.timezone: expected an IANA "
+        "time zone such as Europe/Stockholm but received 'Mars/Olympus'",
+        "invoke.yaml:6: unknown-config: warning: triagebook.policy.quite_hours: not a "
+        "setting; did you mean 'quiet_hours'?",
+    ]]
+    assert inv(shipped, "runbook.lint", "--strict").returncode == 1
     assert_no_traceback(res)

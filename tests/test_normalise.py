@@ -80,7 +80,10 @@ def test_match_prints_no_link_without_site_url(shipped):
 def test_a_bad_site_url_is_one_line(shipped):
     (shipped / "invoke.yaml").write_text("triagebook:\n  site_url: runbooks\n", encoding="utf-8")
     res = inv(shipped, "runbook.match", "sku_unavailable")
-    assert res.returncode == 1
-    assert res.stderr.strip() == ("invoke.yaml:2: bad-config: triagebook.site_url: expected the "
-                                  "site's address (https://…) but received 'runbooks'")
+    assert res.returncode == 0  # warned; matching goes on without links
+    assert res.stderr.strip() == ("invoke.yaml:2: bad-config: warning: triagebook.site_url: "
+                                  "expected the site's address (https://…) but received "
+                                  "'runbooks' (the default is used; inv doctor fails until "
+                                  "fixed)")
+    assert "runbooks/" not in res.stdout.split("\n")[0]
     assert_no_traceback(res)

@@ -39,9 +39,9 @@ def test_heading_steps_keep_lines_and_code():
 def test_ordered_list_steps():
     rb = parsed("list-steps.md")
     assert [(s.title, s.line) for s in rb.steps] == [
-        ("Check the pods:", 13), ("Roll back", 18), ("Tell people.", 20)]
+        ("Check the pods:", 13), ("Roll back if needed.", 18), ("Tell people.", 20)]
     assert rb.steps[0].code[0].source == "kubectl get pods\n"
-    assert rb.steps[1].body == "if needed."
+    assert rb.steps[1].body == ""  # the paragraph is one sentence: all of it is the title
     assert rb.failure_classes == ("gamma",)  # a single string is accepted
 
 

@@ -74,6 +74,7 @@ def test_configuration(tmp_path: Path, yaml_text: str) -> None:
     indented = "".join(f"  {line}\n" for line in yaml_text.splitlines())
     (tmp_path / "invoke.yaml").write_text(f"triagebook:\n{indented}")
     with pytest.raises(ProblemsError) as caught:
-        load_config(tmp_path)
+        load_config(tmp_path, strict=True)
     assert [p.code for p in caught.value.problems] == ["yaml-limit"]
     assert caught.value.problems[0].path == "invoke.yaml"
+    assert [p.code for p in load_config(tmp_path).problems] == ["yaml-limit"]  # warned

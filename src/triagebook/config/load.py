@@ -58,6 +58,17 @@ def load_config(root: Path | None = None, strict: bool = False) -> Config:
                        problems=tuple(_warning(p) for p in exc.problems))
 
 
+def _drop(values: dict[str, Any], key: tuple[object, ...]) -> None:
+    """Remove the value at `key` (its default then applies when the config is built)."""
+    at: Any = values
+    for part in key[:-1]:
+        at = at.get(part) if isinstance(at, dict) else None
+        if at is None:
+            return
+    if isinstance(at, dict) and key:
+        at.pop(key[-1], None)
+
+
 def _warning(p: Problem) -> Problem:
     return replace(p, level="warning",
                    message=f"{p.message} (the default is used; inv doctor fails until fixed)")
@@ -111,6 +122,8 @@ def _load_file(root: Path, path: Path, shown: str, required: bool,
     found = sorted(run.problems, key=lambda p: p.line or 0)
     if found and not lenient:
         raise ProblemsError(found)
+    for key in run.bad:  # a refused value is never used, even one a cross-check refused
+        _drop(values, key[1:])
     try:
         cfg = from_values(root, values, source=path)
     except (TypeError, ValueError):  # a section too broken to build: every default

@@ -40,7 +40,11 @@ def _flat(text: str) -> str:
 
 def _one_line(text: object) -> str:
     s = neutralise(str(text).strip().replace("\n", " ⏎ "))
-    return s if len(s) <= 120 else s[:117] + "..."
+    if len(s) <= 120:
+        return s
+    cut = s[:117]
+    space = cut.rfind(" ")
+    return (cut[:space] if space >= 60 else cut) + "..."  # at a word boundary
 
 
 def _step(st: IncidentState, ev: Event) -> str:

@@ -72,6 +72,7 @@ class Run:
     def __init__(self, doc: YamlDoc, path: str, codes: Codes) -> None:
         self.doc, self.path, self.codes = doc, path, codes
         self.problems: list[Problem] = []
+        self.bad: list[Key] = []  # the key of every value refused (its default applies)
 
     def line(self, key: Key) -> int:
         return self.doc.line(*key, default=1) or 1
@@ -82,6 +83,7 @@ class Run:
                                      f"{dotted(key) if name is None else name}: {text}", level))
 
     def invalid(self, key: Key, value: object, exc: Invalid, name: str | None = None) -> None:
+        self.bad.append(key)
         code = exc.code or getattr(self.codes, exc.kind)
         text = exc.message or f"expected {exc.expected} but received {show(value)}"
         self.report(key, code, text, name=name)

@@ -7,7 +7,6 @@ input, so one bad file cannot hide the others.
 from __future__ import annotations
 
 import hashlib
-import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,8 +19,9 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from triagebook.base import yamlsrc
 from triagebook.base.errors import Problem
 from triagebook.base.files import read_bytes
-from triagebook.runbook.model import BUILTINS, CodeBlock, Runbook, Step
+from triagebook.runbook.model import BUILTINS, Runbook, Step
 from triagebook.runbook.schema import ID_RE, REQUIRED, check
+from triagebook.runbook.steps import steps_of
 from triagebook.runbook.template_check import analyse
 
 
@@ -110,7 +110,7 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
     meta, fm_problems = check(doc, path)
     problems.extend(fm_problems)
 
-    intro, steps, has_h1 = _steps(tokens, lines)
+    intro, steps, has_h1 = steps_of(tokens, lines)
     if not steps:
         problems.append(Problem(path, fm.map[1] + 1 if fm.map else 1, "no-steps",
                                 "no steps: add a '## Steps' section with '### Step title' "
@@ -178,120 +178,3 @@ def _fields(meta: dict[str, Any]) -> dict[str, Any]:
         if key in out:
             out[key] = tuple(out[key])
     return out
-
-
-def _heading_text(tokens: list[Token], i: int) -> str:
-    inline = tokens[i + 1]
-    return inline.content.strip() if inline.type == "inline" else ""
-
-
-def _steps(tokens: list[Token], lines: list[str]) -> tuple[str, list[Step], bool]:
-    """Find the `## Steps` section and cut it into steps; and is there a title (h1)?"""
-    # One pass over the tokens for what the rest needs: the top-level headings.
-    heads = [i for i, t in enumerate(tokens) if t.type == "heading_open" and t.level == 0]
-    has_h1 = any(tokens[i].tag == "h1" for i in heads)
-    start = end = None
-    intro_start = 1
-    for n, i in enumerate(heads):
-        tag = tokens[i].tag
-        if tag == "h1" and start is None and tokens[i].map:
-            intro_start = tokens[i].map[1]  # type: ignore[index]
-        if start is None and tag == "h2" and _heading_text(tokens, i).lower() == "steps":
-            start = n
-        elif start is not None and tag in ("h1", "h2"):
-            end = n
-            break
-    if start is None:
-        return "", [], has_h1
-    first = heads[start]
-    last = heads[end] if end is not None else len(tokens)
-    fm_map, steps_map = tokens[0].map, tokens[first].map
-    fm_end = fm_map[1] if fm_map else 0
-    steps_line = steps_map[0] if steps_map else fm_end
-    intro = "\n".join(lines[max(intro_start, fm_end):steps_line]).strip()
-    end_map = tokens[last].map if last < len(tokens) else None
-    stop_line = end_map[0] if end_map else len(lines)
-    h3 = [i for i in heads[start + 1:end] if tokens[i].tag == "h3"]
-    if h3:
-        return intro, _heading_steps(tokens, h3, last, lines, stop_line), has_h1
-    section = tokens[first + 3:last]  # skip heading_open, inline, heading_close
-    for i, t in enumerate(section):
-        if t.type == "ordered_list_open" and t.level == 0:
-            return intro, _list_steps(section, i, lines), has_h1
-    return intro, [], has_h1
-
-
-def _heading_steps(tokens: list[Token], heads: list[int], last: int, lines: list[str],
-                   stop_line: int) -> list[Step]:
-    steps = []
-    # the section's code blocks, found once; each step takes those before the next step
-    code = [i for i in range(heads[0], last)
-            if tokens[i].type == "fence" or tokens[i].type == "code_block"]
-    at = 0
-    for n, hi in enumerate(heads):
-        nxt = heads[n + 1] if n + 1 < len(heads) else last
-        head = tokens[hi]
-        assert head.map is not None
-        next_map = tokens[nxt].map if nxt < len(tokens) else None
-        body_end = next_map[0] if next_map else stop_line
-        body, body_line = _trim(lines[head.map[1]:body_end], head.map[1] + 1)
-        mine = []
-        while at < len(code) and code[at] < nxt:
-            mine.append(tokens[code[at]])
-            at += 1
-        steps.append(Step(
-            number=n + 1, title=_heading_text(tokens, hi), line=head.map[0] + 1,
-            body=body, code=_code(mine, 0, len(mine)), body_line=body_line,
-        ))
-    return steps
-
-
-def _list_steps(section: list[Token], start: int, lines: list[str]) -> list[Step]:
-    steps: list[Step] = []
-    item_start = None
-    for i in range(start + 1, len(section)):
-        tok = section[i]
-        if tok.type == "ordered_list_close" and tok.level == 0:
-            break
-        if tok.type == "list_item_open" and tok.level == 1:
-            item_start = i
-        elif tok.type == "list_item_close" and tok.level == 1 and item_start is not None:
-            steps.append(_item_step(section[item_start:i + 1], len(steps) + 1, lines))
-            item_start = None
-    return steps
-
-
-def _item_step(item: list[Token], number: int, lines: list[str]) -> Step:
-    head = item[0]
-    assert head.map is not None
-    first, last = head.map
-    src = lines[first:last]
-    marker = (head.info or "") + (head.markup or ".")
-    first_line = src[0].lstrip()
-    if first_line.startswith(marker):
-        first_line = first_line[len(marker):].strip()
-    rest, body_line = _trim(textwrap.dedent("\n".join(src[1:])).split("\n"), first + 2)
-    return Step(number=number, title=first_line, line=first + 1, body=rest,
-                code=_code(item, 1, len(item)), body_line=body_line)
-
-
-def _trim(body: list[str], first_line: int) -> tuple[str, int]:
-    """Drop blank lines around a body, keeping the file line of what remains."""
-    start = 0
-    while start < len(body) and not body[start].strip():
-        start += 1
-    end = len(body)
-    while end > start and not body[end - 1].strip():
-        end -= 1
-    return "\n".join(body[start:end]), first_line + start
-
-
-def _code(tokens: list[Token], start: int, stop: int) -> tuple[CodeBlock, ...]:
-    out = []
-    for i in range(start, stop):
-        tok = tokens[i]
-        if (tok.type == "fence" or tok.type == "code_block") and tok.map:
-            info = tok.info.strip() if tok.type == "fence" else ""
-            lang = info.split()[0].lower() if info else ""
-            out.append(CodeBlock(lang=lang, info=info, source=tok.content, line=tok.map[0] + 1))
-    return tuple(out)

@@ -2,8 +2,9 @@
 
 `step 2/4 [done] · Look back 30m · demo · INC-20261122-0214-k3fz · SEV2 · +00:12:09
 since detection`.  On a narrow terminal the words "since detection" go first, then the
-runbook id, then the title is shortened, then the incident id goes (it is in the
-greeting and the resume hint); the step number, severity and elapsed time always stay.
+runbook id, then the title is shortened at a word boundary (the screen then shows it
+whole, wrapped, under the header), then the incident id goes (it is in the greeting and
+the resume hint); the step number, severity and elapsed time always stay.
 """
 
 from __future__ import annotations
@@ -12,6 +13,15 @@ from dataclasses import dataclass
 
 MIN_TITLE = 12  # a title shortened below this says nothing; drop other parts first
 SEP = " · "
+
+
+def shorten(title: str, room: int) -> str:
+    """At most `room` characters, cut at a word boundary (never mid-word), with "…"."""
+    if len(title) <= room:
+        return title
+    cut = title[:room - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space >= room // 2 else cut).rstrip(" ,;:·-") + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +59,7 @@ class Header:
             room = limit - len(SEP.join([head, *tail])) - len(SEP)
             if room < MIN_TITLE:
                 return None
-            return SEP.join([head, self.title[:room - 1].rstrip() + "…", *tail])
+            return SEP.join([head, shorten(self.title, room), *tail])
 
         # the title whole with less around it; then shortened, keeping the incident id;
         # then without the incident id, whole, then shortened

@@ -98,7 +98,10 @@ class RichUI(PlainUI):
         from rich.text import Text
 
         self.console.print()
-        self.console.print(Rule(Text(header.text(self.console.width - 4), style="bold")))
+        line = header.text(self.console.width - 4)
+        self.console.print(Rule(Text(line, style="bold")))
+        if header.title not in line:  # shortened to fit: here whole, wrapped at words
+            self.console.print(Text(header.title, style="bold"))
         for kind, text, lang in split_code(body):
             if kind == "code":  # whole lines, soft-wrapped by the terminal: copy-safe
                 code = Syntax(text, lang or "text", theme="monokai").highlight(text)
