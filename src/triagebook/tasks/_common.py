@@ -119,7 +119,31 @@ def _print_help(body: Callable[..., Any]) -> None:
     raise Exit("no help found for this task; try inv --list", code=1)
 
 
-class _AfterHelp(Argument):
+class _Flag(Argument):
+    """An argument whose parse errors read as one line naming the flag the user typed."""
+
+    def __repr__(self) -> str:  # Invoke's "Flag {!r} needed value and was not given one!"
+        return "--" + self.names[0]
+
+    decimal = False  # a float option: shown as a number in help, cast with float()
+
+    def set_value(self, value: Any, cast: bool = True) -> None:
+        from invoke.exceptions import ParseError
+
+        try:
+            if self.decimal and cast:  # checked here; the task reads it with number()
+                float(value)
+                super().set_value(value, cast=False)
+            else:
+                super().set_value(value, cast)
+        except ValueError:
+            what = "a number" if self.decimal else (
+                "a whole number" if self.kind is int else f"a {self.kind.__name__}")
+            raise ParseError(f"--{self.names[0]}: expected {what} but received "
+                             f"{value!r}") from None
+
+
+class _AfterHelp(_Flag):
     """A later positional that counts as given once an earlier one received --help."""
 
     earlier: list[Argument]
@@ -136,21 +160,48 @@ class _AfterHelp(Argument):
         self.set_value(arg, cast=True)
 
 
-class TwoPositionals(Task):  # type: ignore[type-arg]
-    """A task with several positionals (`incident.note ID TEXT`) whose help still works.
+INCIDENT_PARAMS = ("id_", "incident")  # one flag for the incident everywhere: --incident
 
-    `inv incident.note --help` gives '--help' as ID and nothing as TEXT, and Invoke's
-    parser stops at the missing TEXT before `user_errors` can print the help; here a
-    positional after a --help counts as given (empty), so the task body is reached.
-    """
+
+class TbTask(Task):  # type: ignore[type-arg]
+    """Every triagebook task: the incident is `--incident` (with `--id` kept as an alias);
+    `-h` is help, never a short flag; a bad or missing value is one line naming the
+    flag; and `--help` works with several positionals (`inv incident.note --help` gives
+    '--help' as ID and nothing as TEXT: a positional after a --help counts as given)."""
+
+    def arg_opts(self, name: str, default: str, taken_names: set[str]) -> dict[str, Any]:
+        opts: dict[str, Any] = super().arg_opts(name, default, taken_names)
+        names = [n for n in opts["names"] if n != "h"]
+        if name in INCIDENT_PARAMS:
+            short = [n for n in names if len(n) == 1]
+            names = ["incident", "id", *short]
+            if name != "incident":
+                opts["attr_name"] = name
+        opts["names"] = names
+        return opts
 
     def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
         args = super().get_arguments(ignore_unknown_help)
+        for arg in args:
+            arg.__class__ = _Flag
+            if arg.kind is float:  # Invoke's help has no word for float: say INT, take 0.5
+                arg.kind, arg.decimal = int, True  # type: ignore[attr-defined]
         positional = [a for a in args if a.positional]
         for i, arg in enumerate(positional[1:], start=1):
             arg.__class__ = _AfterHelp
             arg.earlier = positional[:i]  # type: ignore[attr-defined]
         return args
+
+
+TwoPositionals = TbTask  # the name the task modules used first
+
+
+def task(*args: Any, **kwargs: Any) -> Any:
+    """Invoke's `@task`, making a `TbTask`."""
+    from invoke.tasks import task as invoke_task
+
+    kwargs.setdefault("klass", TbTask)
+    return invoke_task(*args, **kwargs)
 
 
 def choice(name: str, value: str, allowed: tuple[str, ...]) -> str:

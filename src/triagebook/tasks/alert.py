@@ -4,9 +4,8 @@ incidents (issue 21); the same server takes signed chat commands (issue 23)."""
 from __future__ import annotations
 
 from invoke.collection import Collection
-from invoke.tasks import task
 
-from triagebook.tasks._common import number, project, user_errors
+from triagebook.tasks._common import number, project, task, user_errors
 
 
 def build_server(cfg, listen: str, max_concurrent: int = 16):
@@ -23,7 +22,7 @@ def build_server(cfg, listen: str, max_concurrent: int = 16):
                       "needs $TRIAGEBOOK_SECRET_ALERT_TOKEN)",
             "max_concurrent": "requests handled at once (default 16; more get 503)"})
 @user_errors
-def serve(c, listen="127.0.0.1:9095", max_concurrent="16"):
+def serve(c, listen="127.0.0.1:9095", max_concurrent=16):
     """Run the intake server: alerts in (POST /alerts), signed chat commands, health,
     readiness, metrics."""
     from triagebook.base.errors import UsageError

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 from invoke.collection import Collection
-from invoke.tasks import task
 
-from triagebook.tasks._common import TwoPositionals, choice, project, user_errors
+from triagebook.tasks._common import TwoPositionals, choice, project, task, user_errors
 
 
 def _actor() -> str:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from invoke.exceptions import Exit
-from invoke.tasks import task
 
 from triagebook.readiness import run_checks
 from triagebook.readiness.check import as_json, failed, summary
-from triagebook.tasks._common import choice, user_errors
+from triagebook.tasks._common import choice, task, user_errors
 
 
 @task(help={"format_": "text (default) or json (for monitoring)",

@@ -15,7 +15,6 @@ from typing import Any
 
 from invoke.collection import Collection
 from invoke.exceptions import Exit
-from invoke.tasks import task
 
 from triagebook import Config
 from triagebook.base.errors import UsageError
@@ -26,6 +25,7 @@ from triagebook.tasks._common import (
     choice,
     number,
     project,
+    task,
     terminal_safe,
     user_errors,
     warn,
@@ -70,7 +70,7 @@ def tick(c):
 @task(help={"interval": "seconds between ticks (default 60)",
             "count": "stop after this many ticks (default 0: until interrupted)"})
 @user_errors
-def watch(c, interval="60", count="0"):
+def watch(c, interval=60.0, count=0):
     """Run escalation.tick in a loop."""
     pause = number("interval", interval, above=True)
     times = int(number("count", count, whole=True))

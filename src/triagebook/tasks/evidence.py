@@ -8,10 +8,9 @@ import json
 from pathlib import Path
 
 from invoke.exceptions import Exit
-from invoke.tasks import task
 
 from triagebook.incident import ledger
-from triagebook.tasks._common import choice, project, terminal_safe, user_errors
+from triagebook.tasks._common import choice, project, task, terminal_safe, user_errors
 
 
 @task(help={"incident": "only this incident (default: every incident here)"})

@@ -9,7 +9,6 @@ import sys
 import time
 
 from invoke.collection import Collection
-from invoke.tasks import task
 
 from triagebook import fold, timeline
 from triagebook.base.errors import UsageError
@@ -27,6 +26,7 @@ from triagebook.tasks._common import (
     TwoPositionals,
     choice,
     project,
+    task,
     terminal_safe,
     user_errors,
     warn,

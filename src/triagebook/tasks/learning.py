@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 
 from invoke.collection import Collection
-from invoke.tasks import task
 
 from triagebook.base.timeutil import utc_now
 from triagebook.learning.health import flagged, review_overdue
 from triagebook.learning.period import since as parse_since
 from triagebook.learning.quantiles import minutes
 from triagebook.learning.response import BY, MEASURES
-from triagebook.tasks._common import choice, project, user_errors
+from triagebook.tasks._common import choice, project, task, user_errors
 
 
 def say(line: str) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from invoke.collection import Collection
 from invoke.exceptions import Exit
-from invoke.tasks import task
 
 from triagebook import load_events as load
 from triagebook import write_postmortem
 from triagebook.postmortem.check import as_json
 from triagebook.postmortem.check import check as run_check
-from triagebook.tasks._common import choice, number, project, user_errors, warn
+from triagebook.tasks._common import choice, number, project, task, user_errors, warn
 
 
 @task(help={"id_": "incident id",
@@ -28,7 +27,7 @@ def new(c, id_, update=False):
                               "(default: policy.postmortem_draft_days)",
             "format_": "text (default) or json"})
 @user_errors
-def check(c, max_draft_days="0", format_="text"):
+def check(c, max_draft_days=0, format_="text"):
     """List SEV1/SEV2 post-mortems missing a root cause or action items, or stale drafts."""
     choice("format", format_, ("text", "json"))
     cfg = project()

@@ -8,7 +8,6 @@ import sys
 
 from invoke.collection import Collection
 from invoke.exceptions import Exit
-from invoke.tasks import task
 
 from triagebook import Catalog, load_catalog, load_one
 from triagebook import lint as run_lint
@@ -22,7 +21,7 @@ from triagebook.runbook.preview import render_runbook
 from triagebook.runbook.scaffold import new_runbook
 from triagebook.runbook.schema import json_schema
 from triagebook.runbook.values import check_values, parse_pairs, parse_severity, refuse_secrets
-from triagebook.tasks._common import choice, number, project, user_errors
+from triagebook.tasks._common import choice, number, project, task, user_errors
 
 FORMATS = ("table", "json")
 
@@ -127,7 +126,7 @@ def show(c, name, context=None):
     "limit": "how many results at most (default 10)",
 })
 @user_errors
-def match(c, text, format_="text", limit="10"):
+def match(c, text, format_="text", limit=10):
     """Rank the runbooks for an error code, log line or symptom, saying why."""
     choice("format", format_, ("text", "json"))
     if text == "-":
@@ -180,7 +179,7 @@ def match(c, text, format_="text", limit="10"):
 })
 @user_errors
 def run(c, name, incident="", context=None, context_file="", severity="", detected="",
-        force=False, command_timeout="300", from_stderr=""):
+        force=False, command_timeout=300.0, from_stderr=""):
     """Walk a runbook step by step into a durable incident ledger."""
     from triagebook import RunRequest, hooks_for, start
     from triagebook.base.timeutil import check_past, parse_time, utc_now

@@ -6,13 +6,12 @@ from pathlib import Path
 
 from invoke.collection import Collection
 from invoke.exceptions import Exit
-from invoke.tasks import task
 
 from triagebook import load_catalog
 from triagebook.site.build import mkdocs
 from triagebook.site.sources import export as write_pages
 from triagebook.site.sources import site_pages
-from triagebook.tasks._common import project, user_errors
+from triagebook.tasks._common import project, task, user_errors
 
 
 @task(help={

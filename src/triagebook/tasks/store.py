@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from invoke.collection import Collection
-from invoke.tasks import task
 
 from triagebook.base.errors import UsageError
 from triagebook.incident.store import open_store
-from triagebook.tasks._common import project, user_errors
+from triagebook.tasks._common import project, task, user_errors
 
 
 @task
