@@ -26,14 +26,20 @@ class Response:
         """met | missed (acknowledged) · pending | overdue (not yet) · no target"""
         if self.target_minutes is None:
             return "no target"
-        late = self.elapsed > timedelta(minutes=self.target_minutes)
+        late = self.elapsed > self.limit
         if self.acknowledged:
             return "missed" if late else "met"
         return "overdue" if late else "pending"
 
     @property
+    def limit(self) -> timedelta:
+        """The target as a span: 0 minutes ("immediate") means within the first minute,
+        the soonest a person can answer — not a target every incident misses."""
+        return timedelta(minutes=self.target_minutes or 1)
+
+    @property
     def over(self) -> timedelta:
-        return self.elapsed - timedelta(minutes=self.target_minutes or 0)
+        return self.elapsed - self.limit
 
 
 def measure(st: IncidentState, policy: Policy, now: datetime) -> Response | None:
@@ -67,7 +73,8 @@ def describe(r: Response) -> str:
     if r.target_minutes is None:
         return f"{head} — no response target for {r.severity} ({r.response})"
     words = f", {r.response}" if r.response != f"{r.target_minutes} min" else ""
-    target = f"target {r.target_minutes} min ({r.severity}{words})"
+    target = (f"target {r.target_minutes} min ({r.severity}{words})" if r.target_minutes
+              else f"target immediate ({r.severity}: within the minute)")
     verdict = r.verdict
     if verdict in ("missed", "overdue"):
         return f"{head} — {target}: {verdict.upper()} by {span(r.over)}"

@@ -67,6 +67,8 @@ class IncidentState:
     updates: list[Update] = field(default_factory=list)
     grants: dict[str, Grant] = field(default_factory=dict)
     reminders: set[str] = field(default_factory=set)
+    notes: list[tuple[datetime, str, str]] = field(default_factory=list)  # (when, who, text)
+    # ...on the incident itself, not on a step (`inv incident.note ID TEXT`)
     events: list[Event] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # ledger lines skipped
 
@@ -174,6 +176,8 @@ def _note(st: IncidentState, ev: Event, p: E.Payload) -> None:
     s = st.step(ev)
     if s is not None:
         s.notes.append((ev.when, p.text or ""))
+    elif ev.step is None:
+        st.notes.append((ev.when, ev.actor, p.text or ""))
 
 
 def _command(st: IncidentState, ev: Event, p: E.Payload) -> None:

@@ -120,6 +120,11 @@ def show(c, id_):
 
     for line in show_lines(cfg, st, utc_now()):
         print(line)
+    if st.notes:
+        print("\nnotes:")
+        for when, who, text in sorted(st.notes):
+            by = f" {who}:" if who else ""
+            print(f"  {utc(when)}{by} {neutralise(text, newlines=False)}")
     escalations = describe(records(st.events))
     if escalations:
         print("\nescalations:")

@@ -65,15 +65,28 @@ def list_(c, severity="", route="", service="", format_="table", stale=False, ow
             "services": list(rb.services), "escalation": rb.escalation, "path": rb.path,
         } for rb in books], indent=2))
     else:
-        rows = [(rb.id, rb.severity, rb.route, ", ".join(rb.failure_classes), rb.title)
+        rows = [(rb.id, rb.severity, rb.route, _classes(rb.failure_classes, 40), rb.title)
                 for rb in books]
         head = ("ID", "SEV", "ROUTE", "FAILURE CLASSES", "TITLE")
-        widths = [min(max(len(r[i]) for r in [head, *rows]), 40) for i in range(4)]
+        # ids and routes are copied from here: never cut; classes end with "+N more"
+        widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
         for r in [head, *rows]:
-            cells = [r[i][:40].ljust(widths[i]) for i in range(4)]
+            cells = [r[i].ljust(widths[i]) for i in range(4)]
             print("  ".join(cells) + "  " + r[4])
         print(f"{len(books)} runbook{'s' * (len(books) != 1)}")
     _warn_broken(cat)
+
+
+def _classes(classes: tuple[str, ...], width: int) -> str:
+    """Whole class names that fit in `width`, then "+N more" (never cut mid-word)."""
+    shown: list[str] = []
+    for i, code in enumerate(classes):
+        rest = len(classes) - i - 1
+        tail = f", +{rest} more" if rest else ""
+        if shown and len(", ".join([*shown, code])) + len(tail) > width:
+            return ", ".join(shown) + f", +{len(classes) - i} more"
+        shown.append(code)
+    return ", ".join(shown)
 
 
 @task(help={

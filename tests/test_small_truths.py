@@ -1,0 +1,52 @@
+"""The small truths of issue 19 item 7, each with its test."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, inv
+
+from triagebook.incident.sla import Response, describe
+from triagebook.tasks.runbook import _classes
+
+
+@pytest.mark.parametrize("elapsed, verdict", [(20, "met"), (59, "met"), (61, "missed")])
+def test_an_immediate_target_is_the_first_minute_not_a_certain_miss(elapsed: int,
+                                                                    verdict: str) -> None:
+    r = Response("SEV1", 0, "immediate", timedelta(seconds=elapsed), acknowledged=True)
+    assert r.verdict == verdict
+
+
+def test_an_immediate_target_reads_as_such() -> None:
+    r = Response("SEV1", 0, "immediate", timedelta(seconds=20), acknowledged=True)
+    assert describe(r) == ("acknowledged 20 s after detection — target immediate (SEV1: "
+                           "within the minute): met")
+
+
+def test_runbook_list_never_cuts_a_class_mid_word() -> None:
+    classes = ("incident_declared", "major_incident", "platform_down")
+    shown = _classes(classes, 40)
+    assert shown == "incident_declared, +2 more"
+    assert _classes(("a_b", "c_d"), 40) == "a_b, c_d"
+
+
+@pytest.fixture
+def opened(project: Path) -> Path:
+    shutil.copy(FIXTURES / "runner" / "demo.md", project / "runbooks" / "demo.md")
+    res = inv(project, "runbook.run", "demo", "--incident", "INC-N", "--context",
+              "server_id=srv-1", input="\nq\n",
+              env={"TRIAGEBOOK_OPERATOR": "alice"})
+    assert res.returncode == 0, res.stderr
+    return project
+
+
+def test_incident_show_shows_incident_level_notes(opened: Path) -> None:
+    noted = inv(opened, "incident.note", "INC-N", "customer X reports the outage too",
+                env={"TRIAGEBOOK_OPERATOR": "bob"})
+    assert noted.returncode == 0, noted.stderr
+    shown = inv(opened, "incident.show", "INC-N").stdout
+    notes = shown[shown.index("\nnotes:\n"):].splitlines()
+    assert notes[2].endswith(" bob: customer X reports the outage too")
