@@ -50,3 +50,20 @@ def test_incident_show_shows_incident_level_notes(opened: Path) -> None:
     shown = inv(opened, "incident.show", "INC-N").stdout
     notes = shown[shown.index("\nnotes:\n"):].splitlines()
     assert notes[2].endswith(" bob: customer X reports the outage too")
+
+
+def test_site_serve_on_a_busy_port_is_one_line(project: Path) -> None:
+    import socket
+
+    from conftest import assert_no_traceback
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        res = inv(project, "site.serve", "--dev-addr", f"127.0.0.1:{port}")
+    assert res.returncode == 1
+    assert_no_traceback(res)
+    assert res.stderr.strip() == (f"--dev-addr 127.0.0.1:{port}: the port is in use (another "
+                                  f"site.serve?); pick another, e.g. --dev-addr "
+                                  f"127.0.0.1:{port + 1}")

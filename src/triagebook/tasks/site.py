@@ -8,6 +8,7 @@ from invoke.collection import Collection
 from invoke.exceptions import Exit
 
 from triagebook import load_catalog
+from triagebook.base.errors import BadArgument
 from triagebook.site.build import mkdocs
 from triagebook.site.sources import export as write_pages
 from triagebook.site.sources import site_pages
@@ -37,10 +38,36 @@ def build(c, offline=False, site_dir=""):
 def serve(c, dev_addr="127.0.0.1:8000"):
     """Serve the site with live reload (runbooks, postmortems/ and invoke.yaml are watched)."""
     cfg = project()
+    _port_free(dev_addr)
     # --dirty: a change rebuilds only the pages it changed (the plugin tells mkdocs which)
     code = mkdocs(["serve", "--dirty", "--dev-addr", dev_addr], cfg)
     if code:
         raise Exit(code=code)
+
+
+def _port_free(dev_addr: str) -> None:
+    """One line, before mkdocs starts, when the address cannot be served (mkdocs itself
+    would print a 30-line traceback)."""
+    import errno
+    import socket
+
+    host, _, port = dev_addr.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise BadArgument("dev_addr", dev_addr, "expected HOST:PORT, e.g. 127.0.0.1:8000")
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise BadArgument("dev_addr", dev_addr, f"the host {host!r} does not resolve") from None
+    family, kind, proto, _, addr = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(addr)
+        except OSError as exc:
+            why = ("the port is in use (another site.serve?)" if exc.errno == errno.EADDRINUSE
+                   else exc.strerror or str(exc))
+            raise BadArgument("dev_addr", dev_addr, f"{why}; pick another, e.g. "
+                              f"--dev-addr {host}:{int(port) + 1}") from None
 
 
 @task(help={"folder": "where to write the generated pages as Markdown"})
