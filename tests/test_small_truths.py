@@ -67,3 +67,25 @@ def test_site_serve_on_a_busy_port_is_one_line(project: Path) -> None:
     assert res.stderr.strip() == (f"--dev-addr 127.0.0.1:{port}: the port is in use (another "
                                   f"site.serve?); pick another, e.g. --dev-addr "
                                   f"127.0.0.1:{port + 1}")
+
+
+ONE_STEP = ("---\ntitle: One step\nseverity: SEV3\nfailure_class: [one]\nroute: r\n"
+            "trigger: t\n---\n# One step\n\n## Steps\n\n### Look\n\nLook at it.\n")
+
+
+def test_a_runbook_joining_an_incident_says_so_not_resuming(opened: Path) -> None:
+    (opened / "runbooks" / "one.md").write_text(ONE_STEP)
+    res = inv(opened, "runbook.run", "one", "--incident", "INC-N", input="q\n",
+              env={"TRIAGEBOOK_OPERATOR": "alice"})
+    assert res.returncode == 0, res.stderr
+    assert "one joins INC-N (open, SEV2): One step, 1 step" in res.stdout
+    assert "resuming" not in res.stdout
+
+
+def test_the_end_of_a_walk_offers_only_what_is_not_recorded(project: Path) -> None:
+    (project / "runbooks" / "one.md").write_text(ONE_STEP)
+    res = inv(project, "runbook.run", "one", "--incident", "INC-O",
+              input="mitigated\ndone\nq\n", env={"TRIAGEBOOK_OPERATOR": "alice"})
+    assert res.returncode == 0, res.stderr
+    assert ("1 step of one is finished. Status: mitigated. Record 'resolved', or "
+            "'quit'.") in res.stdout

@@ -31,7 +31,7 @@ from triagebook.runbook.model import Runbook, Step
 from triagebook.runbook.templates import RenderFailure, render
 from triagebook.runner.header import Header
 from triagebook.runner.signals import Leave, Signals
-from triagebook.runner.step_view import farewell, show_step
+from triagebook.runner.step_view import all_finished, farewell, show_step
 
 
 class UI(Protocol):
@@ -199,9 +199,7 @@ class Session:
     def show_current(self) -> None:
         step = self.current_step()
         if step is None:
-            st = self.state()
-            self.ui.say(f"all {len(self.rb.steps)} steps of {self.rb.id} are finished. "
-                        f"Status: {st.status}. Record 'mitigated' / 'resolved', or 'quit'.")
+            all_finished(self)
             return
         self.show(step)
 

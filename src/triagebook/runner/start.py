@@ -92,7 +92,8 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
                     if req.pasted:
                         ledger.append(E.Note(text=req.pasted))
                     st = session.state()
-                    _welcome(cfg, ui, st, rb, ledger, fresh, values, sources, redactor)
+                    _welcome(cfg, ui, st, rb, ledger, fresh, values, sources, redactor,
+                             joined=use is None)
                     session.current = st.first_unfinished(rb.id) or len(rb.steps) + 1
                     return session.walk()
                 finally:
@@ -146,10 +147,10 @@ def _open(cfg: Config, ledger: Ledger, rb: Runbook, st: IncidentState, fresh: bo
 
 def _welcome(cfg: Config, ui: UI, st: IncidentState, rb: Runbook, ledger: Ledger,
              fresh: bool, values: dict[str, str], sources: dict[str, str],
-             redactor: Redactor) -> None:
+             redactor: Redactor, joined: bool = False) -> None:
     for p in ledger.events.problems:  # bad lines are skipped; say so
         ui.say(str(replace(p, path=cfg.display(Path(p.path)))))
-    _greet(ui, st, rb, ledger.id, fresh, values, sources, redactor)
+    _greet(ui, st, rb, ledger.id, fresh, values, sources, redactor, joined)
     plain = {k: v for k, v in values.items() if k not in rb.secret_names}
     for name, url in filled(cfg.links, {**plain, "incident_id": ledger.id}, rb.secret_names):
         ui.say(f"link {name}: {url}")
@@ -226,9 +227,13 @@ def _attach(cfg: Config, rb: Runbook, ledger: Ledger, use: RunbookUse | None,
 
 
 def _greet(ui: UI, st: IncidentState, rb: Runbook, incident_id: str, fresh: bool,
-           values: dict[str, str], sources: dict[str, str], redactor: Redactor) -> None:
+           values: dict[str, str], sources: dict[str, str], redactor: Redactor,
+           joined: bool = False) -> None:
     if fresh:
         ui.say(f"opened {incident_id} ({st.severity}) with {rb.id}: {rb.title}")
+    elif joined:  # the incident exists; this runbook is new to it: nothing to resume
+        ui.say(f"{rb.id} joins {incident_id} ({st.status}, {st.severity}): {rb.title}, "
+               f"{len(rb.steps)} step{'s' * (len(rb.steps) != 1)}")
     else:
         done = [s for s in st.steps_of(rb.id) if s.status != "pending"]
         ui.say(f"resuming {incident_id} ({st.status}, {st.severity}): "

@@ -51,3 +51,14 @@ def farewell(self: Session, reason: str) -> None:
         self.ui.command(f"inv runbook.run {self.rb.id} --incident {self.ledger.id}")
     except OSError:
         pass
+
+
+def all_finished(self: Session) -> None:
+    """Every step is done or skipped: offer only the milestones not yet recorded."""
+    st = self.state()
+    left = [f"'{m}'" for m in ("mitigated", "resolved") if m not in st.milestones]
+    offer = f"Record {' / '.join(left)}, or 'quit'." if left else "Type 'quit'."
+    n = len(self.rb.steps)
+    self.ui.say(f"{'all ' if n != 1 else ''}{n} step{'s' * (n != 1)} of {self.rb.id} "
+                f"{'are' if n != 1 else 'is'} finished. "
+                f"Status: {st.status}. {offer}")

@@ -120,11 +120,7 @@ def show(c, id_):
 
     for line in show_lines(cfg, st, utc_now()):
         print(line)
-    if st.notes:
-        print("\nnotes:")
-        for when, who, text in sorted(st.notes):
-            by = f" {who}:" if who else ""
-            print(f"  {utc(when)}{by} {neutralise(text, newlines=False)}")
+    _notes(st)
     escalations = describe(records(st.events))
     if escalations:
         print("\nescalations:")
@@ -145,6 +141,15 @@ def show(c, id_):
             print(f"  {s.status:7s} {s.number}. {s.title}{extra}{notes}{cmds}")
             for cmd in s.failed_commands:
                 print(f"            FAILED: {neutralise(cmd.outcome())}")
+
+
+def _notes(st) -> None:
+    """Notes on the incident itself (not on a step), oldest first, with who wrote them."""
+    if st.notes:
+        print("\nnotes:")
+        for when, who, text in sorted(st.notes):
+            by = f" {who}:" if who else ""
+            print(f"  {utc(when)}{by} {neutralise(text, newlines=False)}")
 
 
 @task(help={"id_": "incident id", "format_": "md (default), json or csv",
