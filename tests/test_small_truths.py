@@ -89,3 +89,24 @@ def test_the_end_of_a_walk_offers_only_what_is_not_recorded(project: Path) -> No
     assert res.returncode == 0, res.stderr
     assert ("1 step of one is finished. Status: mitigated. Record 'resolved', or "
             "'quit'.") in res.stdout
+
+
+def test_replay_keeps_a_return_to_an_earlier_severity() -> None:
+    from datetime import UTC, datetime
+
+    from triagebook.incident.replay import severity_path
+    from triagebook.incident.state import IncidentState
+
+    t = [datetime(2026, 12, 4, 3, m, tzinfo=UTC) for m in range(4)]
+    st = IncidentState("INC-S", severities=[(t[0], "SEV1"), (t[1], "SEV2"), (t[2], "SEV2"),
+                                            (t[3], "SEV1")])
+    assert severity_path(st) == "SEV1 → SEV2 → SEV1"
+
+
+def test_doctor_fails_when_no_channel_pages_a_person(project: Path) -> None:
+    res = inv(project, "doctor")
+    assert res.returncode == 1
+    lines = res.stdout.splitlines()
+    assert ("fail  class RED: no channel of RED reaches a person: page (stdout), chat "
+            "(stdout), email (stdout) — give one of them kind: smtp or webhook under "
+            "triagebook.escalation.channels.page in invoke.yaml") in lines

@@ -48,6 +48,7 @@ def _shown(path: Path, root: Path) -> str:
 
 class FileKind(Kind):
     name = "file"
+    reaches_human = False
     Settings = FileSettings
 
     def channel(self, name: str, s: Any, root: Path) -> Channel:

@@ -39,6 +39,7 @@ class Kind(ABC):
 
     name: ClassVar[str]
     Settings: ClassVar[type]
+    reaches_human: ClassVar[bool] = False  # a person's phone, mail or chat (not a screen)
 
     @abstractmethod
     def channel(self, name: str, s: Any, root: Path) -> Channel:

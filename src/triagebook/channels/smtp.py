@@ -85,6 +85,7 @@ class SmtpChannel(Channel):
 
 class SmtpKind(Kind):
     name = "smtp"
+    reaches_human = True
     Settings = SmtpSettings
 
     def channel(self, name: str, s: Any, root: Path) -> Channel:

@@ -28,6 +28,7 @@ class StdoutChannel(Channel):
 
 class StdoutKind(Kind):
     name = "stdout"
+    reaches_human = False
     Settings = StdoutSettings
 
     def channel(self, name: str, s: Any, root: Path) -> Channel:

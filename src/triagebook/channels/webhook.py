@@ -186,6 +186,7 @@ class WebhookKind(Kind):
     find host and port, and never printed."""
 
     name = "webhook"
+    reaches_human = True
     Settings = WebhookSettings
 
     def channel(self, name: str, s: Any, root: Path) -> Channel:

@@ -172,6 +172,15 @@ def _current(cfg: Config | None, rid: str, snap_hash: str) -> tuple[Runbook | No
     return rb, f"changed since the incident ({rb.path})"
 
 
+def severity_path(st: IncidentState) -> str:
+    """Every severity in the order it held, a return included (SEV1 → SEV2 → SEV1)."""
+    path: list[str] = []
+    for _, sev in sorted(st.severities, key=lambda x: x[0]):
+        if not path or path[-1] != sev:
+            path.append(sev)
+    return " → ".join(path)
+
+
 def _severity_at(st: IncidentState, at: datetime) -> str:
     sev = st.severities[0][1] if st.severities else st.severity
     for when, name in st.severities:
@@ -230,8 +239,8 @@ def build(ev: Evidence, cfg: Config | None) -> Replay:
     """The replay of an incident: read only, nothing run, nothing written."""
     st = fold(ev.incident, ev.events)
     origin = st.detected_at
-    rep = Replay(st.id, st.title, " → ".join(dict.fromkeys(s for _, s in st.severities))
-                 or st.severity, st.status, origin, ev.source)
+    rep = Replay(st.id, st.title, severity_path(st) or st.severity, st.status, origin,
+                 ev.source)
     snap_of: dict[str, str] = {}
     actions: dict[tuple[str, int], list[Action]] = {}
     for e in ev.events:

@@ -16,6 +16,37 @@ def _where(name: str) -> str:
     return f"triagebook.escalation.channels.{name} in invoke.yaml"
 
 
+def _reaches(cfg: Config, cls: str, names: tuple[str, ...]) -> Check:
+    """Does a page of this class reach a person at all (not only a screen or a file)?"""
+    live = [cfg.channels[n] for n in names if n in cfg.channels]
+    human = [ch.name for ch in live if ch.of_kind.reaches_human and not ch.shadow]
+    if human:
+        return Check(f"class {cls}", "ok", f"pages a person through {', '.join(human)}")
+    promoted = _promotion(cfg) if cls == "YELLOW" else ""
+    if promoted:
+        return Check(f"class {cls}", "warn", f"reaches a person only when promoted, after "
+                     f"{cfg.policy.yellow_promote_minutes} min unacknowledged, through "
+                     f"{promoted}", f"give chat or email kind: smtp or webhook under "
+                     f"{_where(names[0] if names else promoted)}")
+    kinds = ", ".join(f"{ch.name} ({ch.kind}{', shadow' if ch.shadow else ''})"
+                      for ch in live) or "no configured channel"
+    return Check(f"class {cls}", "fail", f"no channel of {cls} reaches a person: {kinds}",
+                 f"give one of them kind: smtp or webhook under {_where(names[0])}"
+                 if names else f"list channels under policy.escalation_classes.{cls}")
+
+
+def _promotion(cfg: Config) -> str:
+    """The channel an unacknowledged YELLOW is promoted to, if it reaches a person."""
+    if cfg.policy.yellow_promote_minutes <= 0:
+        return ""
+    try:
+        loud = cfg.policy.escalation("RED").channels[:1]
+    except KeyError:
+        return ""
+    ch = cfg.channels.get(loud[0]) if loud else None
+    return ch.name if ch is not None and ch.of_kind.reaches_human and not ch.shadow else ""
+
+
 def settings(cfg: Config) -> list[Check]:
     """One check per configured channel, plus one per class routed to a missing one."""
     out: list[Check] = []
@@ -28,6 +59,8 @@ def settings(cfg: Config) -> list[Check]:
                                  f"'{chan}', which is not configured",
                                  f"add {_where(chan)}, or change "
                                  f"policy.escalation_classes.{cls.name}.channels"))
+    out += [_reaches(cfg, cls.name, cls.channels) for cls in cfg.policy.classes
+            if cls.name in PAGED_CLASSES]
     out += [ch.of_kind.ready(ch.name, ch.settings, cfg.root) for ch in cfg.channels.values()]
     return out
 
