@@ -110,3 +110,14 @@ def test_doctor_fails_when_no_channel_pages_a_person(project: Path) -> None:
     assert ("fail  class RED: no channel of RED reaches a person: page (stdout), chat "
             "(stdout), email (stdout) — give one of them kind: smtp or webhook under "
             "triagebook.escalation.channels.page in invoke.yaml") in lines
+
+
+def test_did_you_mean_suggests_only_a_near_incident() -> None:
+    from triagebook.incident.reading import NoSuchIncident
+
+    known = ["INC-20261122-0214-k3fz", "INC-20261201-1000-abcd", "INC-20261122-0215-x7pq"]
+    assert str(NoSuchIncident("INC-20261122-0214-k3fx", known)) == (
+        "no incident 'INC-20261122-0214-k3fx'; did you mean 'INC-20261122-0214-k3fz'? "
+        "(inv incident.list shows them)")
+    assert str(NoSuchIncident("INC-NOPE", known)) == (
+        "no incident 'INC-NOPE' (inv incident.list shows them)")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from triagebook.base import jsonio
-from triagebook.base.errors import Problem, TriagebookError, UsageError, did_you_mean
+from triagebook.base.errors import Problem, TriagebookError, UsageError
 from triagebook.incident.line import BadEvent, Event, Events, from_data
 
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -34,12 +34,24 @@ def new_id(now: datetime) -> str:
     return f"INC-{now.astimezone(UTC):%Y%m%d-%H%M}-{tail}"
 
 
+def _close_ids(name: str, known: list[str]) -> list[str]:
+    """Ids a typo of `name` could be: every id shares `INC-2026…`, so only a near-identical
+    one (a character or two off) or one that `name` begins (8+ characters) is suggested."""
+    import difflib
+
+    starts = [k for k in sorted(known) if len(name) >= 8 and k.startswith(name)]
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.9)
+    return list(dict.fromkeys([*starts, *close]))[:3]
+
+
 class NoSuchIncident(TriagebookError):
     def __init__(self, incident_id: str, known: list[str]) -> None:
         self.incident_id, self.known = incident_id, known
 
     def __str__(self) -> str:
-        extra = did_you_mean(self.incident_id, self.known, 3)
+        close = _close_ids(self.incident_id, self.known)
+        extra = ("; did you mean " + " or ".join(f"'{k}'" for k in close) + "?") if close \
+            else ""
         return f"no incident '{self.incident_id}'{extra} (inv incident.list shows them)"
 
 
