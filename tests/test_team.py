@@ -478,3 +478,30 @@ def test_bad_ledger_settings_are_one_line_each(tmp_path, ledger, message):
     assert res.stderr.strip() == (f"{where}: bad-config: warning: {rest} (the default is "
                                   f"used; inv doctor fails until fixed)")
     assert "hunter2" not in res.stderr
+
+
+def test_commander_entries_reach_the_store_and_say_when_they_cannot(pg, store, tmp_path):
+    """Issue 19 item 7 / 26 item 6: incident.note, severity, mitigate and resolve send
+    their event like the runner; with the store down the entry is kept, queued, and the
+    responder is told so."""
+    bob = laptop(tmp_path, "bob", store)
+    assert walk(bob, "bob", "comms", "INC-E", "quit\n").returncode == 0
+    res = inv(bob, "incident.note", "INC-E", "customer X confirms", env=env_of("bob"))
+    assert res.returncode == 0, res.stderr
+    notes = [e["id"] for e in local_events(bob, "INC-E") if e["type"] == "note"]
+    assert len(notes) == 1
+    assert set(notes) <= set(stored(store, "INC-E"))
+    pg.stop()
+    try:
+        res = inv(bob, "incident.mitigate", "INC-E", env=env_of("bob"))
+    finally:
+        pg.start()
+    assert res.returncode == 0, res.stderr
+    assert_no_traceback(res)
+    assert "working locally — events are kept and sent by a later append or inv " \
+           "incident.sync" in res.stderr
+    mitigated = [e["id"] for e in local_events(bob, "INC-E") if e["type"] == "milestone"]
+    assert len(mitigated) == 1
+    assert not set(mitigated) & set(stored(store, "INC-E"))  # queued, not lost
+    assert inv(bob, "incident.sync", env=env_of("bob")).returncode == 0
+    assert set(mitigated) <= set(stored(store, "INC-E"))

@@ -23,6 +23,7 @@ from triagebook.config import Config
 from triagebook.incident import events as E
 from triagebook.incident.ledger import Event, Ledger, check_id, load
 from triagebook.incident.state import IncidentState, fold
+from triagebook.incident.sync import attach
 from triagebook.runbook.values import parse_severity
 
 
@@ -40,8 +41,12 @@ def _open(cfg: Config, incident_id: str, actor: str, clock: Clock,
           at: datetime | None) -> tuple[Ledger, IncidentState, str | None]:
     check_id(incident_id)
     st = fold(incident_id, load(cfg.incidents_dir, incident_id))
+    when = _checked_at(st, at, clock())
     led = Ledger(cfg.incidents_dir, incident_id, actor, Redactor(), clock, session=False)
-    return led.open(), st, _checked_at(st, at, clock())
+    # with a team store, the entry is sent like the runner's events; with the store down
+    # it is kept here and queued, and the responder is told so (one stderr line)
+    attach(cfg, led, keep_open=False)
+    return led.open(), st, when
 
 
 def _checked_at(st: IncidentState, at: datetime | None, now: datetime) -> str | None:
