@@ -121,3 +121,12 @@ def test_did_you_mean_suggests_only_a_near_incident() -> None:
         "(inv incident.list shows them)")
     assert str(NoSuchIncident("INC-NOPE", known)) == (
         "no incident 'INC-NOPE' (inv incident.list shows them)")
+
+
+def test_escalation_watch_says_something_every_tick(project: Path) -> None:
+    res = inv(project, "escalation.watch", "--interval", "0.01", "--count", "2")
+    assert res.returncode == 0, res.stderr
+    ticks = [ln for ln in res.stdout.splitlines() if ln.startswith("tick ")]
+    assert len(ticks) == 2
+    assert ticks[0].endswith(": 0 actions; next in 0.01 s")
+    assert ticks[1].endswith(": 0 actions")

@@ -74,10 +74,16 @@ def watch(c, interval=60.0, count=0):
     """Run escalation.tick in a loop."""
     pause = number("interval", interval, above=True)
     times = int(number("count", count, whole=True))
+    from triagebook.base.timeutil import utc_now
+
     n = 0
     while True:
         cfg = project()
-        _print(_run_tick(cfg))
+        reports = _run_tick(cfg)
+        _print(reports)
+        # one line per tick, even a quiet one: whoever watches knows it is alive
+        print(f"tick {utc(utc_now())}: {len(reports)} action{'s' * (len(reports) != 1)}"
+              + ("" if times and n + 1 >= times else f"; next in {pause:g} s"), flush=True)
         if n == 0:
             _warn(cfg)  # once, not every interval
         n += 1
