@@ -61,7 +61,7 @@ def test_typed_force_runs_it_and_is_recorded(proj):
     assert cmd["data"]["forced"] is True and cmd["data"]["destructive"] is True
     shown = inv(proj, "incident.replay", "INC-D3").stdout
     assert "destructive, FORCED without evidence" in shown
-    timeline = inv(proj, "incident.timeline", "INC-D3").stdout
+    timeline = inv(proj, "incident.timeline", "INC-D3", "--format", "md").stdout
     row = next(ln for ln in timeline.splitlines() if "touch replay-proof" in ln)
     assert "`touch replay-proof` → exit 0" in row
     assert "destructive, FORCED without evidence" in row

@@ -92,7 +92,7 @@ def test_two_laptops_merged_make_one_timeline_and_postmortem(two, tmp_path):
     alice, bob = two
     src = _source("bundle", bob, tmp_path)
     assert inv(alice, "incident.merge", "INC-M", src).returncode == 0
-    tl = inv(alice, "incident.timeline", "INC-M").stdout
+    tl = inv(alice, "incident.timeline", "INC-M", "--format", "md").stdout
     assert "| alice | note | alice restarted srv-abc |" in tl
     assert "| bob | note | bob posted on the status page |" in tl
     shown = inv(alice, "incident.show", "INC-M").stdout

@@ -135,7 +135,7 @@ def test_a_link_in_a_note_is_written_escaped(hostile):
 
 
 def test_markdown_timeline_escapes_ledger_text(proj, hostile):
-    tl = inv(proj, "incident.timeline", "INC-X").stdout
+    tl = inv(proj, "incident.timeline", "INC-X", "--format", "md").stdout
     assert "<script" not in tl and "&lt;script&gt;alert(2)&lt;/script&gt;" in tl
 
 

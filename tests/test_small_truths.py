@@ -130,3 +130,11 @@ def test_escalation_watch_says_something_every_tick(project: Path) -> None:
     assert len(ticks) == 2
     assert ticks[0].endswith(": 0 actions; next in 0.01 s")
     assert ticks[1].endswith(": 0 actions")
+
+
+def test_the_timeline_is_for_a_terminal_by_default_and_markdown_on_request(opened: Path) -> None:
+    text = inv(opened, "incident.timeline", "INC-N").stdout.splitlines()
+    assert text[0].split() == ["TIME", "(UTC)", "ACTOR", "EVENT", "DETAIL"]
+    assert not any(line.startswith("|") for line in text)
+    md = inv(opened, "incident.timeline", "INC-N", "--format", "md").stdout.splitlines()
+    assert md[0] == "| Time (UTC) | Local (UTC) | Actor | Event | Detail |"

@@ -135,7 +135,7 @@ def test_two_responders_on_two_laptops_make_one_timeline_and_postmortem(store, t
     # bob joined an incident the team had opened: he did not open it again
     assert [e["type"] for e in local_events(bob, "INC-T")][0] == "runbook.attached"
 
-    tl = inv(alice, "incident.timeline", "INC-T", env=env_of("alice")).stdout
+    tl = inv(alice, "incident.timeline", "INC-T", "--format", "md", env=env_of("alice")).stdout
     assert "| Actor | Event | Detail |" in tl.splitlines()[0]
     mine = [ln for ln in tl.splitlines() if "| alice |" in ln]
     theirs = [ln for ln in tl.splitlines() if "| bob |" in ln]
@@ -340,7 +340,7 @@ def test_follow_shows_another_responders_events_as_they_happen(store, tmp_path):
     alice, bob = laptop(tmp_path, "alice", store), laptop(tmp_path, "bob", store)
     assert walk(alice, "alice", "demo", "INC-F", "ack\nquit\n").returncode == 0
     follower = subprocess.Popen(
-        [sys.executable, "-m", "invoke", "incident.timeline", "INC-F", "--follow",
+        [sys.executable, "-m", "invoke", "incident.timeline", "INC-F", "--format", "md", "--follow",
          "--count", "2", "--timeout", "60"], cwd=alice, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, env={**os.environ, **env_of("alice")})
     try:
@@ -365,7 +365,7 @@ def test_follow_stops_cleanly_on_ctrl_c(store, tmp_path):
     alice = laptop(tmp_path, "alice", store)
     assert walk(alice, "alice", "demo", "INC-Q", "quit\n").returncode == 0
     follower = subprocess.Popen(
-        [sys.executable, "-m", "invoke", "incident.timeline", "INC-Q", "--follow"],
+        [sys.executable, "-m", "invoke", "incident.timeline", "INC-Q", "--format", "md", "--follow"],
         cwd=alice, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, **env_of("alice")})
     try:

@@ -93,8 +93,25 @@ def render_timeline(rows: list[Row], fmt: str, tz: str) -> str:
     return render_rows(rows, fmt, tz, header=True)
 
 
+def _text(rows: list[Row], tz: str, header: bool) -> str:
+    """For a terminal: one line per row, the detail last (the terminal wraps it); the
+    local time only when the responder's zone is not UTC."""
+    both = tz != "UTC"
+    lines = []
+    if header:
+        lines.append("TIME (UTC)".ljust(24) + (f"LOCAL ({tz})".ljust(26) if both else "")
+                     + "ACTOR".ljust(14) + "EVENT".ljust(18) + "DETAIL")
+    for r in rows:
+        lines.append(utc(r.ts).ljust(24) + (local(r.ts, tz).ljust(26) if both else "")
+                     + (r.actor or "-").ljust(13) + " " + r.event.ljust(17) + " " + r.detail)
+    return "\n".join(lines) + "\n" if lines else ""
+
+
 def render_rows(rows: list[Row], fmt: str, tz: str, header: bool) -> str:
-    """Rows as Markdown table lines or CSV records — also a few at a time (--follow)."""
+    """Rows as terminal lines, Markdown table lines or CSV records — also a few at a time
+    (--follow)."""
+    if fmt == "text":
+        return _text(rows, tz, header)
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")

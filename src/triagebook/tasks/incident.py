@@ -152,15 +152,16 @@ def _notes(st) -> None:
             print(f"  {utc(when)}{by} {neutralise(text, newlines=False)}")
 
 
-@task(help={"id_": "incident id", "format_": "md (default), json or csv",
+@task(help={"id_": "incident id",
+            "format_": "text (default: for a terminal), md (a Markdown table), json or csv",
             "follow": "keep printing new rows as responders record them (Ctrl-C stops)",
             "timeout": "with --follow: stop after this many seconds (default: never)",
             "count": "with --follow: stop after this many new rows (default: never)"})
 @user_errors
 @terminal_safe
-def timeline_(c, id_, format_="md", follow=False, timeout=0.0, count=0):
+def timeline_(c, id_, format_="text", follow=False, timeout=0.0, count=0):
     """Print an incident's timeline (UTC, the responder's local time, who)."""
-    choice("format", format_, ("md", "json", "csv"))
+    choice("format", format_, ("text", "md", "json", "csv"))
     cfg = project()
     if not follow:
         if timeout or count:
@@ -170,8 +171,8 @@ def timeline_(c, id_, format_="md", follow=False, timeout=0.0, count=0):
         print(render_timeline(timeline(st), format_, cfg.policy.timezone), end="")
         return
     if format_ == "json":
-        raise UsageError("--follow prints md or csv rows as they come; --format json is for "
-                         "a finished timeline")
+        raise UsageError("--follow prints text, md or csv rows as they come; --format json "
+                         "is for a finished timeline")
     _follow(cfg, id_, format_, float(timeout), int(count))
 
 
