@@ -138,3 +138,14 @@ def test_the_timeline_is_for_a_terminal_by_default_and_markdown_on_request(opene
     assert not any(line.startswith("|") for line in text)
     md = inv(opened, "incident.timeline", "INC-N", "--format", "md").stdout.splitlines()
     assert md[0] == "| Time (UTC) | Local (UTC) | Actor | Event | Detail |"
+
+
+@pytest.mark.parametrize("ledger, shown", [("incidents/INC-1/events.jsonl", False),
+                                           ("https://ledger.example/INC-1", True)])
+def test_an_sms_page_spends_no_line_on_a_local_path(ledger: str, shown: bool) -> None:
+    from triagebook.escalation.message import Message
+
+    msg = Message("RED", "[RED] INC-1", (("Incident", "INC-1"), ("Runbook page", ""),
+                                         ("Ledger", ledger), ("Ack", 'reply "ack INC-1"')))
+    assert (ledger in msg.text(sms=True)) is shown
+    assert ledger in msg.text(sms=False)

@@ -50,7 +50,9 @@ class Message:
                 else:
                     lines.append(fit([(k, v)], LINE_MAX))
             return "\n".join(lines)
-        facts = tuple((k, v) for k, v in self.fields if k not in EVIDENCE)
+        # a ledger that is only a path on the responder's disk means nothing on a phone
+        facts = tuple((k, v) for k, v in self.fields if k not in EVIDENCE
+                      and not (k == "Ledger" and "://" not in v))
         return "\n".join([self.subject, *(fit(g, SMS_LINE_MAX) for g in sms_lines(facts))])
 
     def field(self, name: str) -> str:
