@@ -149,3 +149,16 @@ def test_an_sms_page_spends_no_line_on_a_local_path(ledger: str, shown: bool) ->
                                          ("Ledger", ledger), ("Ack", 'reply "ack INC-1"')))
     assert (ledger in msg.text(sms=True)) is shown
     assert ledger in msg.text(sms=False)
+
+
+def test_one_broken_runbook_is_one_error_not_one_per_runbook_linking_to_it(
+        project: Path) -> None:
+    for n in range(3):
+        (project / "runbooks" / f"r{n}.md").write_text(
+            ONE_STEP.replace("trigger: t\n", "trigger: t\nrelated: [broken]\n")
+            .replace("[one]", f"[one_{n}]"))
+    (project / "runbooks" / "broken.md").write_text("---\ntitle: [unclosed\n---\n")
+    res = inv(project, "runbook.lint")
+    assert res.returncode == 1
+    codes = [ln.split(": ")[1] for ln in res.stdout.splitlines() if ln.startswith("runbooks/")]
+    assert codes == ["yaml-syntax"]

@@ -57,6 +57,7 @@ class Catalog:
     runbooks: dict[str, Runbook] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
+    broken: set[str] = field(default_factory=set)  # ids of files that do not parse
 
     @property
     def errors(self) -> list[Problem]:
@@ -153,6 +154,8 @@ def _add(cat: Catalog, parsed: Parsed, rid: str, shown: str, seen: dict[str, str
     seen[rid] = shown
     if parsed.runbook is not None:
         cat.runbooks[rid] = parsed.runbook
+    else:
+        cat.broken.add(rid)
 
 
 def load_one(cfg: Config, name: str) -> Runbook:

@@ -23,7 +23,7 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
     claims: dict[str, list[str]] = defaultdict(list)
     for rb in cat.runbooks.values():
         for rel in rb.related:
-            if rel not in cat.runbooks:
+            if rel not in cat.runbooks and rel not in cat.broken:  # its own error says why
                 extra = did_you_mean(rel, cat.runbooks)
                 problems.append(Problem(rb.path, rb.lines.get(f"related:{rel}", 1),
                                         "unknown-related",
