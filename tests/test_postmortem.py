@@ -110,8 +110,12 @@ def test_timeline_and_metrics_are_facts(proj):
         "- **Duration**: 1 h 40 min", "- **At SEV1**: 26 min 00 s", "- **At SEV2**: 1 h 14 min"]
     feedback = section(text, "runbook-feedback", "runbook-feedback")
     assert feedback[0] == "- [Demo outage](../runbooks/demo.md) (`demo`):"
-    assert "  - step 2 *Look back 30m* skipped: logs were empty" in text
-    assert "  - step 3 *Fail on purpose* never finished" in text
+    assert feedback[1] == "    - step 2 *Look back 30m* skipped: logs were empty"
+    assert feedback[2] == "    - step 3 *Fail on purpose* never finished"
+    import markdown  # the site's renderer (Python-Markdown, under mkdocs): nesting kept
+
+    html = markdown.markdown("\n".join(feedback))
+    assert html.count("<ul>") == 2  # the steps' list sits inside the runbook's item
     assert "Update the runbook if this was a new failure mode." in text
     head = text.split("---\n")[1]
     for line in ("incident: INC-DST", "severity: SEV2", "status: draft", "- demo",

@@ -85,6 +85,8 @@ def impact(st: IncidentState, now: datetime) -> str:
 
 
 def feedback(st: IncidentState, cfg: Config) -> str:
+    """Per runbook, what did not go to plan; nested four spaces deep, as Python-Markdown
+    (the site's renderer) needs to keep the nesting."""
     lines = []
     for rid, use in st.runbooks.items():
         link = f"[{md_text(use.title)}](../runbooks/{quote(rid)}.md)"
@@ -92,15 +94,15 @@ def feedback(st: IncidentState, cfg: Config) -> str:
         for s in st.steps_of(rid):
             title = f"*{md_text(s.title)}*"
             if s.status == "skipped":
-                bad.append(f"  - step {s.number} {title} skipped: "
+                bad.append(f"    - step {s.number} {title} skipped: "
                            f"{md_text(s.reason or 'no reason given')}")
             for c in s.failed_commands:
-                bad.append(f"  - step {s.number} {title}: command failed ({_failure(c)})")
+                bad.append(f"    - step {s.number} {title}: command failed ({_failure(c)})")
             if s.status == "pending":
-                bad.append(f"  - step {s.number} {title} never finished")
+                bad.append(f"    - step {s.number} {title} never finished")
         lines.append(f"- {link} ({md_code(rid)})" + (":" if bad else ": every step done."))
         lines += bad
-    if any("  - " in ln for ln in lines):
+    if any(ln.startswith("    - ") for ln in lines):
         lines.append("\nUpdate the runbook if this was a new failure mode.")
     return "\n".join(lines) or "_No runbook was used._"
 
