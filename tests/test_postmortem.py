@@ -108,7 +108,9 @@ def test_timeline_and_metrics_are_facts(proj):
     ]
     assert section(text, "impact", "impact") == [
         "- **Duration**: 1 h 40 min", "- **At SEV1**: 26 min 00 s", "- **At SEV2**: 1 h 14 min"]
-    feedback = section(text, "runbook-feedback", "runbook-feedback")
+    block = text[text.index("<!-- generated:runbook-feedback -->"):
+                 text.index("<!-- /generated:runbook-feedback -->")]
+    feedback = [ln for ln in block.splitlines() if ln.lstrip().startswith("- ")]
     assert feedback[0] == "- [Demo outage](../runbooks/demo.md) (`demo`):"
     assert feedback[1] == "    - step 2 *Look back 30m* skipped: logs were empty"
     assert feedback[2] == "    - step 3 *Fail on purpose* never finished"
