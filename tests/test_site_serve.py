@@ -130,6 +130,23 @@ def test_postmortems_folder_is_watched(tmp_path):
         assert "INC-LIVE" in get(base + "/postmortems/")[1]
 
 
+def test_postmortems_folder_created_while_serving_is_watched(tmp_path):
+    """Issue 19 item 7: postmortems/ did not exist when serving started."""
+    root = copy_project(tmp_path)
+    shutil.rmtree(root / "postmortems", ignore_errors=True)
+    with serving(root) as (base, _):
+        (root / "postmortems").mkdir(exist_ok=True)  # serve made it, empty, to watch it
+        (root / "postmortems" / "INC-NEW.md").write_text(
+            "---\nincident: INC-NEW\ntitle: New one\nseverity: SEV2\nstatus: draft\n---\n\n"
+            "# Post-mortem: New one\n", encoding="utf-8")
+        wait_for(lambda: get(base + "/postmortems/INC-NEW/", timeout=5)[0] == 200, timeout=30)
+        (root / "postmortems" / "INC-NEWER.md").write_text(
+            "---\nincident: INC-NEWER\ntitle: Newer\nseverity: SEV2\nstatus: draft\n---\n\n"
+            "# Post-mortem: Newer\n", encoding="utf-8")
+        wait_for(lambda: get(base + "/postmortems/INC-NEWER/", timeout=5)[0] == 200,
+                 timeout=30)
+
+
 def test_serve_without_mkdocs_yml_uses_the_embedded_default(tmp_path):
     root = copy_project(tmp_path)
     (root / "mkdocs.yml").unlink()

@@ -205,6 +205,14 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         self.server = server
         for path, recursive in self.watch:
+            if not path.exists() and recursive and path.parent.is_dir():
+                # postmortems/ before the first post-mortem: made now, empty, so the first
+                # one written while serving is seen (mkdocs ignores folder events, so a
+                # folder created later could not be noticed)
+                try:
+                    path.mkdir()
+                except OSError:
+                    continue
             if path.exists():
                 server.watch(str(path), recursive=recursive)
         return server
