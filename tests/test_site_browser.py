@@ -193,8 +193,10 @@ def test_a_value_missing_its_pattern_stays_marked_unfilled(project, browser):
         page.goto(base + "/runbooks/token-failure/")
         page.fill("#tb-v-correlation_id", "no!")
         assert page.locator("[data-tb-field='correlation_id'] [data-tb-bad]").is_visible()
-        assert set(filled(page, "correlation_id")) == {"{{ correlation_id }}"}
+        # marked as the runner marks a missing value, never template text to copy
+        assert set(filled(page, "correlation_id")) == {"<correlation_id>"}
         ph = page.locator(".tb-ph[data-tb-var='correlation_id']").first
+        assert ph.evaluate("e => e.classList.contains('tb-invalid')") is True
         assert ph.evaluate("e => getComputedStyle(e).outlineStyle") == "dashed"
         # a value with a default shows the default until one is typed
         assert set(filled(page, "api_base")) == {"https://api.gpuaas.internal"}

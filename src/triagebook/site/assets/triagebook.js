@@ -152,6 +152,9 @@
         var bad = field.querySelector("[data-tb-bad]");
         if (bad) bad.hidden = ok;
         if (value && ok) fill[name] = [value, "tb-filled"];
+        // a value that does not fit: marked, as the runner marks a missing one — never
+        // the template text back in a command someone may copy
+        else if (value) fill[name] = ["<" + name + ">", "tb-invalid"];
         else if (input.hasAttribute("data-tb-default"))
           fill[name] = [input.getAttribute("data-tb-default"), "tb-default"];
         if (value) url.searchParams.set(name, value);
@@ -164,6 +167,7 @@
         s.textContent = f ? f[0] : s.getAttribute("data-tb-expr");
         s.classList.toggle("tb-filled", !!f && f[1] === "tb-filled");
         s.classList.toggle("tb-default", !!f && f[1] === "tb-default");
+        s.classList.toggle("tb-invalid", !!f && f[1] === "tb-invalid");
       });
       if (url.href !== location.href) {
         try { history.replaceState(history.state, "", url.href); } catch (e) { /* file:// */ }
