@@ -75,3 +75,32 @@ def test_a_merge_is_recorded_with_its_source_and_sha256_once(tmp_path):
     shown = inv(alice, "incident.timeline", A, "--format", "json")
     rows = [r for r in json.loads(shown.stdout) if r["event"] == "ledger merged"]
     assert len(rows) == 1
+
+
+def test_a_bare_ledger_opening_another_incident_is_refused(tmp_path):
+    """A bare events.jsonl names no incident; its opening does: detected hours apart from
+    the target's, it is another incident, and nothing is merged."""
+    alice, bob = laptop(tmp_path, "alice"), laptop(tmp_path, "bob")
+    _walk(alice, A, "demo", "ack\nquit\n", "alice")
+    res = inv(bob, "runbook.run", "comms", "--incident", B, "--detected",
+              "2026-12-01T08:00:00Z", input="done\nresolved\nquit\n",
+              env={"TRIAGEBOOK_OPERATOR": "bob"})
+    assert res.returncode == 0, res.stderr
+    handed = tmp_path / "from-bob.jsonl"  # a plain file: no folder, no manifest to name it
+    handed.write_bytes((bob / "incidents" / B / "events.jsonl").read_bytes())
+    before = (alice / "incidents" / A / "events.jsonl").read_bytes()
+    res = inv(alice, "incident.merge", A, str(handed))
+    assert_no_traceback(res)
+    assert res.returncode == 1
+    assert res.stderr.strip().startswith(f"{handed}: opens an incident detected "
+                                         f"2026-12-01T08:00:00")
+    assert res.stderr.strip().endswith("; not the same incident — nothing merged")
+    assert (alice / "incidents" / A / "events.jsonl").read_bytes() == before
+
+
+def test_two_offline_openings_of_one_outage_still_merge(tmp_path):
+    alice, bob = laptop(tmp_path, "alice"), laptop(tmp_path, "bob")
+    _walk(alice, A, "demo", "ack\nquit\n", "alice")
+    _walk(bob, A, "comms", "done\nquit\n", "bob")  # bob opened it too, minutes apart
+    res = inv(alice, "incident.merge", A, str(bob / "incidents" / A))
+    assert res.returncode == 0, res.stderr

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from triagebook.base import jsonio
 from triagebook.base.errors import TriagebookError, UsageError
 from triagebook.base.files import read_bytes
 from triagebook.base.redaction import Redactor
+from triagebook.base.timeutil import iso, parse_iso
 from triagebook.config import Config
 from triagebook.incident import actor as A
 from triagebook.incident import events as E
@@ -163,6 +165,33 @@ def _bundle_incident(files: dict[str, bytes], ledger: str, shown: str) -> str:
     return held
 
 
+SAME_OUTAGE = timedelta(hours=1)  # two openings this close are one outage seen twice
+
+
+def _opened_at(events: list[L.Event]) -> tuple[L.Event, datetime] | None:
+    for ev in events:
+        p = ev.payload
+        if isinstance(p, E.IncidentOpened):
+            try:
+                return ev, parse_iso(p.detected_at) if p.detected_at else ev.time
+            except ValueError:
+                return ev, ev.time
+    return None
+
+
+def _same_opening(src: Source, target: L.Events, incident_id: str) -> None:
+    """A source that opens an incident detected at another time than the target's
+    opening is another incident (a bare events.jsonl names none): refused. Two
+    responders who both opened it offline detect it within the hour — that merges."""
+    mine, theirs = _opened_at(list(target)), _opened_at(src.events)
+    if mine is None or theirs is None or theirs[0].id == mine[0].id:
+        return
+    if abs(theirs[1] - mine[1]) > SAME_OUTAGE:
+        raise BadSource(src.shown, f"opens an incident detected {iso(theirs[1])}, but "
+                                   f"{incident_id} was detected {iso(mine[1])}; not the same "
+                                   f"incident — nothing merged")
+
+
 def _gzipped(path: Path) -> bool:
     try:
         with open(path, "rb") as fh:
@@ -187,9 +216,12 @@ def merge(cfg: Config, incident_id: str, sources: list[str], notify: Notify = wa
         if src.incident and src.incident != incident_id:
             raise BadSource(src.shown, f"holds incident {src.incident}, not {incident_id}; "
                                        f"nothing merged (merge it into {src.incident})")
+    target = L.load(cfg.incidents_dir, incident_id) \
+        if (cfg.incidents_dir / incident_id / L.EVENTS).is_file() else L.Events()
+    for src in read:
+        _same_opening(src, target, incident_id)
     if dry_run:
-        known = {e.id for e in L.load(cfg.incidents_dir, incident_id)} \
-            if (cfg.incidents_dir / incident_id / L.EVENTS).is_file() else set()
+        known = {e.id for e in target}
         reports = []
         for src in read:
             new = [e for e in merge_events(src.events) if e.id not in known]
