@@ -103,7 +103,7 @@ def test_match_text_and_json(shipped):
     res = inv(shipped, "runbook.match", '{"error":"token_invalid"}', "--format", "json")
     data = json.loads(res.stdout)
     assert data[0]["id"] == "token-failure"
-    assert set(data[0]) == {"id", "score", "reason", "next"}
+    assert set(data[0]) == {"id", "score", "reason", "confidence", "next"}
 
 
 def test_new_scaffold_passes_lint(project):

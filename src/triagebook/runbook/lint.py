@@ -12,6 +12,7 @@ from triagebook.base.redaction import scan
 from triagebook.runbook import asks
 from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.model import RUNNABLE_LANGS, ContextVar, Runbook
+from triagebook.runbook.normalise import key
 
 FENCE_WORDS = ("norun", "destructive", "strict")  # what the runner reads after the language
 
@@ -28,8 +29,8 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
                 problems.append(Problem(rb.path, rb.lines.get(f"related:{rel}", 1),
                                         "unknown-related",
                                         f"related: no runbook with id '{rel}'{extra}"))
-        for code in rb.failure_classes:
-            claims[code.lower()].append(rb.id)
+        for code in rb.failure_classes:  # one identity: the key match and the site use
+            claims[code if "*" in code else key(code)].append(rb.id)
         problems.extend(_fence_words(rb))
         problems.extend(asks.problems(rb))
         for var in rb.context:
@@ -57,12 +58,15 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
         if len(ids) > 1:
             for rid in ids:
                 rb = cat.runbooks[rid]
-                orig = next(c for c in rb.failure_classes if c.lower() == code)
+                orig = next(c for c in rb.failure_classes
+                            if (c if "*" in c else key(c)) == code)
                 others = ", ".join(i for i in ids if i != rid)
                 problems.append(Problem(rb.path, rb.lines.get(f"failure_class:{orig}", 1),
                                         "class-overlap",
                                         f"failure_class: '{orig}' is also claimed by "
-                                        f"{others}; routing becomes ambiguous", "warning"))
+                                        f"{others} (spelling aside: classes compare by "
+                                        f"letters and digits); routing becomes ambiguous",
+                                        "warning"))
     problems.sort(key=lambda p: (p.path, p.line or 0, p.code))
     return problems
 

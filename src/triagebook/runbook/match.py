@@ -32,8 +32,15 @@ class Match:
     score: float
     reason: str
 
+    @property
+    def confidence(self) -> str:
+        """high: a failure class the paste names; low: shared words (or a service, tag or
+        route named) only — a guess, said to be one."""
+        return "high" if self.score >= FAMILY else "low"
+
     def as_dict(self) -> dict[str, object]:
-        return {"id": self.id, "score": round(self.score, 2), "reason": self.reason}
+        return {"id": self.id, "score": round(self.score, 2), "reason": self.reason,
+                "confidence": self.confidence}
 
 
 def words(text: str) -> set[str]:
@@ -52,7 +59,8 @@ def _fields(rb: Runbook) -> dict[str, set[str]]:
         "classes": words(" ".join(rb.failure_classes).replace("_", " ").replace("*", " ")),
         "trigger": words(rb.trigger),
         "route": words(rb.route),
-        "steps": words(" ".join(s.title + " " + s.body for s in rb.steps)),
+        # the page's prose, as the site's index holds it: the intro and every step
+        "steps": words(" ".join([rb.intro, *(s.title + " " + s.body for s in rb.steps)])),
     }
 
 

@@ -50,6 +50,25 @@ STATUS_RE = re.compile(
     r"|\b([45]\d\d)\s+(?:" + _phrases(False) + r")\b"
     r"|\b(" + _phrases(True) + r")\b", FLAGS | re.IGNORECASE)
 BARE_STATUS_RE = re.compile(r"\s*([45]\d\d)\s*", FLAGS)
+# More places a status sits (group 1): curl's `returned error: 503`, and an access log's
+# status field right after the quoted request (`"GET /x HTTP/1.1" 502 1234`: the status,
+# never the byte count after it).
+MORE_STATUS = (
+    r"\breturned\s+error:?\s*([45]\d\d)\b",
+    r"\bHTTP/[0-9.]+\"\s+([45]\d\d)\s+(?:\d+|-)",
+)
+# What people paste in words that names a failure class: (pattern, the class as a code).
+# Kubernetes and kernel phrasings of the classes the catalog claims.
+PHRASES = (
+    (r"\bback-?off\s+restarting\s+failed\s+container\b", "crash_loop_back_off"),
+    (r"\bexceeded\s+its\s+progress\s+deadline\b|\bProgressDeadlineExceeded\b",
+     "rollout_stuck"),
+    (r"\bwaiting\s+for\s+deployment\b.{0,80}\brollout\s+to\s+finish\b", "rollout_stuck"),
+    (r"\bout\s+of\s+memory\b", "out_of_memory"),
+    (r"\boom[-_ ]?kill(?:er|ed)?\b", "oom_killed"),
+    (r"\bno\s+space\s+left\b|\[Errno\s+28\]|\bENOSPC\b", "no_space_left"),
+    (r"\bError\s+from\s+server\s+\(Forbidden\)", "permission_denied"),
+)
 PAIR_RE = re.compile(r"(?:^|[^A-Za-z0-9_.-])[\"']?([A-Za-z_][A-Za-z0-9_.-]*)[\"']?\s*[:=]\s*"
                      r"(?:\"([^\"]*)\"|'([^']*)'|([^\s,;{}\[\]\"']+))", FLAGS)
 TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)*", FLAGS)
@@ -117,6 +136,15 @@ def normalise(text: str) -> Query:
         if item and item not in seq:
             seq.append(item)
 
+    for pattern, code in PHRASES:
+        if re.search(pattern, text, FLAGS | re.IGNORECASE):
+            add(codes, code)
+    for pattern in MORE_STATUS:
+        for m in re.finditer(pattern, text, FLAGS | re.IGNORECASE):
+            status = int(m.group(1))
+            add(codes, f"http_{status}")
+            add(family, f"http_{str(status)[0]}xx")
+            text = _blank(text, m.start(), m.end())
     for m in STATUS_RE.finditer(text):
         num = m.group(1) or m.group(2) or m.group(3)
         status = int(num) if num else REASONS[" ".join(m.group(4).lower().split())]
@@ -132,6 +160,10 @@ def normalise(text: str) -> Query:
         name = snake(m.group(1).replace(".", "_"))
         value = next(v for v in (m.group(2), m.group(3), m.group(4)) if v is not None)
         values.setdefault(name, value)
+        vstart = next(m.start(i) for i in (2, 3, 4) if m.group(i) is not None)
+        colon = ":" in m.string[m.end(1):vstart]
+        if colon and is_code(m.group(1)) and name not in ID_KEYS and not name.endswith("_id"):
+            add(codes, name)  # `SkuUnavailable: no gpus`: the key is the error's code
         text = _blank(text, m.start(1), m.end(1))
         if name in ID_KEYS or name.endswith("_id"):
             text = _blank(text, m.start(), m.end())
@@ -182,5 +214,6 @@ def tables() -> dict[str, object]:
     return {
         "stop": sorted(STOP), "idKeys": sorted(ID_KEYS), "reasons": REASONS,
         "status": STATUS_RE.pattern, "bare": BARE_STATUS_RE.pattern, "pair": PAIR_RE.pattern,
+        "moreStatus": list(MORE_STATUS), "phrases": [list(p) for p in PHRASES],
         "token": TOKEN_RE.pattern, "camel": CAMEL_RE.pattern, "hex": HEX_RE.pattern,
     }

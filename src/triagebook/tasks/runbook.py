@@ -172,7 +172,13 @@ def match(c, text, format_="text", limit=10):
         width = max(len(m.id) for m in found)
         for i, m in enumerate(found, 1):
             print(f"{i:>2}. {m.id.ljust(width)}  {m.score:7.1f}  {m.reason}")
-        print(f"next: {next_command(found[0].id)}")
+        if found[0].confidence == "high":
+            print("confidence: high — the paste names a failure class this runbook handles")
+            print(f"next: {next_command(found[0].id)}")
+        else:
+            print("confidence: low — no failure class in the paste matched; these runbooks "
+                  "only share words with it. Check the trigger before you start")
+            print(f"next (a guess): {next_command(found[0].id)}")
         if site_url:
             print(f"open: {link(found[0].id)}")
     _warn_broken(cat)

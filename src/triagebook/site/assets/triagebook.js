@@ -41,6 +41,15 @@
     function add(seq, item) { if (item && seq.indexOf(item) < 0) seq.push(item); }
     function status(n) { add(codes, "http_" + n); add(family, "http_" + String(n)[0] + "xx"); }
     var m, source = text;
+    T.phrases.forEach(function (p) { if (new RegExp(p[0], "i").test(text)) add(codes, p[1]); });
+    T.moreStatus.forEach(function (pattern) {
+      var src = text;
+      for (m of src.matchAll(new RegExp(pattern, "gi"))) {
+        status(parseInt(m[1], 10));
+        text = blank(text, m.index, m.index + m[0].length);
+      }
+    });
+    source = text;
     for (m of source.matchAll(new RegExp(T.status, "gi"))) {
       var num = m[1] || m[2] || m[3];
       status(num ? parseInt(num, 10)
@@ -53,6 +62,10 @@
       var name = snake(m[1].replace(/\./g, "_"));
       var value = m[2] !== undefined ? m[2] : m[3] !== undefined ? m[3] : m[4];
       if (!Object.prototype.hasOwnProperty.call(values, name)) values[name] = value;
+      var vi = m.indices[2] || m.indices[3] || m.indices[4];
+      var colon = source.slice(m.indices[1][1], vi[0]).indexOf(":") >= 0;
+      if (colon && isCode(m[1]) && !ID_KEYS.has(name) && !name.endsWith("_id"))
+        add(codes, name);  // `SkuUnavailable: no gpus`: the key is the error's code
       text = blank(text, m.indices[1][0], m.indices[1][1]);
       if (ID_KEYS.has(name) || name.endsWith("_id"))
         text = blank(text, m.index, m.index + m[0].length);
