@@ -9,8 +9,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from pastecorpus import PASTES
 from conftest import inv
+from pastecorpus import PASTES
 from sitehelp import CHROMIUM, copy_project, have_browser, serve
 
 pytestmark = pytest.mark.browser
