@@ -48,6 +48,7 @@ from triagebook.site.plugin_parts import (
     nav,
     quiet_dirty,
     theme,
+    watch_all,
     watched,
 )
 from triagebook.site.runbooks import placeholder_html
@@ -204,16 +205,6 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         self.server = server
-        for path, recursive in self.watch:
-            if not path.exists() and recursive and path.parent.is_dir():
-                # postmortems/ before the first post-mortem: made now, empty, so the first
-                # one written while serving is seen (mkdocs ignores folder events, so a
-                # folder created later could not be noticed)
-                try:
-                    path.mkdir()
-                except OSError:
-                    continue
-            if path.exists():
-                server.watch(str(path), recursive=recursive)
+        watch_all(server, self.watch)
         return server
 

@@ -146,3 +146,18 @@ def local_polyfills(config: MkDocsConfig) -> None:
     fills = config.extra.get("polyfills")
     if fills:
         config.extra["polyfills"] = [SHIM if "iframe-worker" in str(u) else u for u in fills]
+
+
+def watch_all(server: Any, watch: list[tuple[Path, bool]]) -> None:
+    """Watch what the site is made from; a missing postmortems/ is made (empty) first."""
+    for path, recursive in watch:
+        if not path.exists() and recursive and path.parent.is_dir():
+            # postmortems/ before the first post-mortem: made now, empty, so the first
+            # one written while serving is seen (mkdocs ignores folder events, so a
+            # folder created later could not be noticed)
+            try:
+                path.mkdir()
+            except OSError:
+                continue
+        if path.exists():
+            server.watch(str(path), recursive=recursive)
