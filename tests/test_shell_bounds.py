@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from triagebook.base.redaction import Redactor
 from triagebook.runner.shell import LINE_KEEP, run_shell
 
@@ -45,3 +47,23 @@ def test_short_output_is_whole_and_not_truncated():
     res, _ = run("printf 'one\\ntwo\\n'")
     assert res.output == "one\ntwo"
     assert res.truncated is False
+
+
+@pytest.mark.parametrize("command, output", [
+    ("yes | head -n 3\necho ok", "y\ny\ny\nok"),
+    ("seq 100000 | grep -q 5\necho after", "after"),
+])
+def test_a_reader_that_stops_early_is_not_a_failure(command: str, output: str) -> None:
+    """Issue 26 item 7: `| head` ends the writer with SIGPIPE (141); the pipeline did
+    what it was asked, so a diagnostic block neither fails nor names the line."""
+    res = run_shell(command, "sh", {}, ".", 30, Redactor({}), lambda line: None, strict=False)
+    assert res.exit_code == 0
+    assert res.failed_lines == ()
+    assert res.output == output
+
+
+def test_a_real_failure_beside_sigpipe_still_fails() -> None:
+    res = run_shell("yes | head -n 1\nfalse | cat\necho end", "sh", {}, ".", 30,
+                    Redactor({}), lambda line: None, strict=False)
+    assert res.exit_code == 1
+    assert res.failed_lines == (2,)

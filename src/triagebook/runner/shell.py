@@ -68,10 +68,17 @@ def _trap(fd: int) -> str:
     # One line before the block, so the block's line N is the script's line N + 1.  Only
     # the main shell reports ($BASH_SUBSHELL 0): a failure inside $(...) that errexit
     # lets pass is not the line that ended the block.  `tb_first` keeps the first failing
-    # status, the exit status of a block that runs every line.
-    return (f"tb_first=0; trap 'tb_s=$?; if [ \"$BASH_SUBSHELL\" = 0 ]; then printf "
-            f"\"%s %s\\n\" \"$tb_s\" \"$LINENO\" >&{fd}; [ \"$tb_first\" != 0 ] || "
-            f"tb_first=$tb_s; fi 2>/dev/null || :' ERR\n")
+    # status, the exit status of a block that runs every line.  A pipeline whose last
+    # stage succeeded and whose others only died of SIGPIPE (141: `yes | head -n 3`, the
+    # reader had enough) is reported as such ("p") and is not a failure.
+    return ("tb_first=0; tb_err() { [ \"$BASH_SUBSHELL\" = 0 ] || return 0; "
+            "local s=$1 ps=($2) p=0 v; if [ ${#ps[@]} -gt 1 ] && "
+            "[ \"${ps[${#ps[@]}-1]}\" = 0 ]; then p=1; for v in \"${ps[@]}\"; do "
+            "case $v in 0|141) ;; *) p=0;; esac; done; fi; "
+            f"if [ $p = 1 ]; then printf \"%s %s p\\n\" \"$s\" \"$3\" >&{fd}; return 0; fi; "
+            f"printf \"%s %s\\n\" \"$s\" \"$3\" >&{fd}; "
+            "[ \"$tb_first\" != 0 ] || tb_first=$s; } 2>/dev/null; "
+            "trap 'tb_err $? \"${PIPESTATUS[*]}\" $LINENO || :' ERR\n")
 
 
 def run_shell(command: str, lang: str, env: Mapping[str, str], cwd: str, timeout: float,
@@ -208,23 +215,31 @@ def _drain(fd: int) -> bytes:
     return data
 
 
+def _reports(reports: bytes) -> list[tuple[int, int, bool]]:
+    """(status, script line, SIGPIPE only?) per ERR-trap line, in order."""
+    out = []
+    for line in reports.decode("ascii", "replace").splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+            out.append((int(parts[0]), int(parts[1]), parts[2:] == ["p"]))
+    return out
+
+
 def _failures(reports: bytes) -> tuple[int, ...]:
-    """Every block line the ERR trap reported, in order, once each."""
-    words = reports.decode("ascii", "replace").split()
+    """Every block line that failed, in order, once each (SIGPIPE-only pipelines not)."""
     out: list[int] = []
-    for status, lineno in zip(words[::2], words[1::2], strict=False):
-        if status.isdigit() and lineno.isdigit() and int(lineno) > 1:
-            if int(lineno) - 1 not in out:
-                out.append(int(lineno) - 1)
+    for _, lineno, sigpipe in _reports(reports):
+        if not sigpipe and lineno > 1 and lineno - 1 not in out:
+            out.append(lineno - 1)
     return tuple(out)
 
 
 def _failed_line(reports: bytes, exit_code: int | None) -> int | None:
     """The block's line the ERR trap reported last, if its status is the exit status."""
-    lines = reports.decode("ascii", "replace").split()
-    if exit_code in (None, 0) or len(lines) < 2:
+    found = _reports(reports)
+    if exit_code in (None, 0) or not found:
         return None
-    status, lineno = lines[-2], lines[-1]
-    if not (status.isdigit() and lineno.isdigit()) or int(status) != exit_code:
+    status, lineno, _ = found[-1]
+    if status != exit_code:
         return None
-    return int(lineno) - 1 if int(lineno) > 1 else None
+    return lineno - 1 if lineno > 1 else None
