@@ -203,6 +203,25 @@ def test_postmortems_published_and_linked(tmp_path):
     assert "postmortems/INC-20261101-0300-abcd" not in page(root / "site", "runbooks/jobs-stuck")
 
 
+def test_a_postmortem_linking_a_renamed_runbook_does_not_fail_the_build(tmp_path, capfd):
+    """Issue 26 item 5: a runbook renamed after the incident (lint clean) leaves an old
+    post-mortem's link dangling: a warning naming the post-mortem, the link opens the
+    runbook list, and the build succeeds."""
+    root = copy_project(tmp_path)
+    (root / "postmortems").mkdir(exist_ok=True)
+    (root / "postmortems" / "INC-20261101-0300-old1.md").write_text(
+        "---\nincident: INC-20261101-0300-old1\ntitle: Old\nseverity: SEV2\n"
+        "status: final\n---\n\n# Post-mortem: Old\n\nWalked with "
+        "[the old runbook](../runbooks/renamed-away.md).\n", encoding="utf-8")
+    res = inv(root, "site.build", timeout=300)
+    assert res.returncode == 0, res.stderr + res.stdout
+    said = capfd.readouterr().err  # mkdocs runs as a child process: its stderr, by fd
+    assert ("warning: postmortems/INC-20261101-0300-old1.md: links to "
+            "../runbooks/renamed-away.md, which is no longer in the catalog") in said
+    html = page(root / "site", "postmortems/INC-20261101-0300-old1")
+    assert '<a href="../../runbooks/" rel="noopener noreferrer">the old runbook</a>' in html
+
+
 def test_destructive_blocks_are_labelled_and_marked_fences_stay_code(built):
     html = page(built, "runbooks/bad-deploy-rollback")
     assert html.count('<div class="tb-destructive highlight" data-tb-label="destructive: the '

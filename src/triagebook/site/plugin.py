@@ -47,6 +47,7 @@ from triagebook.site.plugin_parts import (
     local_polyfills,
     nav,
     quiet_dirty,
+    relink_missing_runbooks,
     theme,
     watch_all,
     watched,
@@ -158,6 +159,8 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
         if meta is not None:
             page.meta = dict(meta)
         page.meta = inert_meta(page.meta or {})
+        if page.meta.get("triagebook_postmortem"):
+            markdown = relink_missing_runbooks(markdown, page.file.src_uri, files)
         if page.file.src_uri in self.tables:
             # a word Markdown leaves alone; the table's HTML replaces it after rendering
             markdown = TABLE_RE.sub(lambda m: f"\n{TABLE_WORD.format(m.group(1))}\n", markdown)

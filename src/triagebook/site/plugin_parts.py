@@ -4,8 +4,10 @@ the catalog becomes pages, the theme and nav it adds, and the panel after a page
 from __future__ import annotations
 
 import logging
+import posixpath
 import re
-from pathlib import Path
+import sys
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from jinja2 import BytecodeCache, Template
@@ -161,3 +163,31 @@ def watch_all(server: Any, watch: list[tuple[Path, bool]]) -> None:
                 continue
         if path.exists():
             server.watch(str(path), recursive=recursive)
+
+
+def relink_missing_runbooks(markdown: str, src_uri: str, files: Files) -> str:
+    """A post-mortem outlives the runbook it names: a link to a runbook no longer in the
+    catalog (renamed, removed) points to the runbook list instead, with a warning naming
+    the post-mortem — never a failed build.  Links are found by markdown-it's tokens."""
+    from markdown_it import MarkdownIt
+
+    base = PurePosixPath(src_uri).parent
+    missing = set()
+    for tok in MarkdownIt("commonmark").parse(markdown):
+        for child in tok.children or []:
+            href = str(child.attrs.get("href", "")) if child.type == "link_open" else ""
+            target = href.split("#", 1)[0].split("?", 1)[0]
+            if not target.endswith(".md") or "://" in target:
+                continue
+            path = posixpath.normpath(str(base / target))
+            if path.startswith("runbooks/") and files.get_file_from_path(path) is None:
+                missing.add(href)
+    for href in sorted(missing):
+        # said on stderr, not through mkdocs' log: its --strict would fail the build over
+        # a post-mortem nobody should have to edit to publish the runbooks
+        print(f"warning: {src_uri}: links to {href}, which is no longer in the catalog (a "
+              f"renamed or removed runbook); the link opens the runbook list instead",
+              file=sys.stderr)
+        rel = posixpath.relpath("runbooks/index.md", str(base) or ".")
+        markdown = markdown.replace(f"]({href})", f"]({rel})")
+    return markdown
