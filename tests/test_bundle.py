@@ -120,9 +120,40 @@ def test_credential_in_a_source_refuses_the_whole_bundle(incident):
     assert res.stderr.strip().splitlines() == [
         "postmortems/INC-B.md:6: credential-shaped text (aws-key): would go into the bundle "
         "of INC-B as INC-B/postmortem.md; bundle refused, nothing written — remove it from "
-        "that file and bundle again"]
+        "that file and bundle again, or if it is no credential: inv incident.bundle INC-B "
+        "--allow postmortems/INC-B.md:6 (recorded in the manifest)"]
     assert PASTED["aws"] not in res.stdout + res.stderr
     assert not (incident / "out").exists() or not list((incident / "out").iterdir())
+
+
+def test_a_finding_allowed_by_name_is_bundled_recorded_and_verifies(incident):
+    """Issue 26 item 2: a finding a person declares no credential (--allow FILE:LINE, as
+    the refusal names it) is bundled, recorded in the manifest, and verify accepts it;
+    an --allow that names no finding is refused (a typo is not a decision)."""
+    import json
+    import tarfile
+
+    pm = incident / "postmortems" / "INC-B.md"
+    lines = pm.read_text().splitlines()
+    lines.insert(5, "example from the vendor docs: password: hunter2-not-really-ours")
+    pm.write_text("\n".join(lines) + "\n")
+    typo = inv(incident, "incident.bundle", "INC-B", "--out", "out", "--allow",
+               "postmortems/INC-B.md:7")
+    assert typo.returncode == 1
+    assert typo.stderr.strip() == ("--allow postmortems/INC-B.md:7: names no finding of this "
+                                   "bundle; the refusal names each as FILE:LINE")
+    (incident / "out").mkdir(exist_ok=True)
+    res = inv(incident, "incident.bundle", "INC-B", "--out", "out", "--allow",
+              "postmortems/INC-B.md:6")
+    assert res.returncode == 0, res.stderr
+    archive = incident / "out" / "INC-B.tar.gz"
+    with tarfile.open(archive) as tar:
+        doc = json.load(tar.extractfile("INC-B/manifest.json"))  # type: ignore[arg-type]
+    assert doc["scan"]["allowed"] == [{"path": "INC-B/postmortem.md", "line": 6,
+                                       "kind": "secret"}]
+    assert doc["scan"]["clean"] is False
+    verified = inv(incident, "incident.verify", str(archive))
+    assert verified.returncode == 0, verified.stdout
 
 
 def test_intact_bundle_verifies(incident):

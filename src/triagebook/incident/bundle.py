@@ -97,7 +97,10 @@ class BundleRefused(TriagebookError):
     def __str__(self) -> str:
         return "\n".join(f"{f}: would go into the bundle of {self.incident_id} as "
                          f"{f.member}; bundle refused, nothing written — remove it from "
-                         f"that file and bundle again" for f in self.findings)
+                         f"that file and bundle again, or if it is no credential: inv "
+                         f"incident.bundle {self.incident_id} --allow "
+                         f"{f.source or f.member}:{f.line} (recorded in the manifest)"
+                         for f in self.findings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,25 +173,46 @@ def collect(cfg: Config, incident_id: str) -> tuple[IncidentState, dict[str, byt
     return st, files, sources
 
 
-def manifest(st: IncidentState, files: dict[str, bytes], findings: int) -> bytes:
+def manifest(st: IncidentState, files: dict[str, bytes],
+             allowed: list[CredentialFinding] | None = None) -> bytes:
+    allowed = allowed or []
     return _json({
         "format": FORMAT,
         "incident": st.id,
         "tool": {"name": "triagebook", "version": __version__},
         "files": [{"path": name, "sha256": sha256(data), "size": len(data)}
                   for name, data in sorted(files.items())],
-        "scan": {"scanner": SCANNER, "findings": findings, "clean": findings == 0},
+        "scan": {"scanner": SCANNER, "findings": len(allowed), "clean": not allowed,
+                 # findings a person declared no credential (--allow), kept in the open
+                 "allowed": [{"path": f.member, "line": f.line, "kind": f.kind}
+                             for f in allowed]},
     })
 
 
-def build(cfg: Config, incident_id: str, out: Path | None = None) -> Bundle:
-    """Write the bundle (whole or not at all); raises BundleRefused naming each leak."""
+def _allowed(findings: list[CredentialFinding],
+             allow: tuple[str, ...]) -> tuple[list[CredentialFinding], list[CredentialFinding]]:
+    """(allowed, still refused); an --allow that names no finding is an error (a typo
+    must not pass for a decision)."""
+    names = {a.strip() for a in allow if a.strip()}
+    ok = [f for f in findings if {f"{f.member}:{f.line}", f"{f.source}:{f.line}"} & names]
+    used = {n for f in ok for n in (f"{f.member}:{f.line}", f"{f.source}:{f.line}")}
+    for name in sorted(names - used):
+        raise BadArgument("allow", name, "names no finding of this bundle; the refusal "
+                                          "names each as FILE:LINE")
+    return ok, [f for f in findings if f not in ok]
+
+
+def build(cfg: Config, incident_id: str, out: Path | None = None,
+          allow: tuple[str, ...] = ()) -> Bundle:
+    """Write the bundle (whole or not at all); raises BundleRefused naming each leak
+    not `allow`ed (FILE:LINE, as the refusal names it; recorded in the manifest)."""
     st, files, sources = collect(cfg, incident_id)
     findings = [CredentialFinding(f.member, f.line, f.kind, sources.get(f.member, ""))
                 for f in scan(files)]
-    if findings:
-        raise BundleRefused(incident_id, findings)
-    files[f"{incident_id}/{MANIFEST}"] = manifest(st, files, 0)
+    allowed, refused = _allowed(findings, allow)
+    if refused:
+        raise BundleRefused(incident_id, refused)
+    files[f"{incident_id}/{MANIFEST}"] = manifest(st, files, allowed)
     when = st.last_event or st.detected_at
     data = pack(files, int(when.timestamp()) if when else 0)
     dest = out if out is not None else Path.cwd() / f"{incident_id}.tar.gz"

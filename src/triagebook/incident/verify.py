@@ -79,6 +79,15 @@ def _manifest(files: dict[str, bytes], shown: str) -> tuple[str, dict[str, Any]]
     return name, doc
 
 
+def _allowed(doc: dict[str, Any]) -> set[tuple[str, int]]:
+    """The findings the bundle's maker allowed (--allow), as the manifest records them."""
+    scan_ = doc.get("scan")
+    items = scan_.get("allowed") if isinstance(scan_, dict) else None
+    return {(str(i["path"]), int(i["line"])) for i in items or []
+            if isinstance(i, dict) and isinstance(i.get("path"), str)
+            and isinstance(i.get("line"), int)}
+
+
 def verify(path: Path, shown: str | None = None) -> Verdict:
     """Check a bundle; raises BadArchive when it cannot be read as one at all."""
     shown = shown or str(path)
@@ -99,9 +108,11 @@ def verify(path: Path, shown: str | None = None) -> Verdict:
     for member in sorted(files):
         if member != name and member not in listed:
             issues.append(Issue("extra", member, "in the archive, not in the manifest"))
+    allowed = _allowed(doc)
     for f in scan(files):
-        issues.append(Issue("credential", f"{f.member}:{f.line}",
-                            f"credential-shaped text ({f.kind})"))
+        if (f.member, f.line) not in allowed:  # not declared no-credential by its maker
+            issues.append(Issue("credential", f"{f.member}:{f.line}",
+                                f"credential-shaped text ({f.kind})"))
     tool = doc.get("tool")
     tool = tool if isinstance(tool, dict) else {}
     version = f"{tool.get('name', '?')} {tool.get('version', '?')}"

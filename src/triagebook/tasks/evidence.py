@@ -58,15 +58,18 @@ def merge(c, id_, source, dry_run=False):
     print(f"incident.merge: {added} event{'s' * (added != 1)} added to {id_}")
 
 
-@task(help={"id_": "incident id",
-            "out": "where to write it (default: ./ID.tar.gz; a folder: FOLDER/ID.tar.gz)"})
+@task(iterable=["allow"], help={
+    "id_": "incident id",
+    "out": "where to write it (default: ./ID.tar.gz; a folder: FOLDER/ID.tar.gz)",
+    "allow": "FILE:LINE of a finding that is no credential (as the refusal names it); "
+             "repeat for several; recorded in the manifest"})
 @user_errors
-def bundle(c, id_, out=""):
+def bundle(c, id_, out="", allow=None):
     """Write a deterministic, self-checking tar.gz of an incident (refused if a secret survives)."""
     from triagebook.incident.bundle import build
 
     cfg = project()
-    made = build(cfg, ledger.check_id(id_), Path(out) if out else None)
+    made = build(cfg, ledger.check_id(id_), Path(out) if out else None, tuple(allow or ()))
     print(f"wrote {made.path} ({made.files} files, {made.size} bytes)")
     print(f"sha256 {made.sha256}  (send this with the bundle; inv incident.verify checks it)")
 
