@@ -109,3 +109,16 @@ def test_one_door_refuses_what_the_writer_would(line: object, field: str) -> Non
 def test_one_door_names_old_events_by_incident_and_seq() -> None:
     ev = from_data({"seq": 4, "ts": TS, "type": "note", "data": {"text": "hi"}}, "INC-X")
     assert ev.id == "INC-X:4"
+
+
+@pytest.mark.parametrize("line, field", [
+    ({"seq": 1, "ts": TS, "type": "note", "actor": "a\x00b"}, "actor"),
+    ({"seq": 1, "ts": TS, "type": "note", "step": 2**31}, "step"),
+    ({"seq": 2**40, "ts": TS, "type": "note"}, "seq"),
+])
+def test_what_the_store_cannot_hold_never_passes_the_door(line: object, field: str) -> None:
+    """Issue 26 item 6: a NUL in a text field or a number past 32 bits made every sync
+    fail; such an event is refused at the door (reader, merge, store) instead."""
+    with pytest.raises(BadEvent) as caught:
+        from_data(line, "INC-X")
+    assert caught.value.found[0][0] == field

@@ -505,3 +505,22 @@ def test_commander_entries_reach_the_store_and_say_when_they_cannot(pg, store, t
     assert not set(mitigated) & set(stored(store, "INC-E"))  # queued, not lost
     assert inv(bob, "incident.sync", env=env_of("bob")).returncode == 0
     assert set(mitigated) <= set(stored(store, "INC-E"))
+
+
+def test_a_wiped_store_is_refilled_by_sync_all(store, tmp_path):
+    """Issue 26 item 6: after the store was wiped, nothing here is queued; `--all` sends
+    every local event again, idempotently."""
+    bob = laptop(tmp_path, "bob", store)
+    assert walk(bob, "bob", "comms", "INC-W", "done\nquit\n").returncode == 0
+    local = [e["id"] for e in local_events(bob, "INC-W")]
+    assert len(local) >= 3
+    with psycopg.connect(store, password=PASSWORD) as conn:
+        conn.execute("DELETE FROM triagebook.events WHERE incident = 'INC-W'")
+    quiet = inv(bob, "incident.sync", env=env_of("bob"))
+    assert quiet.stdout.strip().endswith("0 events sent, nothing left queued")
+    assert stored(store, "INC-W") == []
+    res = inv(bob, "incident.sync", "--all", env=env_of("bob"))
+    assert res.returncode == 0, res.stderr
+    assert sorted(stored(store, "INC-W")) == sorted(local)
+    again = inv(bob, "incident.sync", "--all", env=env_of("bob"))
+    assert f"INC-W: {len(local)} events sent (0 new to the store)" in again.stdout

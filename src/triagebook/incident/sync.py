@@ -78,13 +78,16 @@ def pending(folder: Path, where: str, events: list[Event] | None = None) -> list
 
 
 def push(store: EventStore, folder: Path, incident_id: str,
-         events: Callable[[], list[Event]] | None = None) -> Pushed:
+         events: Callable[[], list[Event]] | None = None, resend: bool = False) -> Pushed:
     """Send one incident's outbox; StoreUnavailable/StoreSchemaError leave it queued.
 
-    `events` reads the local ledger (a writer passes its cached view)."""
+    `events` reads the local ledger (a writer passes its cached view); `resend` sends
+    every local event again (idempotent by id: a wiped or restored store is refilled)."""
     lock = os.open(folder / SYNC_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)  # bounded: the holder's calls are time-limited
+        if resend:
+            _write_cursor(folder, store.where, 0)
         todo = pending(folder, store.where, events() if events else None)
         if not todo:
             return Pushed(incident_id, 0, 0)
@@ -96,8 +99,10 @@ def push(store: EventStore, folder: Path, incident_id: str,
         os.close(lock)
 
 
-def sync(cfg: Config, incident_id: str = "") -> list[Pushed]:
-    """`inv incident.sync`: send every queued event (of one incident, or all)."""
+def sync(cfg: Config, incident_id: str = "", resend: bool = False) -> list[Pushed]:
+    """`inv incident.sync`: send every queued event (of one incident, or all);
+    `resend`: every local event, queued or not (`--all`: the store was wiped or restored
+    from an older dump, and nothing here is queued any more)."""
     store = open_store(cfg)
     if store is None:
         raise UsageError("incident.sync: no shared store configured; set ledger.store in "
@@ -108,7 +113,7 @@ def sync(cfg: Config, incident_id: str = "") -> list[Pushed]:
     ids = [incident_id] if incident_id else known
     with store:
         try:
-            return [push(store, cfg.incidents_dir / iid, iid) for iid in ids]
+            return [push(store, cfg.incidents_dir / iid, iid, resend=resend) for iid in ids]
         except TriagebookError as exc:
             queued = sum(len(pending(cfg.incidents_dir / iid, store.where)) for iid in ids)
             raise SyncFailed(exc, queued) from None

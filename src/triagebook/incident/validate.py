@@ -25,6 +25,7 @@ TIME = f"an ISO 8601 time with a zone, from year {MIN_YEAR},"
 ENVELOPE: dict[str, Any] = {"seq": int, "ts": str, "type": str, "runbook": str | None,
                             "step": int | None, "actor": str, "id": str}
 REQUIRED = ("seq", "ts", "type")
+INT32 = 2**31 - 1
 
 
 def shown(value: object, limit: int = 60) -> str:
@@ -130,6 +131,14 @@ def check_line(d: object) -> Found:
                 found.append((key, "missing"))
         elif not ok(d[key]):
             found.append((key, f"expected {describe(hint)} but received {shown(d[key])}"))
+    for key in ("seq", "step"):  # the store keeps them as 32-bit integers
+        v = d.get(key)
+        if isinstance(v, int) and not isinstance(v, bool) and not 0 <= v <= INT32:
+            found.append((key, f"expected a number from 0 to {INT32} but received {v}"))
+    for key in ("actor", "runbook", "type", "id", "ts"):  # no text column holds a NUL
+        v = d.get(key)
+        if isinstance(v, str) and "\x00" in v:
+            found.append((key, "expected text without NUL characters but received one"))
     if "ts" in d and isinstance(d["ts"], str) and iso_problem(d["ts"]):
         found.append(("ts", f"expected {TIME} but received {shown(d['ts'])}"))
     data = d.get("data")

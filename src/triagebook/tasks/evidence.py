@@ -13,14 +13,16 @@ from triagebook.incident import ledger
 from triagebook.tasks._common import choice, project, task, terminal_safe, user_errors
 
 
-@task(help={"incident": "only this incident (default: every incident here)"})
+@task(help={"incident": "only this incident (default: every incident here)",
+            "all_": "send every local event again, not only the queued ones (a store that "
+                    "was wiped or restored from an older dump); idempotent by event id"})
 @user_errors
-def sync(c, incident=""):
+def sync(c, incident="", all_=False):
     """Send queued ledger events to the team's store (they queue while it is offline)."""
     from triagebook.incident.sync import sync as run_sync
 
     cfg = project()
-    done = run_sync(cfg, incident)
+    done = run_sync(cfg, incident, resend=all_)
     for p in done:
         if p.sent:
             print(f"{p.incident}: {p.sent} event{'s' * (p.sent != 1)} sent "
