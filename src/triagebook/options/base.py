@@ -99,6 +99,12 @@ class Run:
 class Option:
     """One setting: how to check a value, its default and its one-line doc."""
 
+    _plain = True  # validate() is convert() plus reporting (False: a subclass's own)
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        cls._plain = cls.validate is Option.validate
+
     type_name = "value"
     name = ""  # set by the Schema that holds the option
 
@@ -115,7 +121,7 @@ class Option:
         """The typed value when ``value`` is plainly valid, else SLOW — then `validate`
         runs and reports why.  The all-valid fast path: no key paths, no problem
         bookkeeping (thousands of runbooks, nearly all valid)."""
-        if type(self).validate is not Option.validate:
+        if not self._plain:
             return SLOW  # a subclass that validates its own way
         try:
             return self.convert(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from datetime import date
@@ -76,6 +77,8 @@ def _fence_words(rb: Runbook) -> list[Problem]:
     out: list[Problem] = []
     for step in rb.steps:
         for block in step.code:
+            if " " not in block.info.strip():  # a language alone: nothing to check
+                continue
             words = block.info.split()[1:]
             where = f"step {step.number}: ```{block.info}"
             if block.destructive and block.lang not in RUNNABLE_LANGS:
@@ -107,9 +110,18 @@ def _credential(var: ContextVar) -> str:
         return "the name says credential"
     for field in ("example", "default"):
         value = getattr(var, field)
-        if value and scan(value):
-            return f"its {field} looks like a credential ({scan(value)[0].kind})"
+        kind = _credential_kind(value) if value else ""
+        if kind:
+            return f"its {field} looks like a credential ({kind})"
     return ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _credential_kind(value: str) -> str:
+    """The detector's verdict on one example or default; catalogs repeat them (`prod`,
+    `30m`, a sample correlation id), so each distinct value is scanned once."""
+    found = scan(value)
+    return found[0].kind if found else ""
 
 
 def summary(cat: Catalog, problems: list[Problem]) -> str:
