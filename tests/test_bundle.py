@@ -238,3 +238,18 @@ def test_hostile_members_are_refused_and_nothing_is_extracted(incident, tmp_path
         assert "refused" in res.stderr and len(res.stderr.strip().splitlines()) == 1
     assert not (tmp_path.parent / "escaped.txt").exists()
     assert not (incident.parent / "escaped.txt").exists()
+
+
+def test_a_manifest_naming_another_incident_does_not_verify(incident, tmp_path):
+    """Issue 26 item 4: a manifest edited to pass for another incident is named."""
+    def rename(files: dict[str, bytes]) -> None:
+        doc = json.loads(files["INC-B/manifest.json"])
+        doc["incident"] = "INC-OTHER"
+        files["INC-B/manifest.json"] = json.dumps(doc).encode()
+
+    bad = tmp_path / "renamed.tar.gz"
+    repack(bundle(incident), bad, rename)
+    res = inv(incident, "incident.verify", str(bad))
+    assert res.returncode == 1
+    assert ("mismatch: INC-B/manifest.json: names incident 'INC-OTHER', but the bundle's "
+            "folder is 'INC-B'") in res.stdout.splitlines()

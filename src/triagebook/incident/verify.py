@@ -22,7 +22,7 @@ from triagebook.incident.bundle import FORMAT, MANIFEST, scan, sha256
 
 @dataclass(frozen=True, slots=True)
 class Issue:
-    kind: str  # tampered | missing | extra | credential
+    kind: str  # tampered | missing | extra | credential | mismatch
     path: str
     detail: str
 
@@ -108,6 +108,10 @@ def verify(path: Path, shown: str | None = None) -> Verdict:
     for member in sorted(files):
         if member != name and member not in listed:
             issues.append(Issue("extra", member, "in the archive, not in the manifest"))
+    said, top = str(doc.get("incident", "")), PurePosixPath(name).parts[0]
+    if said != top:  # a manifest edited to pass for another incident
+        issues.append(Issue("mismatch", name, f"names incident {said!r}, but the bundle's "
+                                              f"folder is {top!r}"))
     allowed = _allowed(doc)
     for f in scan(files):
         if (f.member, f.line) not in allowed:  # not declared no-credential by its maker

@@ -79,6 +79,7 @@ def bundle(c, id_, out="", allow=None):
 @task(help={"bundle_": "the .tar.gz made by inv incident.bundle",
             "format_": "text (default) or json"})
 @user_errors
+@terminal_safe
 def verify(c, bundle_, format_="text"):
     """Re-hash and re-scan a bundle; name each tampered, missing or extra file."""
     from triagebook.incident.verify import verify as run_verify
