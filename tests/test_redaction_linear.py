@@ -17,6 +17,9 @@ PREFIXES = [
     "SG.", "pypi-AgEIcHlwaS5vcmc", "AC", "SK", "sq0csp-", "EAAA", "-us12", "M", "xxx.",
     "-----BEGIN PRIVATE KEY-----", "password=", "--password ", "https://u:", "-u u:",
     "Bearer ", "Basic ", '"secret":"', "api_key: ", "Authorization: ", "a1",
+    # the forms of issue 26 item 2: bare base64, bundled curl flags, .pgpass, prompts
+    "QUFBQUFB", "QUFB_", " -fsSu a", " -ua", "db.x:5432:d:u:", "a.b.c.", "Password [x]: ",
+    "Secret Access Key: ", "--pasword=",
 ]
 
 

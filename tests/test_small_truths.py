@@ -162,3 +162,29 @@ def test_one_broken_runbook_is_one_error_not_one_per_runbook_linking_to_it(
     assert res.returncode == 1
     codes = [ln.split(": ")[1] for ln in res.stdout.splitlines() if ln.startswith("runbooks/")]
     assert codes == ["yaml-syntax"]
+
+
+def test_a_private_key_split_over_two_notes_reaches_the_ledger_in_neither(
+        opened: Path) -> None:
+    """Issue 26 item 2: the block opened in one note and closed in the next."""
+    body1, body2 = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7", \
+        "u8mLpZq2Vx9TnR4KcW1yHs3dJfQ0aBgE5oPiXvLtYrNm6Cz"
+    first = f"pasted from the box:\n-----BEGIN PRIVATE KEY-----\n{body1}"
+    second = f"{body2}\n-----END PRIVATE KEY-----\nthat was all of it"
+    for text in (first, second):
+        assert inv(opened, "incident.note", "INC-N", text).returncode == 0
+    ledger = (opened / "incidents" / "INC-N" / "events.jsonl").read_text()
+    assert body1 not in ledger
+    assert body2 not in ledger
+    assert "that was all of it" in ledger
+
+
+def test_declared_secrets_are_redacted_in_lowercase_percent_encoding() -> None:
+    from urllib.parse import quote
+
+    from triagebook.base.redaction import Redactor
+
+    secret = "Ab/Cd?Ef=Gh&Ij"
+    lower = quote(secret, safe="").replace("%2F", "%2f").replace("%3F", "%3f")
+    lower = lower.replace("%3D", "%3d").replace("%26", "%26")
+    assert Redactor({"tok": secret}).text(f"GET /x?t={lower}") == "GET /x?t=[REDACTED:tok]"

@@ -42,11 +42,23 @@ PAIR = re.compile(
 FLAG = re.compile(r"(?<!\S)(?P<key>--[A-Za-z][\w-]{0,80})[ \t]+" + _VALUE)
 URL_USER = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s:/?#@\"'<>]*:"
                       r"(?P<bare>[^\s/?#\"'<>]+)@(?=[^\s@/?#\"'<>]*[A-Za-z0-9\]])")
-CURL_USER = re.compile(r"(?<!\S)(?:-u|--user)(?:[ \t]+|=)[\"']?[^\s:\"'/]+:"
-                       r"(?P<bare>(?!//)[^\s\"']+)")
+# curl's user:password after -u, --user, -uUSER:… or bundled flags (-fsSu USER:…)
+CURL_USER = re.compile(r"(?<!\S)(?:--user(?:[ \t]+|=)|-[A-Za-z]{0,8}u[ \t]*)[\"']?"
+                       r"[^\s:\"'/-][^\s:\"'/]*:(?P<bare>(?!//)[^\s\"']+)")
+# a password prompt answered on its line: `AWS Secret Access Key [None]: wJal…`
+PROMPT = re.compile(r"(?i)\b(?:secret access key[ \t]*(?:\[[^\]\n]{0,40}\])?|"
+                    r"(?:password|passphrase)[ \t]*\[[^\]\n]{0,40}\])"
+                    r"[ \t]*:[ \t]*(?P<bare>[^\s\[][^\s]{5,})")
+# a .pgpass entry: host:port:database:user:password (the host a name with a dot,
+# localhost or *, the port digits or *), on its own or quoted in a command
+PGPASS = re.compile(r"(?<![\w:.@/-])(?:\*|localhost|[\w-]+(?:\.[\w-]+)+):(?:\d{1,5}|\*):"
+                    r"[^\s:\"']+:[^\s:\"']+:(?P<bare>[^\s\"'`]+)")
+# a bare base64 word of 8+ characters: a credential when it decodes to `user:password`
+B64_WORD = re.compile(r"(?<![\w+/=])(?P<bare>(?>[A-Za-z0-9+/]{8,})={0,2})(?![\w+/=])")
+_USER_PASS = re.compile(rb"[\w.@+-]{1,64}:[\x21-\x7e]{4,}")
 SCHEME_ALONE = re.compile(r"\b(?P<scheme>Bearer|bearer|Basic|basic)[ \t]+"
                           r"(?P<bare>[A-Za-z0-9._~+/-]{8,}=*)(?![\w=])")  # not `key=value`
-_KEY_HINT = re.compile(r"(?i)pass|pwd|secret|token|key|cred|auth|sig")
+_KEY_HINT = re.compile(r"(?i)pas|pwd|sec|tok|key|cred|auth|sig")  # typos (pasword) too
 
 STRONG = ("password", "passwd", "passphrase", "secret", "credential", "apikey", "pwd")
 TOKENISH_NAMES = frozenset({"token", "tokens", "authorization", "creds", "cred"})
@@ -97,11 +109,32 @@ def names_secret(key: str, strict: bool = True) -> bool:
     low = "".join(parts)
     if any(word in low for word in STRONG) or low.endswith("token"):
         return True
+    if any(_typo_of_strong(p) for p in parts):  # `--pasword=…` in an error message
+        return True
     if any(p in TOKENISH_NAMES for p in parts):
         return True
     if any(p in NOT_SECRET_KEYS for p in parts):
         return False
     return any(p in WEAK for p in parts) and (len(parts) > 1 or not strict)
+
+
+@lru_cache(maxsize=4096)
+def _typo_of_strong(part: str) -> bool:
+    """A misspelt strong word (pasword, passwrod, secrte): one letter off, or two swapped."""
+    if not 6 <= len(part) <= 12:
+        return False
+    return any(abs(len(part) - len(w)) <= 1 and _one_edit(part, w) for w in STRONG)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _value(m: re.Match[str], widen: bool = True) -> tuple[int, int] | None:
@@ -158,6 +191,17 @@ def _pairs(text: str) -> Iterator[Span]:
                 yield (*span, "secret")
 
 
+def _user_pass(value: str) -> bool:
+    """A base64 word that decodes to printable `user:password` (Basic auth, pasted bare)."""
+    if len(value) % 4 and "=" in value:
+        return False
+    try:
+        raw = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return _USER_PASS.fullmatch(raw) is not None
+
+
 def _basic_ok(value: str) -> bool:
     try:
         raw = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
@@ -170,16 +214,30 @@ def _structural(text: str) -> Iterator[Span]:
     if "PRIVATE KEY" in text:
         for m in PEM.finditer(text):
             yield m.start(), m.end(), "private-key"
+        end = PEM_END.search(text)
+        begin = PEM_BEGIN.search(text)
+        if end is not None and (begin is None or begin.start() > end.start()):
+            # the second half of a key split over two notes: all of it up to its END
+            yield 0, end.end(), "private-key"
     if "://" in text:
         for m in URL_USER.finditer(text):
             span = _value(m, widen=False)
             if span:
                 yield (*span, "url-password")
-    if "-u" in text:
+    if "-" in text and "u" in text:
         for m in CURL_USER.finditer(text):
             span = _value(m, widen=False)
             if span:
                 yield (*span, "password")
+    if ":" in text:
+        for rx, kind in ((PROMPT, "password"), (PGPASS, "password")):
+            for m in rx.finditer(text):
+                span = _value(m, widen=False)
+                if span:
+                    yield (*span, kind)
+    for m in B64_WORD.finditer(text):
+        if _user_pass(m.group("bare")):
+            yield (*m.span("bare"), "basic-auth")
     for m in SCHEME_ALONE.finditer(text):
         value = m.group("bare")
         if m.group("scheme").lower() == "basic":

@@ -14,6 +14,7 @@ bundles; a text that went through a Redactor scans clean.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -78,6 +79,21 @@ def _b64_cores(raw: bytes) -> set[str]:
     return out
 
 
+def _encodings(value: str) -> set[str]:
+    """How a declared secret may appear once a program has encoded it: %-encoded (either
+    case of hex), JSON-escaped (as encoders do: ASCII-only, HTML-safe, or every symbol as
+    \\uXXXX), and hex."""
+    raw = value.encode()
+    pct = {quote(value, safe=""), quote_plus(value), quote(value)}
+    pct |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), p) for p in pct}
+    js = {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1],
+          "".join(c if c.isalnum() else f"\\u{ord(c):04x}" for c in value),
+          "".join(c if c.isalnum() else f"\\u{ord(c):04X}" for c in value),
+          json.dumps(value)[1:-1].replace("<", "\\u003c").replace(">", "\\u003e")
+          .replace("&", "\\u0026")}
+    return {value, *pct, *js, raw.hex(), raw.hex().upper()}
+
+
 class Redactor:
     """Replaces secrets in text and JSON-like data; one per session or command."""
 
@@ -96,7 +112,7 @@ class Redactor:
             return
         mark = f"[REDACTED:{name}]"
         raw = value.encode()
-        for form in {value, quote(value, safe=""), quote_plus(value), quote(value)}:
+        for form in _encodings(value):
             if len(form) >= 3:
                 self.exact.setdefault(form, mark)
         for blob in _b64_forms(raw) | _b64_cores(raw):  # withheld with the run around them
