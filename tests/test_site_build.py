@@ -222,6 +222,23 @@ def test_a_postmortem_linking_a_renamed_runbook_does_not_fail_the_build(tmp_path
     assert '<a href="../../runbooks/" rel="noopener noreferrer">the old runbook</a>' in html
 
 
+def test_a_secret_pasted_into_a_postmortem_is_not_published(tmp_path):
+    """Issue 26 item 3: the site redacts post-mortems as a bundle does — page and index."""
+    root = copy_project(tmp_path)
+    (root / "postmortems").mkdir(exist_ok=True)
+    leak = "Hunter2-Really-Secret-Value"
+    (root / "postmortems" / "INC-20261101-0300-leak.md").write_text(
+        "---\nincident: INC-20261101-0300-leak\ntitle: Leak\nseverity: SEV2\n"
+        "status: draft\n---\n\n# Post-mortem: Leak\n\nWe logged in with "
+        f"password={leak} to check.\n", encoding="utf-8")
+    res = inv(root, "site.build", timeout=300)
+    assert res.returncode == 0, res.stderr + res.stdout
+    html = page(root / "site", "postmortems/INC-20261101-0300-leak")
+    assert "password=[REDACTED:secret]" in html
+    assert leak not in html
+    assert leak not in (root / "site" / "search" / "search_index.json").read_text()
+
+
 def test_destructive_blocks_are_labelled_and_marked_fences_stay_code(built):
     html = page(built, "runbooks/bad-deploy-rollback")
     assert html.count('<div class="tb-destructive highlight" data-tb-label="destructive: the '

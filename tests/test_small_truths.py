@@ -188,3 +188,19 @@ def test_declared_secrets_are_redacted_in_lowercase_percent_encoding() -> None:
     lower = quote(secret, safe="").replace("%2F", "%2f").replace("%3F", "%3f")
     lower = lower.replace("%3D", "%3d").replace("%26", "%26")
     assert Redactor({"tok": secret}).text(f"GET /x?t={lower}") == "GET /x?t=[REDACTED:tok]"
+
+
+def test_a_literal_credential_in_a_runbook_is_a_lint_error_and_never_published(
+        project: Path) -> None:
+    """Issue 26 item 3: the site would publish it (page and search index)."""
+    token = "ghp_" + "Zq8mW2vR5tLp9xKdQ3nB7yJ4cF6hA1sE0uG2"
+    (project / "runbooks" / "leaky.md").write_text(ONE_STEP.replace(
+        "Look at it.\n", f"Look at it.\n\n```sh\ncurl -H 'Authorization: token {token}' "
+                         f"https://api.github.com/\n```\n"))
+    res = inv(project, "runbook.lint")
+    assert res.returncode == 1
+    lines = [ln for ln in res.stdout.splitlines() if "secret-in-runbook" in ln]
+    assert lines == ["runbooks/leaky.md:17: secret-in-runbook: step 1: credential-shaped "
+                     "text (github-token) in a code block; put it in a context value "
+                     "marked secret: true and use {{ name }}"]
+    assert token not in res.stdout

@@ -34,6 +34,7 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
             claims[code if "*" in code else key(code)].append(rb.id)
         problems.extend(_fence_words(rb))
         problems.extend(asks.problems(rb))
+        problems.extend(_literal_secrets(rb))
         for var in rb.context:
             why = _credential(var)
             if why:
@@ -99,6 +100,21 @@ def _fence_words(rb: Runbook) -> list[Problem]:
                 out.append(Problem(rb.path, block.line, "unknown-fence-word",
                                    f"{where}: '{word}' means nothing to the runner (known: "
                                    f"{', '.join(FENCE_WORDS)}){extra}", "warning"))
+    return out
+
+
+def _literal_secrets(rb: Runbook) -> list[Problem]:
+    """A literal credential in a runbook's code would be published by the site and its
+    search index, and copied into every ledger that runs it: an error (the site is not
+    built), pointing at the context value that should hold it."""
+    out: list[Problem] = []
+    for step in rb.steps:
+        for block in step.code:
+            for found in scan(block.source):
+                out.append(Problem(rb.path, block.line + found.line, "secret-in-runbook",
+                                   f"step {step.number}: credential-shaped text "
+                                   f"({found.kind}) in a code block; put it in a context "
+                                   f"value marked secret: true and use {{{{ name }}}}"))
     return out
 
 

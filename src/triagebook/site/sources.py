@@ -11,6 +11,7 @@ from pathlib import Path
 
 from triagebook.base.errors import Problem
 from triagebook.base.files import read_bytes
+from triagebook.base.redaction import Redactor
 from triagebook.base.timeutil import utc_now
 from triagebook.base.yamlsrc import split_front_matter
 from triagebook.learning.report import gather_for_site
@@ -36,6 +37,7 @@ def read_postmortems(folder: Path) -> list[PostmortemDoc]:
     out: list[PostmortemDoc] = []
     if not folder.is_dir():
         return out
+    red = Redactor()  # and every TRIAGEBOOK_SECRET_* value in the environment
     for path in sorted(folder.glob("*.md")):
         if path.name == "index.md":
             continue
@@ -44,7 +46,8 @@ def read_postmortems(folder: Path) -> list[PostmortemDoc]:
         except OSError as exc:
             text = f"(this post-mortem could not be read: {exc.strerror or exc})\n"
         meta, body = split_front_matter(text)
-        out.append(PostmortemDoc(path.stem, dict(meta or {}), body))
+        # hand-written: the same redaction as a bundle's, before page and search index
+        out.append(PostmortemDoc(path.stem, red.data(dict(meta or {})), red.text(body)))
     return out
 
 
