@@ -204,3 +204,36 @@ def test_a_literal_credential_in_a_runbook_is_a_lint_error_and_never_published(
                      "text (github-token) in a code block; put it in a context value "
                      "marked secret: true and use {{ name }}"]
     assert token not in res.stdout
+
+
+@pytest.mark.parametrize("pattern, unsafe", [
+    ("^(a+)+$", True), ("^(a|a)*$", True), (r"^(\w+\s?)*$", True),
+    ("^[A-Za-z0-9-]{8,64}$", False), ("^srv-[a-z0-9]{4,32}$", False),
+    (r"^(eu|us)-[a-z]+-\d$", False), (r"^20[0-9]{2}-(0[1-9]|1[0-2])$", False),
+])
+def test_patterns_a_browser_could_backtrack_on_are_found(pattern: str, unsafe: bool) -> None:
+    from triagebook.runbook.patterns import browser_unsafe
+
+    assert browser_unsafe(pattern) is unsafe
+
+
+def test_a_browser_unsafe_pattern_is_warned_and_not_checked_in_the_form(project: Path) -> None:
+    """Issue 26 item 5: lint says so; the site's form never runs it on a value from a
+    link (the runner still checks it, time-bounded)."""
+    text = ONE_STEP.replace("trigger: t\n", "trigger: t\ncontext:\n  code:\n    description: "
+                            "a code\n    pattern: '^(a+)+$'\n").replace(
+        "Look at it.\n", "Look at {{ code }}.\n")
+    (project / "runbooks" / "one.md").write_text(text)
+    res = inv(project, "runbook.lint")
+    assert "browser-unsafe-pattern" in res.stdout
+    from datetime import date
+
+    from triagebook.config import default_config
+    from triagebook.runbook.catalog import load_catalog
+    from triagebook.site.runbooks import runbook_page
+
+    cat = load_catalog(default_config(project), use_cache=False)
+    page = runbook_page(cat.runbooks["one"], text, cat, date(2026, 12, 4))
+    ctx = page.meta["triagebook"]["context"]
+    assert ctx[0]["name"] == "code"
+    assert ctx[0]["pattern"] is None

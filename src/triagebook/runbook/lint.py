@@ -14,6 +14,7 @@ from triagebook.runbook import asks
 from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.model import RUNNABLE_LANGS, ContextVar, Runbook
 from triagebook.runbook.normalise import key
+from triagebook.runbook.patterns import browser_unsafe
 
 FENCE_WORDS = ("norun", "destructive", "strict")  # what the runner reads after the language
 
@@ -43,6 +44,14 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
                                         f"mark it secret so it is asked hidden and never "
                                         f"recorded (and never ask a customer for raw "
                                         f"credentials)", "warning"))
+            if var.pattern and browser_unsafe(var.pattern):
+                problems.append(Problem(rb.path, var.line, "browser-unsafe-pattern",
+                                        f"context.{var.name}.pattern: {var.pattern!r} "
+                                        f"nests repetition (or repeats an alternation): a "
+                                        f"browser could backtrack for minutes on a crafted "
+                                        f"link, so the site's form does not check it (the "
+                                        f"runner does, time-bounded); flatten it, e.g. "
+                                        f"[a-z0-9-]+ for ([a-z0-9]+-)*[a-z0-9]+", "warning"))
             if var.name not in rb.placeholders:
                 problems.append(Problem(rb.path, var.line, "unused-context",
                                         f"context.{var.name}: declared but no step uses "

@@ -11,6 +11,8 @@ runs many "evil" ones in linear time; only what really exceeds the limit is refu
 
 from __future__ import annotations
 
+import importlib
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -34,3 +36,44 @@ def matches(pattern: str, value: str, timeout: float = TIMEOUT) -> bool:
         return _compiled(pattern).search(value, timeout=timeout) is not None
     except TimeoutError:
         raise SlowPattern(pattern) from None
+
+
+def browser_unsafe(pattern: str) -> bool:
+    """Could a browser's backtracking engine take exponential time on this pattern?  A
+    repetition holding another unbounded repetition or an alternation (`(a+)+`,
+    `(a|a)*`, `(\\w+\\s?)*`).  Deliberately broad: a flagged pattern is only left out of
+    the site's form check (the runner still checks it, with a time limit) — no browser
+    runs one on a value from a shared link."""
+    sre: Any = importlib.import_module("re._parser")  # the stdlib's reading of it
+
+    try:
+        tree = sre.parse(pattern)
+    except re.error:
+        return False
+    return _nested(tree, inside=False)
+
+
+def _nested(items: Any, inside: bool) -> bool:
+    c: Any = importlib.import_module("re._constants")
+    for op, av in items:
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, high, body = av
+            if op is c.POSSESSIVE_REPEAT:
+                continue
+            unbounded = high == c.MAXREPEAT or high > 16
+            if inside and unbounded:
+                return True
+            if _nested(body, inside=inside or high > 1):
+                return True
+        elif op is c.BRANCH:
+            if inside:
+                return True
+            if any(_nested(branch, inside) for branch in av[1]):
+                return True
+        elif op is c.SUBPATTERN:
+            if _nested(av[-1], inside):
+                return True
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            if _nested(av[1], inside):
+                return True
+    return False

@@ -15,6 +15,7 @@ from triagebook.base.errors import Problem
 from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.match import runbook_keys
 from triagebook.runbook.model import Runbook
+from triagebook.runbook.patterns import browser_unsafe
 from triagebook.runbook.pivots import names as pivot_names
 from triagebook.runbook.pivots import template_html
 from triagebook.runbook.template_check import analyse
@@ -183,7 +184,9 @@ def runbook_page(rb: Runbook, source: str, cat: Catalog, today: date,
         "stale": stale(rb, today, window), "review_window_days": window,
         "related": related, "command": f"inv runbook.run {rb.id}",
         "context": [{"name": v.name, "description": v.description, "required": v.required,
-                     "secret": v.secret, "example": v.example, "pattern": v.pattern,
+                     "secret": v.secret, "example": v.example,
+                     # a pattern a browser could backtrack on is not checked in the form
+                     "pattern": None if v.pattern and browser_unsafe(v.pattern) else v.pattern,
                      "default": v.default, "env": secret_env(v.name) if v.secret else None}
                     for v in rb.context if v.name in rb.placeholders],
         "placeholders": marks, "source": rb.path,
