@@ -36,26 +36,7 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
         problems.extend(_fence_words(rb))
         problems.extend(asks.problems(rb))
         problems.extend(_literal_secrets(rb))
-        for var in rb.context:
-            why = _credential(var)
-            if why:
-                problems.append(Problem(rb.path, var.line, "credential-not-secret",
-                                        f"context.{var.name}: {why} but is not secret: true; "
-                                        f"mark it secret so it is asked hidden and never "
-                                        f"recorded (and never ask a customer for raw "
-                                        f"credentials)", "warning"))
-            if var.pattern and browser_unsafe(var.pattern):
-                problems.append(Problem(rb.path, var.line, "browser-unsafe-pattern",
-                                        f"context.{var.name}.pattern: {var.pattern!r} "
-                                        f"nests repetition (or repeats an alternation): a "
-                                        f"browser could backtrack for minutes on a crafted "
-                                        f"link, so the site's form does not check it (the "
-                                        f"runner does, time-bounded); flatten it, e.g. "
-                                        f"[a-z0-9-]+ for ([a-z0-9]+-)*[a-z0-9]+", "warning"))
-            if var.name not in rb.placeholders:
-                problems.append(Problem(rb.path, var.line, "unused-context",
-                                        f"context.{var.name}: declared but no step uses "
-                                        f"{{{{ {var.name} }}}}", "warning"))
+        problems.extend(_context(rb))
         if rb.last_reviewed is not None:
             age = (today - rb.last_reviewed).days
             if age > window:
@@ -109,6 +90,33 @@ def _fence_words(rb: Runbook) -> list[Problem]:
                 out.append(Problem(rb.path, block.line, "unknown-fence-word",
                                    f"{where}: '{word}' means nothing to the runner (known: "
                                    f"{', '.join(FENCE_WORDS)}){extra}", "warning"))
+    return out
+
+
+def _context(rb: Runbook) -> list[Problem]:
+    """Each context value: a credential not marked secret, a pattern a browser could
+    backtrack on, a value no step uses."""
+    out: list[Problem] = []
+    for var in rb.context:
+        why = _credential(var)
+        if why:
+            out.append(Problem(rb.path, var.line, "credential-not-secret",
+                               f"context.{var.name}: {why} but is not secret: true; "
+                               f"mark it secret so it is asked hidden and never "
+                               f"recorded (and never ask a customer for raw "
+                               f"credentials)", "warning"))
+        if var.pattern and browser_unsafe(var.pattern):
+            out.append(Problem(rb.path, var.line, "browser-unsafe-pattern",
+                               f"context.{var.name}.pattern: {var.pattern!r} "
+                               f"nests repetition (or repeats an alternation): a "
+                               f"browser could backtrack for minutes on a crafted "
+                               f"link, so the site's form does not check it (the "
+                               f"runner does, time-bounded); flatten it, e.g. "
+                               f"[a-z0-9-]+ for ([a-z0-9]+-)*[a-z0-9]+", "warning"))
+        if var.name not in rb.placeholders:
+            out.append(Problem(rb.path, var.line, "unused-context",
+                               f"context.{var.name}: declared but no step uses "
+                               f"{{{{ {var.name} }}}}", "warning"))
     return out
 
 
