@@ -524,3 +524,20 @@ def test_a_wiped_store_is_refilled_by_sync_all(store, tmp_path):
     assert sorted(stored(store, "INC-W")) == sorted(local)
     again = inv(bob, "incident.sync", "--all", env=env_of("bob"))
     assert f"INC-W: {len(local)} events sent (0 new to the store)" in again.stdout
+
+
+def test_a_teammate_notes_an_incident_only_the_store_knows(store, tmp_path):
+    """Issue 26 item 6: bob's disk has never seen INC-G; the store has. His note is
+    taken: the incident is fetched first, the note lands after its opening, and syncs."""
+    alice, bob = laptop(tmp_path, "alice", store), laptop(tmp_path, "bob", store)
+    assert walk(alice, "alice", "comms", "INC-G", "done\nquit\n").returncode == 0
+    assert not (bob / "incidents" / "INC-G").exists()
+    res = inv(bob, "incident.note", "INC-G", "bob looked at the database",
+              env=env_of("bob"))
+    assert res.returncode == 0, res.stderr
+    mine = local_events(bob, "INC-G")
+    assert mine[0]["type"] == "incident.opened"
+    assert mine[-1]["type"] == "note"
+    assert mine[-1]["id"] in stored(store, "INC-G")
+    show = inv(alice, "incident.show", "INC-G", env=env_of("alice")).stdout
+    assert "bob looked at the database" in show

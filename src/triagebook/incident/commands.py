@@ -21,9 +21,10 @@ from triagebook.base.redaction import Redactor
 from triagebook.base.timeutil import Clock, iso, utc, utc_now
 from triagebook.config import Config
 from triagebook.incident import events as E
-from triagebook.incident.ledger import Event, Ledger, check_id, load
+from triagebook.incident.ledger import Event, Ledger, check_id
 from triagebook.incident.state import IncidentState, fold
 from triagebook.incident.sync import attach
+from triagebook.incident.team import load_merged
 from triagebook.runbook.values import parse_severity
 
 
@@ -40,13 +41,21 @@ class Entry:
 def _open(cfg: Config, incident_id: str, actor: str, clock: Clock,
           at: datetime | None) -> tuple[Ledger, IncidentState, str | None]:
     check_id(incident_id)
-    st = fold(incident_id, load(cfg.incidents_dir, incident_id))
+    events = load_merged(cfg, incident_id)  # this machine's ∪ the team's store
+    st = fold(incident_id, events)
     when = _checked_at(st, at, clock())
     led = Ledger(cfg.incidents_dir, incident_id, actor, Redactor(), clock, session=False)
     # with a team store, the entry is sent like the runner's events; with the store down
     # it is kept here and queued, and the responder is told so (one stderr line)
     attach(cfg, led, keep_open=False)
-    return led.open(), st, when
+    led.open()
+    if not led.exists and len(events):
+        # only the team's store knows this incident: fetched here first, so the entry
+        # lands in a ledger that holds the incident's opening
+        from triagebook.incident.merge import adopt
+
+        adopt(led, list(events))
+    return led, st, when
 
 
 def _checked_at(st: IncidentState, at: datetime | None, now: datetime) -> str | None:
