@@ -237,3 +237,35 @@ def test_a_browser_unsafe_pattern_is_warned_and_not_checked_in_the_form(project:
     ctx = page.meta["triagebook"]["context"]
     assert ctx[0]["name"] == "code"
     assert ctx[0]["pattern"] is None
+
+
+def test_a_page_of_nested_brackets_renders_fast_and_lint_warns(project: Path) -> None:
+    """Issue 26 item 5: 40 KB of brackets took the site's renderer 90 s."""
+    import time
+
+    import markdown
+
+    from triagebook.base.mdtext import inert_brackets
+
+    hostile = "[" * 20_000 + "]" * 20_000
+    plain = "x" * 40_000
+    t0 = time.perf_counter()
+    markdown.markdown(plain)
+    base = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    html = markdown.markdown(inert_brackets(hostile))
+    cost = time.perf_counter() - t0
+    assert cost < 20 * max(base, 1e-3)  # as cheap as plain text of the same size
+    assert html.count("\uff3b") == 20_000
+    (project / "runbooks" / "one.md").write_text(ONE_STEP.replace("Look at it.", hostile[:2000]))
+    res = inv(project, "runbook.lint")
+    assert "markdown-budget" in res.stdout
+
+
+def test_a_postmortem_over_the_bracket_budget_is_published_inert(tmp_path: Path) -> None:
+    from triagebook.site.sources import read_postmortems
+
+    (tmp_path / "INC-1.md").write_text("---\ntitle: x\n---\n" + "[" * 1000 + "\n```\n[kept]\n```\n")
+    body = read_postmortems(tmp_path)[0].body
+    assert "[" * 2 not in body.split("```")[0]
+    assert "[kept]" in body

@@ -45,3 +45,34 @@ def md_code(text: object) -> str:
     fence = "`" * (longest + 1)
     pad = " " if s.startswith("`") or s.endswith("`") else ""
     return f"{fence}{pad}{s}{pad}{fence}"
+
+
+BRACKETS = 400  # `[` in one Markdown text; Python-Markdown's link search is quadratic in them
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+
+
+def over_bracket_budget(text: str) -> bool:
+    return text.count("[") > BRACKETS
+
+
+_LOOKALIKE = str.maketrans({"[": "\uff3b", "]": "\uff3d"})  # ［ ］: read alike, no link syntax
+
+
+def inert_brackets(text: str) -> str:
+    """`[` and `]` outside fenced code as their full-width look-alikes, so the renderer
+    reads no link in them (a backslash escape or an entity is as slow to render as the
+    bracket): a hand-written page of nested brackets renders in linear time."""
+    out, fence = [], ""
+    for line in text.split("\n"):
+        m = _FENCE.match(line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = ""
+            out.append(line)
+            continue
+        if m:
+            fence = m.group(1)
+            out.append(line)
+            continue
+        out.append(line.translate(_LOOKALIKE))
+    return "\n".join(out)

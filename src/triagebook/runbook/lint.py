@@ -9,6 +9,7 @@ from datetime import date
 
 from triagebook.base.detectors import names_secret
 from triagebook.base.errors import Problem, did_you_mean
+from triagebook.base.mdtext import BRACKETS, over_bracket_budget
 from triagebook.base.redaction import scan
 from triagebook.runbook import asks
 from triagebook.runbook.catalog import Catalog
@@ -36,6 +37,7 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
         problems.extend(_fence_words(rb))
         problems.extend(asks.problems(rb))
         problems.extend(_literal_secrets(rb))
+        problems.extend(_markdown_budget(rb))
         problems.extend(_context(rb))
         if rb.last_reviewed is not None:
             age = (today - rb.last_reviewed).days
@@ -118,6 +120,17 @@ def _context(rb: Runbook) -> list[Problem]:
                                f"context.{var.name}: declared but no step uses "
                                f"{{{{ {var.name} }}}}", "warning"))
     return out
+
+
+def _markdown_budget(rb: Runbook) -> list[Problem]:
+    """Thousands of `[` make the site's renderer quadratic (a 40 KB page: minutes)."""
+    text = "\n".join([rb.intro, *(s.title + "\n" + s.body for s in rb.steps)])
+    if not over_bracket_budget(text):
+        return []
+    return [Problem(rb.path, rb.lines.get("__body__", 1), "markdown-budget",
+                    f"{text.count('[')} '[' in the page (budget {BRACKETS}): the site's "
+                    f"Markdown renderer slows quadratically on them; split the runbook or "
+                    f"move bulk text into a linked file", "warning")]
 
 
 def _literal_secrets(rb: Runbook) -> list[Problem]:

@@ -6,11 +6,13 @@ Page generation (`triagebook.site.pages`) is pure; the mkdocs plugin and
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 
 from triagebook.base.errors import Problem
 from triagebook.base.files import read_bytes
+from triagebook.base.mdtext import BRACKETS, inert_brackets, over_bracket_budget
 from triagebook.base.redaction import Redactor
 from triagebook.base.timeutil import utc_now
 from triagebook.base.yamlsrc import split_front_matter
@@ -47,7 +49,12 @@ def read_postmortems(folder: Path) -> list[PostmortemDoc]:
             text = f"(this post-mortem could not be read: {exc.strerror or exc})\n"
         meta, body = split_front_matter(text)
         # hand-written: the same redaction as a bundle's, before page and search index
-        out.append(PostmortemDoc(path.stem, red.data(dict(meta or {})), red.text(body)))
+        body = red.text(body)
+        if over_bracket_budget(body):  # a renderer-quadratic body: its brackets made inert
+            print(f"warning: {path.name}: more than {BRACKETS} '[' — shown as look-alikes "
+                  f"(［ ］) so the page renders; links in it are not links", file=sys.stderr)
+            body = inert_brackets(body)
+        out.append(PostmortemDoc(path.stem, red.data(dict(meta or {})), body))
     return out
 
 
