@@ -269,3 +269,18 @@ def test_a_postmortem_over_the_bracket_budget_is_published_inert(tmp_path: Path)
     body = read_postmortems(tmp_path)[0].body
     assert "[" * 2 not in body.split("```")[0]
     assert "[kept]" in body
+
+
+def test_a_skewed_clock_never_gives_a_negative_time_to_acknowledge() -> None:
+    from datetime import UTC, datetime
+
+    from triagebook.incident.state import IncidentState
+    from triagebook.postmortem.write import metrics
+
+    detected = datetime(2026, 12, 4, 3, 30, tzinfo=UTC)
+    st = IncidentState("INC-K", detected_at=detected,
+                       milestones={"acknowledged": (datetime(2026, 12, 4, 3, 0, tzinfo=UTC),
+                                                    "phone")})
+    row = next(r for r in metrics(st).splitlines() if r.startswith("| Time to acknowledge"))
+    assert "recorded 30 min" in row
+    assert "before detection — a responder's clock is off" in row

@@ -541,3 +541,12 @@ def test_a_teammate_notes_an_incident_only_the_store_knows(store, tmp_path):
     assert mine[-1]["id"] in stored(store, "INC-G")
     show = inv(alice, "incident.show", "INC-G", env=env_of("alice")).stdout
     assert "bob looked at the database" in show
+
+
+def test_doctor_compares_this_clock_with_the_store(store, tmp_path):
+    """Issue 26 item 6: a skewed responder is found before the post-mortem shows it."""
+    bob = laptop(tmp_path, "bob", store)
+    res = inv(bob, "doctor", env=env_of("bob"))
+    clock = [ln for ln in res.stdout.splitlines() if ln.split()[1:2] == ["clock:"]]
+    assert len(clock) == 1
+    assert clock[0].startswith("ok    clock: within ")

@@ -58,7 +58,12 @@ def metrics(st: IncidentState, policy: Policy | None = None) -> str:
                         ("Time to mitigate", "mitigated"), ("Time to resolve", "resolved")):
         if name in st.milestones and st.detected_at:
             at = st.milestones[name][0]
-            rows.append(f"| {label} | {duration(at - st.detected_at)} | {utc(at)} |")
+            if at < st.detected_at:  # never a negative time: a clock was off, say so
+                rows.append(f"| {label} | recorded {duration(st.detected_at - at)} before "
+                            f"detection — a responder's clock is off; check the timeline "
+                            f"| {utc(at)} |")
+            else:
+                rows.append(f"| {label} | {duration(at - st.detected_at)} | {utc(at)} |")
         else:
             rows.append(f"| {label} | not recorded | - |")
     response = sla.measure(st, policy, st.last_event or utc_now()) if policy else None

@@ -164,3 +164,34 @@ def offline_site(cfg: Config) -> Check:
                      f"{cfg.display(newer[0])}"
                      + (f" and {len(newer) - 1} more" if len(newer) > 1 else ""), fix)
     return Check("offline site", "ok", f"{shown} built {when}, newer than every runbook")
+
+
+SKEW_S = 60.0  # past this, times recorded here disagree with the team's
+
+
+def clock(cfg: Config) -> list[Check]:
+    """This machine's clock against the team store's: a skewed responder records times
+    that put an ack before the detection (negative durations in the post-mortem)."""
+    from triagebook.incident.store import configured, open_store
+
+    if not configured(cfg):
+        return []
+    try:
+        store = open_store(cfg)
+        assert store is not None
+        with store:
+            there = getattr(store, "now", None)
+            if there is None:
+                return []
+            before = utc_now()
+            theirs = there()
+            after = utc_now()
+    except TriagebookError as exc:
+        return [Check("clock", "warn", f"not compared with the store: {exc}")]
+    skew = (before + (after - before) / 2 - theirs).total_seconds()
+    if abs(skew) > SKEW_S:
+        return [Check("clock", "fail", f"this machine's clock is {abs(skew):.0f} s "
+                      f"{'ahead of' if skew > 0 else 'behind'} the team store's",
+                      "sync the clock (NTP): times recorded here would disagree with the "
+                      "team's, down to an ack before its detection")]
+    return [Check("clock", "ok", f"within {abs(skew):.1f} s of the team store's")]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -115,6 +116,13 @@ class PostgresStore(PgLink, EventStore):
             if ev is not None:
                 out.setdefault(incident, []).append(ev)
         return out
+
+    def now(self) -> datetime:
+        """The store's clock (to compare responders' clocks with one reference)."""
+        row = self._call(lambda conn: conn.execute("SELECT now()").fetchone())
+        assert row is not None
+        value: datetime = row[0]
+        return value
 
     def query(self, text: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """Rows of a read-only query written for this store (`{schema}` is filled in),
