@@ -67,3 +67,16 @@ def test_a_real_failure_beside_sigpipe_still_fails() -> None:
                     Redactor({}), lambda line: None, strict=False)
     assert res.exit_code == 1
     assert res.failed_lines == (2,)
+
+
+def test_the_timeout_holds_while_hostile_output_is_redacted() -> None:
+    """Issue 26 item 1: a flood of one long line of token prefixes (86 s of redaction
+    before) no longer delays the timeout — measured against the same timeout on a quiet
+    command, not against a wall-clock ceiling."""
+    quiet = run_shell("sleep 30", "sh", {}, ".", 1.0, Redactor({}), lambda line: None)
+    flood = run_shell("head -c 20000000 /dev/zero | tr '\\0' 'A' | sed 's/AAAA/AKIA/g'; "
+                      "sleep 30", "sh", {}, ".", 1.0, Redactor({}), lambda line: None)
+    assert quiet.timed_out
+    assert flood.timed_out
+    assert flood.duration_s < 3 * quiet.duration_s
+    assert flood.truncated
