@@ -33,3 +33,13 @@ def neutralise(text: str, newlines: bool = False) -> str:
         else:
             out.append(f"\\u{cp:04x}")
     return "".join(out)
+
+
+def clip(text: str, limit: int, mark: str = "…") -> str:
+    """At most `limit` characters, cut at a word boundary when one is in the second half
+    (never mid-word otherwise), ending in `mark`."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - len(mark)]
+    space = cut.rfind(" ")
+    return (cut[:space] if space >= limit // 2 else cut).rstrip(" ,;:·-") + mark

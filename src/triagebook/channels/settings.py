@@ -7,7 +7,6 @@ another kind is named as such.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,9 +97,6 @@ class ChannelOption(SubConfig):
         common = build(Common, value, ctx)
         return ChannelConfig(name, common.kind, common.sms, common.shadow,
                              common.go_live_after, build(kind.Settings, value, ctx))
-
-    def children(self) -> Iterator[tuple[str, Option]]:
-        return iter(self.sub.options.items())
 
 
 DEFAULT_CHANNELS = {

@@ -148,8 +148,7 @@ def due_work(st: IncidentState, now: datetime, policy: Policy,
                            "quiet hours over"))
         if rec.cls == "YELLOW" and rec.sent_at and not rec.promoted \
                 and policy.yellow_promote_minutes > 0 and now - rec.sent_at >= promote:
-            loud = policy.escalation("RED").channels[:1]
-            out.append(Due("promote", rec.id, loud,
+            out.append(Due("promote", rec.id, loud_channels(policy),
                            f"not acknowledged within {policy.yellow_promote_minutes} min"))
         out += _retries(rec, now, lease)
     if "acknowledged" in st.milestones and "resolved" not in st.milestones:
@@ -203,3 +202,8 @@ def retry_at(now: datetime, attempt: int,
     if retry_after is not None:
         return now + min(timedelta(seconds=max(retry_after, 0)), RETRY_AFTER_MAX), False
     return now + timedelta(minutes=RETRY_MINUTES[attempt - 1]), False
+
+
+def loud_channels(policy: Policy) -> tuple[str, ...]:
+    """Where an unacknowledged YELLOW is promoted: RED's first (loudest) channel."""
+    return policy.escalation("RED").channels[:1]

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path, PurePosixPath
 
 from triagebook.base import jsonio
 from triagebook.base.errors import TriagebookError, UsageError
 from triagebook.base.files import read_bytes
 from triagebook.base.redaction import Redactor
-from triagebook.base.timeutil import iso, parse_iso
+from triagebook.base.timeutil import iso
 from triagebook.config import Config
 from triagebook.incident import actor as A
 from triagebook.incident import events as E
@@ -28,6 +28,7 @@ from triagebook.incident import ledger as L
 from triagebook.incident.archive import unpack
 from triagebook.incident.bundle import MANIFEST
 from triagebook.incident.line import from_data
+from triagebook.incident.state import fold
 from triagebook.incident.store.base import merge_events
 from triagebook.incident.sync import Notify, attach, warn
 
@@ -168,27 +169,15 @@ def _bundle_incident(files: dict[str, bytes], ledger: str, shown: str) -> str:
 SAME_OUTAGE = timedelta(hours=1)  # two openings this close are one outage seen twice
 
 
-def _opened_at(events: list[L.Event]) -> tuple[L.Event, datetime] | None:
-    for ev in events:
-        p = ev.payload
-        if isinstance(p, E.IncidentOpened):
-            try:
-                return ev, parse_iso(p.detected_at) if p.detected_at else ev.time
-            except ValueError:
-                return ev, ev.time
-    return None
-
-
 def _same_opening(src: Source, target: L.Events, incident_id: str) -> None:
     """A source that opens an incident detected at another time than the target's
     opening is another incident (a bare events.jsonl names none): refused. Two
     responders who both opened it offline detect it within the hour — that merges."""
-    mine, theirs = _opened_at(list(target)), _opened_at(src.events)
-    if mine is None or theirs is None or theirs[0].id == mine[0].id:
-        return
-    if abs(theirs[1] - mine[1]) > SAME_OUTAGE:
-        raise BadSource(src.shown, f"opens an incident detected {iso(theirs[1])}, but "
-                                   f"{incident_id} was detected {iso(mine[1])}; not the same "
+    mine = fold(incident_id, list(target)).detected_at
+    theirs = fold(incident_id, src.events).detected_at
+    if mine is not None and theirs is not None and abs(theirs - mine) > SAME_OUTAGE:
+        raise BadSource(src.shown, f"opens an incident detected {iso(theirs)}, but "
+                                   f"{incident_id} was detected {iso(mine)}; not the same "
                                    f"incident — nothing merged")
 
 

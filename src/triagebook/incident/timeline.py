@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from triagebook.base.mdtext import md_code, md_text
-from triagebook.base.safetext import neutralise
+from triagebook.base.safetext import clip, neutralise
 from triagebook.base.timeutil import local, utc
 from triagebook.incident import events as E
 from triagebook.incident.ledger import Event
@@ -39,12 +39,7 @@ def _flat(text: str) -> str:
 
 
 def _one_line(text: object) -> str:
-    s = neutralise(str(text).strip().replace("\n", " ⏎ "))
-    if len(s) <= 120:
-        return s
-    cut = s[:117]
-    space = cut.rfind(" ")
-    return (cut[:space] if space >= 60 else cut) + "..."  # at a word boundary
+    return clip(neutralise(str(text).strip().replace("\n", " ⏎ ")), 120, "...")
 
 
 def _step(st: IncidentState, ev: Event) -> str:

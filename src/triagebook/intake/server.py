@@ -233,7 +233,9 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the client left; nothing to tell it
 
 
-def parse_listen(text: str) -> tuple[str, int]:
+def parse_listen(text: str, param: str = "listen",
+                 example: str = "127.0.0.1:9095") -> tuple[str, int]:
+    """HOST:PORT (a bracketed IPv6 host allowed); `BadArgument` naming `param` if not."""
     host, sep, port = text.rpartition(":")
     try:
         value = int(port)
@@ -242,7 +244,7 @@ def parse_listen(text: str) -> tuple[str, int]:
     if not sep or not host or not 0 <= value <= 65535:
         from triagebook.base.errors import BadArgument
 
-        raise BadArgument("listen", f"{text!r}", "expected HOST:PORT, e.g. 127.0.0.1:9095")
+        raise BadArgument(param, f"{text!r}", f"expected HOST:PORT, e.g. {example}")
     return host.strip("[]"), value
 
 

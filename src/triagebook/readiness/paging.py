@@ -39,8 +39,10 @@ def _promotion(cfg: Config) -> str:
     """The channel an unacknowledged YELLOW is promoted to, if it reaches a person."""
     if cfg.policy.yellow_promote_minutes <= 0:
         return ""
+    from triagebook.escalation.policy import loud_channels
+
     try:
-        loud = cfg.policy.escalation("RED").channels[:1]
+        loud = loud_channels(cfg.policy)
     except KeyError:
         return ""
     ch = cfg.channels.get(loud[0]) if loud else None

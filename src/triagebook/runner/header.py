@@ -11,17 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from triagebook.base.safetext import clip
+
 MIN_TITLE = 12  # a title shortened below this says nothing; drop other parts first
 SEP = " · "
 
 
 def shorten(title: str, room: int) -> str:
     """At most `room` characters, cut at a word boundary (never mid-word), with "…"."""
-    if len(title) <= room:
-        return title
-    cut = title[:room - 1]
-    space = cut.rfind(" ")
-    return (cut[:space] if space >= room // 2 else cut).rstrip(" ,;:·-") + "…"
+    return clip(title, room)
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,7 +92,7 @@ def start(cfg: Config, req: RunRequest, ui: UI, clock: Clock = utc_now,
                     if req.pasted:
                         ledger.append(E.Note(text=req.pasted))
                     st = session.state()
-                    _welcome(cfg, ui, st, rb, ledger, fresh, values, sources, redactor,
+                    _welcome(cfg, ui, st, rb, ledger, fresh, values, plain, sources, redactor,
                              joined=use is None)
                     session.current = st.first_unfinished(rb.id) or len(rb.steps) + 1
                     return session.walk()
@@ -146,12 +146,11 @@ def _open(cfg: Config, ledger: Ledger, rb: Runbook, st: IncidentState, fresh: bo
 
 
 def _welcome(cfg: Config, ui: UI, st: IncidentState, rb: Runbook, ledger: Ledger,
-             fresh: bool, values: dict[str, str], sources: dict[str, str],
-             redactor: Redactor, joined: bool = False) -> None:
+             fresh: bool, values: dict[str, str], plain: dict[str, str],
+             sources: dict[str, str], redactor: Redactor, joined: bool = False) -> None:
     for p in ledger.events.problems:  # bad lines are skipped; say so
         ui.say(str(replace(p, path=cfg.display(Path(p.path)))))
     _greet(ui, st, rb, ledger.id, fresh, values, sources, redactor, joined)
-    plain = {k: v for k, v in values.items() if k not in rb.secret_names}
     for name, url in filled(cfg.links, {**plain, "incident_id": ledger.id}, rb.secret_names):
         ui.say(f"link {name}: {url}")
 

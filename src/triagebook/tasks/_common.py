@@ -193,9 +193,6 @@ class TbTask(Task):  # type: ignore[type-arg]
         return args
 
 
-TwoPositionals = TbTask  # the name the task modules used first
-
-
 def task(*args: Any, **kwargs: Any) -> Any:
     """Invoke's `@task`, making a `TbTask`."""
     from invoke.tasks import task as invoke_task

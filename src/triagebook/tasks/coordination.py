@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from invoke.collection import Collection
 
-from triagebook.tasks._common import TwoPositionals, choice, project, task, user_errors
+from triagebook.tasks._common import choice, project, task, user_errors
 
 
 def _actor() -> str:
@@ -14,7 +14,7 @@ def _actor() -> str:
     return operator_name()
 
 
-@task(klass=TwoPositionals, help={
+@task(help={
     "id_": "incident id", "role": "commander, comms or scribe",
     "person": "who takes it (a name or address); '-' clears the role"})
 @user_errors
@@ -25,7 +25,7 @@ def role(c, id_, role, person):
     print(set_role(project(), id_, role, person, actor=_actor()).message)
 
 
-@task(klass=TwoPositionals, help={
+@task(help={
     "id_": "incident id", "text": "the status update",
     "public": "for stakeholders: goes into inv incident.summary"})
 @user_errors
@@ -73,7 +73,7 @@ def grant(c, id_, to="", scope="", for_="", reason=""):
     print(grant_access(project(), id_, to, scope, for_, reason, actor=_actor()).message)
 
 
-@task(klass=TwoPositionals, help={
+@task(help={
     "id_": "incident id", "grant_id": "the grant (G-…, shown by incident.show)",
     "reason": "why it ends now (optional)"})
 @user_errors

@@ -23,7 +23,6 @@ from triagebook.incident.timeline import render_rows, render_timeline
 from triagebook.tasks import escalation as paging
 from triagebook.tasks import evidence
 from triagebook.tasks._common import (
-    TwoPositionals,
     choice,
     project,
     task,
@@ -215,7 +214,7 @@ def _entry(fn, c_args: tuple[str, ...], at: str, **more) -> None:
         print(f"post-mortem draft: {entry.postmortem}")
 
 
-@task(klass=TwoPositionals, help={"id_": "incident id", "text": "the note", "at": AT_HELP})
+@task(help={"id_": "incident id", "text": "the note", "at": AT_HELP})
 @user_errors
 def note(c, id_, text, at=""):
     """Add a note to an incident (works while a runner has it open)."""
@@ -244,7 +243,7 @@ def resolve(c, id_, at="", force=False):
     _entry(milestone, (id_, "resolved"), at, force=force, on_resolved=on_resolved(project()))
 
 
-@task(klass=TwoPositionals, help={
+@task(help={
     "id_": "incident id", "level": "SEV1, SEV2, SEV3 or SEV4 (any case)", "at": AT_HELP})
 @user_errors
 def severity(c, id_, level, at=""):

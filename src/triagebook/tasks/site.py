@@ -51,11 +51,11 @@ def _port_free(dev_addr: str) -> None:
     import errno
     import socket
 
-    host, _, port = dev_addr.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise BadArgument("dev_addr", dev_addr, "expected HOST:PORT, e.g. 127.0.0.1:8000")
+    from triagebook.intake.server import parse_listen
+
+    host, port = parse_listen(dev_addr, "dev_addr", "127.0.0.1:8000")
     try:
-        infos = socket.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror:
         raise BadArgument("dev_addr", dev_addr, f"the host {host!r} does not resolve") from None
     family, kind, proto, _, addr = infos[0]
@@ -67,7 +67,7 @@ def _port_free(dev_addr: str) -> None:
             why = ("the port is in use (another site.serve?)" if exc.errno == errno.EADDRINUSE
                    else exc.strerror or str(exc))
             raise BadArgument("dev_addr", dev_addr, f"{why}; pick another, e.g. "
-                              f"--dev-addr {host}:{int(port) + 1}") from None
+                              f"--dev-addr {host}:{port + 1}") from None
 
 
 @task(help={"folder": "where to write the generated pages as Markdown"})

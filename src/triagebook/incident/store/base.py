@@ -13,11 +13,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from triagebook.base.errors import TriagebookError
 from triagebook.incident.ledger import Event
-from triagebook.incident.line import from_data
 
 
 class StoreUnavailable(TriagebookError):
@@ -130,9 +128,3 @@ def merge_events(*sources: Iterable[Event]) -> list[Event]:
         for ev in src:
             seen.setdefault(ev.id, ev)
     return sorted(seen.values(), key=lambda e: (e.time, e.seq, e.id))
-
-
-def event_from_dict(d: Any, incident: str) -> Event:
-    """An event as the store holds it, checked as the local reader checks a line
-    (incident/line.py); `BadEvent` (a ValueError) when it is not one."""
-    return from_data(d, incident)

@@ -22,13 +22,13 @@ from psycopg import sql
 from triagebook.base import jsonio
 from triagebook.incident import events as E
 from triagebook.incident.ledger import Event
+from triagebook.incident.line import from_data
 from triagebook.incident.store.base import (
     ClaimHolder,
     EventStore,
     StoredIncident,
     StoreSchemaError,
     StoreUnavailable,
-    event_from_dict,
 )
 from triagebook.incident.store.pg_link import PgLink, version_problem
 from triagebook.incident.store.pg_link import describe as describe
@@ -41,7 +41,7 @@ def _decoded(body: str, incident: str) -> Event | None:
     """A stored event through the same door as a ledger line; one that does not pass
     (written by hand, or by a broken client) is left out rather than failing every read."""
     try:
-        return event_from_dict(jsonio.loads(body), incident)
+        return from_data(jsonio.loads(body), incident)
     except (ValueError, RecursionError):
         return None
 
