@@ -284,3 +284,13 @@ def test_a_skewed_clock_never_gives_a_negative_time_to_acknowledge() -> None:
     row = next(r for r in metrics(st).splitlines() if r.startswith("| Time to acknowledge"))
     assert "recorded 30 min" in row
     assert "before detection — a responder's clock is off" in row
+
+
+def test_a_literal_credential_never_stops_the_runbook_from_running(project: Path) -> None:
+    token = "ghp_" + "Zq8mW2vR5tLp9xKdQ3nB7yJ4cF6hA1sE0uG2"
+    (project / "runbooks" / "leaky.md").write_text(ONE_STEP.replace(
+        "Look at it.\n", f"Look at it.\n\n```sh\necho {token}\n```\n"))
+    res = inv(project, "runbook.run", "leaky", "--incident", "INC-L", input="q\n",
+              env={"TRIAGEBOOK_OPERATOR": "alice"})
+    assert res.returncode == 0, res.stderr
+    assert token not in (project / "incidents" / "INC-L" / "events.jsonl").read_text()

@@ -36,7 +36,6 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
             claims[code if "*" in code else key(code)].append(rb.id)
         problems.extend(_fence_words(rb))
         problems.extend(asks.problems(rb))
-        problems.extend(_literal_secrets(rb))
         problems.extend(_markdown_budget(rb))
         problems.extend(_context(rb))
         if rb.last_reviewed is not None:
@@ -131,21 +130,6 @@ def _markdown_budget(rb: Runbook) -> list[Problem]:
                     f"{text.count('[')} '[' in the page (budget {BRACKETS}): the site's "
                     f"Markdown renderer slows quadratically on them; split the runbook or "
                     f"move bulk text into a linked file", "warning")]
-
-
-def _literal_secrets(rb: Runbook) -> list[Problem]:
-    """A literal credential in a runbook's code would be published by the site and its
-    search index, and copied into every ledger that runs it: an error (the site is not
-    built), pointing at the context value that should hold it."""
-    out: list[Problem] = []
-    for step in rb.steps:
-        for block in step.code:
-            for found in scan(block.source):
-                out.append(Problem(rb.path, block.line + found.line, "secret-in-runbook",
-                                   f"step {step.number}: credential-shaped text "
-                                   f"({found.kind}) in a code block; put it in a context "
-                                   f"value marked secret: true and use {{{{ name }}}}"))
-    return out
 
 
 def _credential(var: ContextVar) -> str:

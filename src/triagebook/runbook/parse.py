@@ -19,6 +19,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from triagebook.base import yamlsrc
 from triagebook.base.errors import Problem
 from triagebook.base.files import read_bytes
+from triagebook.runbook.literal import literal_secrets
 from triagebook.runbook.model import BUILTINS, Runbook, Step
 from triagebook.runbook.schema import ID_RE, REQUIRED, check
 from triagebook.runbook.steps import steps_of
@@ -123,6 +124,7 @@ def parse_text(text: str, path: str, rid: str, digest: str = "") -> Parsed:
         id=rid, path=path, steps=tuple(steps), intro=intro, placeholders=tuple(used),
         content_hash=digest, lines=_key_lines(doc, meta, fm, has_h1), **_fields(meta),
     )
+    problems.extend(literal_secrets(rb))  # an error: the runbook still loads, lint fails
     return Parsed(rb, tuple(problems))
 
 
