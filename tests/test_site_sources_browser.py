@@ -84,3 +84,21 @@ def test_raw_html_in_a_postmortem_body_is_sanitised_and_the_rest_kept(site):
 def test_a_hostile_runbook_id_stays_inside_its_href(site):
     page = (site / "postmortems" / PM / "index.html").read_text(encoding="utf-8")
     assert 'runbooks/evil%22%3E%3Cscript%3Ewindow.PWN4%3D1%3C/script%3E/"' in page
+
+
+def test_a_result_the_search_adds_from_the_trigger_shows_it_as_text(site):
+    """A word only in a runbook's trigger (not in lunr's page text) still finds it, as
+    runbook.match does: the search adds that result from the shipped index — as text."""
+    with serve(site) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page()
+        page.goto(f"{base}/")
+        page.click("label.md-search__icon, .md-search__input", timeout=10000)
+        page.locator(".md-search__input").fill("onerror")
+        first = page.locator(".md-search-result__list > li a").first
+        first.wait_for(timeout=10000)
+        assert "runbooks/evil/" in (first.get_attribute("href") or "")
+        assert "onerror=\"window.PWN2=1\"" in first.inner_text()
+        first.hover()
+        assert page.evaluate(f"() => {FLAGS!r}.filter(f => window[f] !== undefined)") == []
+        browser.close()

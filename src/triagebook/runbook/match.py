@@ -86,20 +86,55 @@ def match(cat: Catalog, text: str, limit: int = 10) -> list[Match]:
     q = normalise(text)
     books = cat.sorted()
     fields = {rb.id: _fields(rb) for rb in books}
+    return _rank(q, [(rb.id, runbook_keys(rb)) for rb in books], fields)[:limit]
+
+
+def glob_source(glob: str) -> str:
+    """A failure-class glob (`*` and `?` only: classes are snake words) as a regular
+    expression both Python's `re` and JavaScript read alike."""
+    return "^" + "".join(".*" if c == "*" else "." if c == "?" else
+                         c if c.isalnum() or c == "_" else "\\" + c for c in glob) + "$"
+
+
+def site_index(cat: Catalog) -> dict[str, object]:
+    """What the site's search needs to rank runbooks exactly as `match` does (issue 19:
+    the site and `runbook.match` agree on every paste): each runbook's keys and field
+    words, over one shared vocabulary, with the weights and thresholds used here."""
+    vocab: dict[str, int] = {}
+
+    def ids(ws: set[str]) -> list[int]:
+        return sorted(vocab.setdefault(w, len(vocab)) for w in ws)
+
+    books = []
+    for rb in cat.sorted():
+        k = runbook_keys(rb)
+        books.append({"id": rb.id, "title": rb.title, "trigger": rb.trigger,
+                      "exact": k.exact, "names": k.names,
+                      "globs": {glob_source(g): w for g, w in k.globs.items()},
+                      "fields": {n: ids(ws) for n, ws in _fields(rb).items()}})
+    return {"vocab": list(vocab), "books": books, "weights": list(FIELD_WEIGHTS.items()),
+            "scores": {"exact": EXACT, "glob": GLOB, "family": FAMILY, "name": NAME},
+            "cutoff": CUTOFF, "limit": 10}
+
+
+def _rank(q: Query, books: list[tuple[str, Keys]],
+          fields: dict[str, dict[str, set[str]]]) -> list[Match]:
+    """Score and order the runbooks.  site/assets/triagebook.js `rank` is this function
+    step for step (a browser test holds both to the same answers): keep them in step."""
     n = len(books) or 1
     df: dict[str, int] = {}
     for f in fields.values():
         for w in set().union(*f.values()):
             df[w] = df.get(w, 0) + 1
     results = []
-    for rb in books:
-        score, why = _codes(q, runbook_keys(rb))
+    for rid, k in books:
+        score, why = _codes(q, k)
         reasons = [why] if why else []
         hits: dict[str, list[str]] = {}
         for w in q.words:
             idf = math.log(1 + n / df.get(w, n))
             for name, weight in FIELD_WEIGHTS.items():
-                if w in fields[rb.id][name]:
+                if w in fields[rid][name]:
                     score += weight * idf
                     hits.setdefault(w, []).append(name)
         if hits:
@@ -107,9 +142,9 @@ def match(cat: Catalog, text: str, limit: int = 10) -> list[Match]:
             reasons.append("words " + ", ".join(f"'{w}' ({'/'.join(f[:2])})"
                                                 for w, f in ranked))
         if score > 0:
-            results.append(Match(rb.id, score, "; ".join(reasons)))
+            results.append(Match(rid, score, "; ".join(reasons)))
     results.sort(key=lambda m: (-m.score, m.id))
     if results:
         floor = results[0].score * CUTOFF
         results = [m for m in results if m.score >= floor]
-    return results[:limit]
+    return results

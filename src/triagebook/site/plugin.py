@@ -34,6 +34,7 @@ from triagebook.site.plugin_parts import (
     ASSETS,
     CSS,
     JS,
+    MATCH_JS,
     PANEL,
     PM_PANEL,
     SENTINEL_RE,
@@ -45,6 +46,7 @@ from triagebook.site.plugin_parts import (
     after_title,
     load_pages,
     local_polyfills,
+    match_script,
     nav,
     quiet_dirty,
     relink_missing_runbooks,
@@ -65,6 +67,7 @@ class TriagebookPluginConfig(base.Config):
 class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
     def __init__(self) -> None:
         self.pages: list[Page] = []
+        self.match_index: dict[str, Any] = {}
         self.meta: dict[str, dict[str, Any]] = {}  # page path → its meta (front-matter)
         self.tables: dict[str, tuple[Table, ...]] = {}
         self.previous: dict[str, str] = {}  # page path → Markdown, from the last build
@@ -94,7 +97,8 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
             raise PluginError("mkdocs.yml: markdown_extensions: expected pymdownx.superfences "
                               "(steps written as a list hold fenced code, which plain "
                               "Markdown renders as inline text) but it is missing")
-        self.pages, cfg = load_pages(root, self.serving, self.pages)
+        self.pages, cfg, self.match_index = load_pages(root, self.serving, self.pages,
+                                                       self.match_index)
         if cfg is not None:
             self.watch = watched(cfg)
             if self.server is not None and cfg.postmortems_dir.is_dir():
@@ -115,6 +119,7 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
         script = (f"var TRIAGEBOOK = {json.dumps({'normalise': tables()})};\n"
                   + (ASSETS / "triagebook.js").read_text(encoding="utf-8"))
         texts[JS] = script
+        texts[MATCH_JS] = match_script(self.match_index, config.use_directory_urls)
         if files.get_file_from_path("index.md") is None:
             home = home_page()
             texts[home.path], self.meta[home.path] = home.markdown, home.meta

@@ -3,6 +3,7 @@ the catalog becomes pages, the theme and nav it adds, and the panel after a page
 
 from __future__ import annotations
 
+import json
 import logging
 import posixpath
 import re
@@ -21,6 +22,7 @@ from mkdocs.utils import get_relative_url
 from triagebook import Config, TriagebookError, lint, load_catalog, load_config
 from triagebook.runbook.catalog import paused_gc
 from triagebook.runbook.lint import summary
+from triagebook.runbook.match import site_index
 from triagebook.site.indexes import NAV
 from triagebook.site.markup import Page
 from triagebook.site.sources import site_pages
@@ -32,6 +34,7 @@ ASSETS = HERE / "assets"
 SHIM = "assets/triagebook/iframe-worker-shim.js"
 CSS = "assets/triagebook/triagebook.css"
 JS = "assets/triagebook/triagebook.js"
+MATCH_JS = "assets/triagebook/match.js"
 PANEL = "partials/triagebook-panel.html"
 PM_PANEL = "partials/triagebook-postmortem.html"
 SENTINEL_RE = re.compile(r"TBPH(\d+)X")
@@ -65,9 +68,12 @@ class MemoryBytecodeCache(BytecodeCache):
         self.store[bucket.key] = bucket.bytecode_to_string()
 
 
-def load_pages(root: Path, serving: bool, last: list[Page]) -> tuple[list[Page], Config | None]:
-    """Lint the catalog and make its pages.  While serving, a catalog that cannot be read
-    keeps the `last` good pages (and None: nothing new to watch); a build fails."""
+def load_pages(root: Path, serving: bool, last: list[Page],
+               last_index: dict[str, Any] | None = None
+               ) -> tuple[list[Page], Config | None, dict[str, Any]]:
+    """Lint the catalog and make its pages, and the search's ranking index (made a
+    script by `match_script`).  While serving, a catalog that cannot be read keeps the `last` good
+    pages and index (and None: nothing new to watch); a build fails."""
     try:
         with paused_gc():  # thousands of pages: nothing for the cycle collector here
             cfg = load_config(root)
@@ -81,12 +87,23 @@ def load_pages(root: Path, serving: bool, last: list[Page]) -> tuple[list[Page],
                                   + summary(cat, problems))
             for p in errors:
                 log.error(str(p))
-            return site_pages(cat, cfg.today(), errors), cfg
+            return site_pages(cat, cfg.today(), errors), cfg, site_index(cat)
     except TriagebookError as exc:
         if not (serving and last):
             raise PluginError(str(exc)) from None
         log.error(f"{exc} (still serving the last good pages)")
-        return last, None
+        return last, None, last_index or {}
+
+
+def match_script(index: dict[str, Any], directory_urls: bool) -> str:
+    """`runbook.match`'s ranking data for the search box (triagebook.js `rank`), with each
+    runbook page's address (known once every plugin has set `use_directory_urls`): a
+    script, so it loads under file:// too; a file of its own, so triagebook.js stays
+    small."""
+    for book in index.get("books", ()):
+        book["url"] = f"runbooks/{book['id']}" + ("/" if directory_urls else ".html")
+    data = json.dumps(index, separators=(",", ":"), ensure_ascii=False)
+    return f"var TRIAGEBOOK_MATCH = {data};\n"
 
 
 def theme(config: MkDocsConfig) -> None:
@@ -97,6 +114,7 @@ def theme(config: MkDocsConfig) -> None:
     if str(THEME) not in dirs:
         dirs.insert(1 if config.theme.custom_dir else 0, str(THEME))
     config.extra_css.append(CSS)
+    config.extra_javascript.append(MATCH_JS)
     config.extra_javascript.append(JS)
     # Runbook pages are deliberately left out of the nav (see _nav); don't list them.
     config.validation.nav.omitted_files = logging.DEBUG

@@ -101,7 +101,92 @@
     q.words.forEach(push);
     return terms.join(" ");
   }
-  window.triagebook = {normalise: normalise, searchQuery: searchQuery};
+  /* triagebook.runbook.match._rank, step for step, over the index the plugin ships
+   * (match.site_index): the site orders runbooks as `inv runbook.match` does. */
+  var M = null, DF = null;
+  function docFreq() {
+    if (DF) return DF;
+    M = window.TRIAGEBOOK_MATCH ||  // assets/triagebook/match.js, loaded before this file
+      {books: [], vocab: [], weights: [], scores: {}, cutoff: 0, limit: 0};
+    DF = new Map();
+    M.byId = new Map();
+    M.books.forEach(function (b, i) {
+      M.byId.set(b.id, i);
+      var seen = new Set();
+      Object.keys(b.fields).forEach(function (f) {
+        b.fields[f].forEach(function (i) { seen.add(M.vocab[i]); });
+      });
+      seen.forEach(function (w) { DF.set(w, (DF.get(w) || 0) + 1); });
+      b.sets = {};
+      Object.keys(b.fields).forEach(function (f) {
+        b.sets[f] = new Set(b.fields[f].map(function (i) { return M.vocab[i]; }));
+      });
+      b.globRes = Object.keys(b.globs).map(function (g) { return [new RegExp(g), b.globs[g]]; });
+    });
+    return DF;
+  }
+  function has(obj, k) { return Object.prototype.hasOwnProperty.call(obj, k); }
+  function codeScore(q, b) {
+    var all = q.codes.concat(q.words), i, j;
+    for (i = 0; i < all.length; i++) if (has(b.exact, key(all[i]))) return M.scores.exact;
+    for (i = 0; i < q.codes.length; i++)
+      for (j = 0; j < b.globRes.length; j++)
+        if (b.globRes[j][0].test(q.codes[i])) return M.scores.glob;
+    for (i = 0; i < q.family.length; i++) if (has(b.exact, key(q.family[i]))) return M.scores.family;
+    for (i = 0; i < all.length; i++) if (has(b.names, key(all[i]))) return M.scores.name;
+    return 0;
+  }
+  function rank(text) {
+    var df = docFreq(), q = normalise(text), n = M.books.length || 1, out = [];
+    M.books.forEach(function (b) {
+      var score = codeScore(q, b);
+      q.words.forEach(function (w) {
+        var idf = Math.log(1 + n / (df.has(w) ? df.get(w) : n));
+        M.weights.forEach(function (fw) {
+          if (b.sets[fw[0]].has(w)) score += fw[1] * idf;
+        });
+      });
+      if (score > 0) out.push({id: b.id, score: score});
+    });
+    out.sort(function (a, b) {
+      return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    });
+    if (out.length) {
+      var floor = out[0].score * M.cutoff;
+      out = out.filter(function (m) { return m.score >= floor; });
+    }
+    return out.slice(0, M.limit);
+  }
+
+  /* Material's worker answers {type: 3, data: {items: [[section, ...], ...]}}, one group
+   * per page, in lunr's order: the runbooks `rank` names come first, in its order. */
+  var RESULT = 3;
+  function escapeHtml(s) {
+    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  }
+  function reorder(items, text) {
+    var ranked = rank(text);
+    if (!ranked.length) return items;
+    var byUrl = new Map(), out = [], used = new Set();
+    items.forEach(function (group, i) {
+      var loc = group.length ? String(group[0].location).split("#")[0] : "";
+      if (!byUrl.has(loc)) byUrl.set(loc, i);
+    });
+    ranked.forEach(function (m) {
+      var b = M.books[M.byId.get(m.id)];
+      if (byUrl.has(b.url)) {
+        used.add(byUrl.get(b.url));
+        out.push(items[byUrl.get(b.url)]);
+      } else {  // lunr did not find its page's text (a word only in the trigger): shown
+        out.push([{location: b.url, title: escapeHtml(b.title),
+                   text: escapeHtml(b.trigger), score: 0, terms: {}}]);
+      }
+    });
+    items.forEach(function (group, i) { if (!used.has(i)) out.push(group); });
+    return out;
+  }
+  window.triagebook = {normalise: normalise, searchQuery: searchQuery, rank: rank};
 
   /* Material posts {type: 2 (query), data: text} to its search worker: rewrite the
    * text on the way.  Patched on the prototypes, so it holds for the worker created
@@ -112,12 +197,32 @@
     var post = proto.postMessage;
     proto.postMessage = function (message) {
       if (message && message.type === QUERY && typeof message.data === "string") {
+        this.__tbQuery = message.data;
         var rewritten = searchQuery(message.data);
         message = {type: QUERY, data: rewritten || message.data};
       }
       return post.apply(this, [message].concat([].slice.call(arguments, 1)));
     };
     proto.__triagebook = true;
+  }
+  /* The answer is reordered where it is read (MessageEvent's `data`): Material
+   * subscribes to its worker before this script runs, so wrapping its listener is not
+   * an option; this holds whoever listens, and for the file:// iframe shim too. */
+  var dataOf = Object.getOwnPropertyDescriptor(MessageEvent.prototype, "data");
+  if (dataOf && dataOf.get && !MessageEvent.prototype.__triagebook) {
+    Object.defineProperty(MessageEvent.prototype, "data", {
+      configurable: true, enumerable: dataOf.enumerable,
+      get: function () {
+        var d = dataOf.get.call(this), src = this.currentTarget || this.target;
+        if (d && d.type === RESULT && !d.__tbRanked && src && src.__tbQuery &&
+            d.data && Array.isArray(d.data.items)) {
+          try { d.data.items = reorder(d.data.items, src.__tbQuery); } catch (e) { /* lunr's */ }
+          d.__tbRanked = true;
+        }
+        return d;
+      }
+    });
+    MessageEvent.prototype.__triagebook = true;
   }
   function patchWorkers() {
     if (window.Worker) patch(window.Worker.prototype);
