@@ -43,7 +43,8 @@ FLAG = re.compile(r"(?<!\S)(?P<key>--[A-Za-z][\w-]{0,80})[ \t]+" + _VALUE)
 URL_USER = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s:/?#@\"'<>]*:"
                       r"(?P<bare>[^\s/?#\"'<>]+)@(?=[^\s@/?#\"'<>]*[A-Za-z0-9\]])")
 # curl's user:password after -u, --user, -uUSER:… or bundled flags (-fsSu USER:…)
-CURL_USER = re.compile(r"(?<!\S)(?:--user(?:[ \t]+|=)|-[A-Za-z]{0,8}u[ \t]*)[\"']?"
+# (the `-` first, then the look-behind: `re` skips ahead to each `-`)
+CURL_USER = re.compile(r"-(?<!\S-)(?:-user(?:[ \t]+|=)|[A-Za-z]{0,8}u[ \t]*)[\"']?"
                        r"[^\s:\"'/-][^\s:\"'/]*:(?P<bare>(?!//)[^\s\"']+)")
 # a password prompt answered on its line: `AWS Secret Access Key [None]: wJal…`
 PROMPT = re.compile(r"(?i)\b(?:secret access key[ \t]*(?:\[[^\]\n]{0,40}\])?|"
@@ -54,11 +55,19 @@ PROMPT = re.compile(r"(?i)\b(?:secret access key[ \t]*(?:\[[^\]\n]{0,40}\])?|"
 PGPASS = re.compile(r"(?<![\w:.@/-])(?:\*|localhost|[\w-]+(?:\.[\w-]+)+):(?:\d{1,5}|\*):"
                     r"[^\s:\"']+:[^\s:\"']+:(?P<bare>[^\s\"'`]+)")
 # a bare base64 word of 8+ characters: a credential when it decodes to `user:password`
-B64_WORD = re.compile(r"(?<![\w+/=])(?P<bare>(?>[A-Za-z0-9+/]{8,})={0,2})(?![\w+/=])")
+# Only words that can decode to printable ASCII (what `user:password` is): the first
+# character of every 4-character group then encodes a byte's top six bits, 0x20-0x7e →
+# I-Z or a-f, and the second one's low four bits 2-7 (C-H, S-X, i-n, y-z, 0-3).  A
+# necessary condition, so no credential is lost, and most words ("incident") fail at
+# their first letter instead of costing a decode.
+_B64_Q = r"[I-Za-f][C-HS-Xi-ny-z0-3][A-Za-z0-9+/]{2}"
+_B64_TAIL = r"(?:[I-Za-f](?:[AQgw]|[C-HS-Xi-ny-z0-3][A-Za-z0-9+/]))?"
+# the first character before the look-behind: `re` then skips ahead by its class
+B64_WORD = re.compile(r"(?P<bare>[I-Za-f](?<![\w+/=].)(?>[C-HS-Xi-ny-z0-3][A-Za-z0-9+/]{2}"
+                      r"(?:" + _B64_Q + r")+" + _B64_TAIL + r")={0,2})(?![\w+/=])")
 _USER_PASS = re.compile(rb"[\w.@+-]{1,64}:[\x21-\x7e]{4,}")
 SCHEME_ALONE = re.compile(r"\b(?P<scheme>Bearer|bearer|Basic|basic)[ \t]+"
                           r"(?P<bare>[A-Za-z0-9._~+/-]{8,}=*)(?![\w=])")  # not `key=value`
-_KEY_HINT = re.compile(r"(?i)pas|pwd|sec|tok|key|cred|auth|sig")  # typos (pasword) too
 
 STRONG = ("password", "passwd", "passphrase", "secret", "credential", "apikey", "pwd")
 TOKENISH_NAMES = frozenset({"token", "tokens", "authorization", "creds", "cred"})
@@ -163,11 +172,9 @@ def _word(value: str) -> bool:
     return len(value) < 12 and value.isalpha() and value[1:].islower()
 
 
-def _pairs(text: str) -> Iterator[Span]:
-    if not _KEY_HINT.search(text):
-        return
+def _pairs(text: str, windows: list[tuple[int, int]] | None) -> Iterator[Span]:
     last = 0
-    for m in PAIR.finditer(text):
+    for m in _each(PAIR, text, windows):
         if m.start() < last:
             continue  # a key inside a value already withheld
         key = m.group("qkey") or m.group("key")
@@ -183,7 +190,7 @@ def _pairs(text: str) -> Iterator[Span]:
         last = span[1]
         yield (*span, "secret")
     last = 0
-    for m in FLAG.finditer(text):
+    for m in _each(FLAG, text, windows):
         if m.start() >= last and names_secret(m.group("key"), strict=False):
             span = _value(m)
             if span:
@@ -210,7 +217,59 @@ def _basic_ok(value: str) -> bool:
     return b":" in raw
 
 
+# Lines worth a rule's regex: those holding one of its anchors (lower case).  Every rule
+# but the private key's is line-local, so a line without its anchor cannot match: the
+# regexes then run over a few lines instead of the whole text, and a text of ordinary
+# lines costs a handful of substring searches (issue 20 item 8: lint reads every code
+# block; issue 26: a bundle's every line).  Hostile text full of anchors costs what an
+# ungated scan costs: linear either way.
+PAIR_ANCHORS = ("pas", "pwd", "sec", "tok", "key", "cred", "auth", "sig", "pat", "word",
+                "phrase")  # and the typos names_secret forgives (pasword, secrte)
+PROMPT_ANCHORS = ("access key", "password", "passphrase")
+SCHEME_ANCHORS = ("bearer", "basic")
+PGPASS_GATE = re.compile(r":(?:\d{1,5}|\*):")
+
+
+def lines_with(text: str, low: str, anchors: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The (start, end) spans of the lines of ``text`` that hold one of ``anchors`` in
+    ``low`` (``text`` lower-cased, same length), adjacent lines merged, in order."""
+    starts: set[int] = set()
+    for anchor in anchors:
+        at = low.find(anchor)
+        while at >= 0:
+            start = text.rfind("\n", 0, at) + 1
+            starts.add(start)
+            end = text.find("\n", at)
+            if end < 0:
+                break
+            at = low.find(anchor, end)
+    out: list[tuple[int, int]] = []
+    for start in sorted(starts):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        if out and out[-1][1] == start:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
+def _each(rx: re.Pattern[str], text: str,
+          windows: list[tuple[int, int]] | None) -> Iterator[re.Match[str]]:
+    if windows is None:
+        yield from rx.finditer(text)
+        return
+    for start, end in windows:
+        yield from rx.finditer(text, start, end)
+
+
 def _structural(text: str) -> Iterator[Span]:
+    low = text.lower()
+    gated = len(low) == len(text)  # else a character lower-cases to two: no gating
+
+    def where(anchors: tuple[str, ...]) -> list[tuple[int, int]] | None:
+        return lines_with(text, low, anchors) if gated else None
+
     if "PRIVATE KEY" in text:
         for m in PEM.finditer(text):
             yield m.start(), m.end(), "private-key"
@@ -220,7 +279,7 @@ def _structural(text: str) -> Iterator[Span]:
             # the second half of a key split over two notes: all of it up to its END
             yield 0, end.end(), "private-key"
     if "://" in text:
-        for m in URL_USER.finditer(text):
+        for m in _each(URL_USER, text, where(("://",))):
             span = _value(m, widen=False)
             if span:
                 yield (*span, "url-password")
@@ -230,22 +289,28 @@ def _structural(text: str) -> Iterator[Span]:
             if span:
                 yield (*span, "password")
     if ":" in text:
-        for rx, kind in ((PROMPT, "password"), (PGPASS, "password")):
-            for m in rx.finditer(text):
+        for m in _each(PROMPT, text, where(PROMPT_ANCHORS)):
+            span = _value(m, widen=False)
+            if span:
+                yield (*span, "password")
+        if PGPASS_GATE.search(text):
+            for m in PGPASS.finditer(text):
                 span = _value(m, widen=False)
                 if span:
-                    yield (*span, kind)
+                    yield (*span, "password")
     for m in B64_WORD.finditer(text):
         if _user_pass(m.group("bare")):
             yield (*m.span("bare"), "basic-auth")
-    for m in SCHEME_ALONE.finditer(text):
+    for m in _each(SCHEME_ALONE, text, where(SCHEME_ANCHORS)):
         value = m.group("bare")
         if m.group("scheme").lower() == "basic":
             if _basic_ok(value):
                 yield (*m.span("bare"), "basic-auth")
         elif any(c.isdigit() or c in "._~+/-" for c in value):
             yield (*m.span("bare"), "token")
-    yield from _pairs(text)
+    windows = where(PAIR_ANCHORS)
+    if windows is None or windows:
+        yield from _pairs(text, windows)
 
 
 def find(text: str) -> list[Span]:

@@ -61,6 +61,27 @@ EXTRA = (
 # literal occurs.  (Found by timing every plugin on repeated prefixes, 16 KB each.)
 AT_TOKEN_START = frozenset({"jwt", "openai-key"})
 GATES = {"npm-token": "_authToken"}
+# Literals a match must contain, for the patterns whose regex cannot skip ahead by itself
+# (a class or a look-behind first): the pattern runs only when one is in the text.  Keyed
+# by the exact pattern, so a pattern upstream changes runs ungated (slower, never blind).
+# A `True` gate is looked for in the lower-cased text (the pattern ignores case).
+LITERALS: dict[str, tuple[tuple[str, ...], bool]] = {
+    r"""aws.{0,20}?(?:key|pwd|pw|password|pass|token).{0,20}?[\'\"]([0-9a-zA-Z/+]{40})"""
+    r"""[\'\"]""": (("aws",), True),
+    r"(?<![0-9A-Za-z_=-])(?:eyJ[A-Za-z0-9-_=]+\.[A-Za-z0-9-_=]+\.?[A-Za-z0-9-_.+/=]*?)":
+        (("eyJ",), False),
+    r"(?<![0-9A-Za-z_-])eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}(?:\.[0-9A-Za-z_-]*)?":
+        (("eyJ",), False),
+    r"[0-9a-z]{32}-us[0-9]{1,2}": (("-us",), False),
+    r"(?<![0-9A-Za-z_=-])(?:sk-[A-Za-z0-9-_]*[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})":
+        (("T3BlbkFJ",), False),
+    r"xox(?:a|b|p|o|s|r)-(?:\d+-)+[a-z0-9]+": (("xox",), True),
+    r"https://hooks\.slack\.com/services/T[a-zA-Z0-9_]+/B[a-zA-Z0-9_]+/[a-zA-Z0-9_]+":
+        (("hooks.slack.com",), True),
+    r"(?:r|s)k_live_[0-9a-zA-Z]{24}": (("k_live_",), False),
+    r"[rs]k_(?:live|test)_[0-9A-Za-z]{16,}": (("k_live_", "k_test_"), False),
+    r"ya29\.[0-9A-Za-z_-]{20,}|GOCSPX-[0-9A-Za-z_-]{20,}": (("ya29.", "GOCSPX-"), False),
+}
 
 # Every vendor token holds a run of 16+ of these with a letter beyond hex in it; a text
 # without one (prose, UUIDs, hashes, timestamps) skips the vendor pass — and the import.
@@ -69,7 +90,8 @@ _NOT_HEX = re.compile(r"[g-zG-Z_+/=]")
 _BLANK = re.compile(r"\s")
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
-Rule = tuple[str, "re.Pattern[str]", Callable[[str], bool] | None]
+Gate = tuple[tuple[str, ...], bool] | None
+Rule = tuple[str, "re.Pattern[str]", Callable[[str], bool] | None, Gate]
 
 
 @lru_cache(maxsize=1)
@@ -84,19 +106,26 @@ def vendor_rules() -> tuple[Rule, ...]:
         for rx in cls.denylist:
             if kind in AT_TOKEN_START:
                 rx = re.compile(r"(?<![0-9A-Za-z_=-])(?:" + rx.pattern + ")", rx.flags)
-            rules.append((kind, rx, check))
-    jwt_check = next(check for kind, _, check in rules if kind == "jwt")
-    rules.extend((kind, re.compile(rx), jwt_check if kind == "jwt" else None)
-                 for kind, rx in EXTRA)
+            rules.append((kind, rx, check, LITERALS.get(rx.pattern)))
+    jwt_check = next(check for kind, _, check, _ in rules if kind == "jwt")
+    rules.extend((kind, re.compile(rx), jwt_check if kind == "jwt" else None,
+                  LITERALS.get(rx)) for kind, rx in EXTRA)
     return tuple(rules)
 
 
 def vendor_spans(text: str) -> Iterator[Span]:
     if not any(_NOT_HEX.search(m.group()) for m in _TOKENISH.finditer(text)):
         return
-    for kind, rx, check in vendor_rules():
+    low = ""
+    for kind, rx, check, gate in vendor_rules():
         if kind in GATES and GATES[kind] not in text:
             continue
+        if gate is not None:
+            literals, fold = gate
+            if fold and not low:
+                low = text.lower()
+            if not any(lit in (low if fold else text) for lit in literals):
+                continue
         # The next search starts where the last widened token ended: a run of repeated
         # prefixes (`AKIAAKIA…`) is one token, widened once — never once per prefix,
         # which made hostile output cost n² (issue 26).

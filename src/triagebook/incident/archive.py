@@ -18,14 +18,30 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from triagebook.base.errors import TriagebookError
+from triagebook.incident.line import MAX_EVENTS
 
 MODE = 0o644
-# A bundle is one incident's text. The bounds hold memory under 100 MB for any file, a
-# bomb included: the file, what it unpacks to, and the members are each capped before
-# anything larger is held.
-MAX_FILE = 16 << 20  # compressed bytes read from disk
-MAX_BYTES = 32 << 20  # unpacked bytes
+# A bundle is one incident's text. The bounds hold memory under 100 MB and the work under
+# a few seconds for any file, a bomb included (tests/test_bomb_corpus.py): the file, what
+# it unpacks to, the members and the ledger's events are each capped before anything
+# larger is held.  A real incident is far smaller: the runner keeps about 16 KB of each
+# command's output, and a long SEV1 records a few thousand events.
+MAX_FILE = 8 << 20  # compressed bytes read from disk
+MAX_BYTES = 8 << 20  # unpacked bytes
 MAX_MEMBERS = 1000  # a bundle holds a handful of files
+
+
+def bounds_problem(files: dict[str, bytes], events: int) -> str:
+    """Why a bundle of ``files`` (its ledger holding ``events``) would be refused by
+    the reader, or "" — `incident.bundle` never writes what verify and merge refuse."""
+    size = sum(len(d) for d in files.values())
+    if size > MAX_BYTES:
+        return f"{size >> 20} MiB unpacked, more than a bundle may hold ({MAX_BYTES >> 20} MiB)"
+    if len(files) > MAX_MEMBERS:
+        return f"{len(files)} files, more than a bundle may hold ({MAX_MEMBERS})"
+    if events > MAX_EVENTS:
+        return f"{events} events, more than a bundle's ledger may hold ({MAX_EVENTS})"
+    return ""
 
 
 class BadArchive(TriagebookError):

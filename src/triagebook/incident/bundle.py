@@ -26,7 +26,7 @@ from triagebook.base.version import __version__
 from triagebook.config import Config
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
-from triagebook.incident.archive import pack, write_atomic
+from triagebook.incident.archive import bounds_problem, pack, write_atomic
 from triagebook.incident.state import IncidentState, fold
 from triagebook.incident.timeline import render_timeline, timeline
 
@@ -213,6 +213,10 @@ def build(cfg: Config, incident_id: str, out: Path | None = None,
     if refused:
         raise BundleRefused(incident_id, refused)
     files[f"{incident_id}/{MANIFEST}"] = manifest(st, files, allowed)
+    too_big = bounds_problem(files, files[f"{incident_id}/{L.EVENTS}"].count(b"\n"))
+    if too_big:
+        raise UsageError(f"{incident_id}: {too_big}; no bundle written (share the "
+                         f"incident through the team store, or its folder, instead)")
     when = st.last_event or st.detected_at
     data = pack(files, int(when.timestamp()) if when else 0)
     dest = out if out is not None else Path.cwd() / f"{incident_id}.tar.gz"

@@ -105,3 +105,33 @@ def from_data(d: object, incident: str) -> Event:
     assert isinstance(d, dict)
     return Event(d["seq"], d["ts"], d["type"], d.get("runbook"), d.get("step"),
                  d.get("actor", ""), d.get("data") or {}, d.get("id") or f"{incident}:{d['seq']}")
+
+
+MAX_EVENTS = 20_000  # events in a ledger handed in (a bundle's, or one to merge)
+
+
+class BadLedger(ValueError):
+    """A ledger handed in that is not one incident's: ``line`` (0: the whole file)."""
+
+    def __init__(self, line: int, why: str) -> None:
+        super().__init__(why)
+        self.line, self.why = line, why
+
+
+def parse_ledger(raw: bytes, incident: str) -> list[Event]:
+    """A ledger file's bytes → events, each through the door; a torn last line is
+    ignored, as the local reader does.  More than MAX_EVENTS lines is refused unread."""
+    from triagebook.base import jsonio
+
+    if raw.count(b"\n") > MAX_EVENTS:
+        raise BadLedger(0, f"more than {MAX_EVENTS} events: not one incident's ledger; "
+                           f"refused unread")
+    out = []
+    for n, line in enumerate(raw.split(b"\n")[:-1], 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(from_data(jsonio.loads(line), incident))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadLedger(n, f"not a ledger event ({exc})") from None
+    return out

@@ -25,14 +25,14 @@ from triagebook.config import Config
 from triagebook.incident import actor as A
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
-from triagebook.incident.archive import unpack
+from triagebook.incident.archive import MAX_BYTES, unpack
 from triagebook.incident.bundle import MANIFEST
-from triagebook.incident.line import from_data
+from triagebook.incident.line import BadLedger, parse_ledger
 from triagebook.incident.state import fold
 from triagebook.incident.store.base import merge_events
 from triagebook.incident.sync import Notify, attach, warn
 
-MAX_MEMBER = 32 << 20  # a ledger file bigger than this is not one incident's
+MAX_MEMBER = MAX_BYTES  # a ledger file bigger than a bundle may be is not one incident's
 
 
 class BadSource(TriagebookError):
@@ -71,16 +71,11 @@ def adopt(ledger: L.Ledger, events: list[L.Event]) -> list[L.Event]:
 
 
 def parse(raw: bytes, shown: str, incident_id: str) -> list[L.Event]:
-    """Ledger lines → events; a torn last line is ignored, as the local reader does."""
-    out = []
-    for n, line in enumerate(raw.split(b"\n")[:-1], 1):
-        if not line.strip():
-            continue
-        try:
-            out.append(from_data(jsonio.loads(line), incident_id))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise BadSource(f"{shown}:{n}", f"not a ledger event ({exc})") from None
-    return out
+    """Ledger lines → events (incident/line.parse_ledger), refusals naming the line."""
+    try:
+        return parse_ledger(raw, incident_id)
+    except BadLedger as exc:
+        raise BadSource(f"{shown}:{exc.line}" if exc.line else shown, exc.why) from None
 
 
 def _member(names: list[str], shown: str) -> str:

@@ -18,11 +18,13 @@ from typing import Any
 from triagebook.base import jsonio
 from triagebook.incident.archive import BadArchive, unpack
 from triagebook.incident.bundle import FORMAT, MANIFEST, scan, sha256
+from triagebook.incident.line import BadLedger, parse_ledger
+from triagebook.incident.reading import EVENTS
 
 
 @dataclass(frozen=True, slots=True)
 class Issue:
-    kind: str  # tampered | missing | extra | credential | mismatch
+    kind: str  # tampered | missing | extra | credential | mismatch | invalid
     path: str
     detail: str
 
@@ -112,6 +114,13 @@ def verify(path: Path, shown: str | None = None) -> Verdict:
     if said != top:  # a manifest edited to pass for another incident
         issues.append(Issue("mismatch", name, f"names incident {said!r}, but the bundle's "
                                               f"folder is {top!r}"))
+    ledger = f"{top}/{EVENTS}"
+    if ledger in files:  # what merge would refuse is not an intact bundle
+        try:
+            parse_ledger(files[ledger], top)
+        except BadLedger as exc:
+            issues.append(Issue("invalid", f"{ledger}:{exc.line}" if exc.line else ledger,
+                                exc.why))
     allowed = _allowed(doc)
     for f in scan(files):
         if (f.member, f.line) not in allowed:  # not declared no-credential by its maker
