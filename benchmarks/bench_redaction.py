@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 
 from triagebook.base.redaction import Redactor
+from triagebook.incident import events as E
 from triagebook.incident.ledger import Ledger
 
 
@@ -65,12 +66,12 @@ def main() -> None:
     red.text("warm up: AKIAABCDEFGHIJKLMNOP")  # detect-secrets imported once, not timed
     whole = median_ms(lambda: red.text(text))
     stream = median_ms(lambda: [one(x) for one in [red.lines()] for x in lines])
-    data = {"command": "kubectl logs deploy/api", "exit_code": 0, "output": text}
+    data = E.Command(command="kubectl logs deploy/api", exit_code=0, output=text)
     with tempfile.TemporaryDirectory() as tmp:
         real = Ledger(Path(tmp), "INC-BENCH", "bench", red).open()
         bare = Ledger(Path(tmp), "INC-BARE", "bench", _Nothing(environ={})).open()
-        with_red = median_ms(lambda: real.append("command", data, "r", 1))
-        without = median_ms(lambda: bare.append("command", data, "r", 1))
+        with_red = median_ms(lambda: real.append(data, "r", 1))
+        without = median_ms(lambda: bare.append(data, "r", 1))
     print(f"command output: {len(text)} characters, {len(lines)} lines")
     print(f"Redactor.text (whole output):          {whole:7.2f} ms")
     print(f"Redactor.lines (streamed to screen):   {stream:7.2f} ms")
