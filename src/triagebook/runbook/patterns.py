@@ -38,6 +38,7 @@ def matches(pattern: str, value: str, timeout: float = TIMEOUT) -> bool:
         raise SlowPattern(pattern) from None
 
 
+@lru_cache(maxsize=4096)  # a catalog repeats its patterns (ids, namespaces, hosts)
 def browser_unsafe(pattern: str) -> bool:
     """Could a browser's backtracking engine take exponential time on this pattern?  A
     repetition holding another unbounded repetition or an alternation (`(a+)+`,
