@@ -102,3 +102,63 @@ def test_a_result_the_search_adds_from_the_trigger_shows_it_as_text(site):
         first.hover()
         assert page.evaluate(f"() => {FLAGS!r}.filter(f => window[f] !== undefined)") == []
         browser.close()
+
+
+MERGED = "INC-20261202-0303-abcd"
+LEDGER_FLAGS = [f"PWN{n}" for n in range(8, 12)]
+
+
+@pytest.fixture(scope="module")
+def ledger_site(tmp_path_factory) -> tuple[Path, str]:
+    """Ledger data and a merged ledger as sources: a responder records payloads in notes
+    and a skip reason; the incident is bundled, merged into another project, drafted
+    into a post-mortem there, and the site built from it."""
+    first = copy_project(tmp_path_factory.mktemp("ledger-a"))
+    shutil.copy(FIXTURES / "evidence" / "wedged.md", first / "runbooks" / "wedged.md")
+    script = ("ack\nnote <img src=x onerror=\"window.PWN8=1\"> seen\n"
+              "skip '\"><script>window.PWN9=1</script>\nquit\n")
+    res = inv(first, "runbook.run", "wedged", "--incident", MERGED, "--context", "host=wk-7",
+              "--detected", "2026-12-02T03:03:00Z", input=script,
+              env={"TRIAGEBOOK_OPERATOR": "alice"})
+    assert res.returncode == 0, res.stderr
+    res = inv(first, "incident.note", MERGED, "</textarea><svg onload=window.PWN10=1>")
+    assert res.returncode == 0, res.stderr
+    res = inv(first, "incident.bundle", MERGED, "--out", "b.tar.gz")
+    assert res.returncode == 0, res.stderr
+    second = copy_project(tmp_path_factory.mktemp("ledger-b"))
+    shutil.copy(FIXTURES / "evidence" / "wedged.md", second / "runbooks" / "wedged.md")
+    res = inv(second, "incident.merge", MERGED, str(first / "b.tar.gz"))
+    assert res.returncode == 0, res.stderr
+    res = inv(second, "incident.note", MERGED, "[x](javascript:window.PWN11=1)")
+    assert res.returncode == 0, res.stderr
+    res = inv(second, "postmortem.new", MERGED)
+    assert res.returncode == 0, res.stderr
+    built = inv(second, "site.build", timeout=300)
+    assert_no_traceback(built)
+    assert built.returncode == 0, built.stderr + built.stdout
+    return second / "site", (second / "postmortems" / f"{MERGED}.md").read_text()
+
+
+def test_no_payload_from_ledger_data_or_a_merged_ledger_runs(ledger_site):
+    site, draft = ledger_site
+    assert "window.PWN8=1" in draft  # the payloads did reach the draft: the test bites
+    assert "window.PWN10=1" in draft
+    pages = [f"postmortems/{MERGED}/", "postmortems/", "health/", "runbooks/wedged/"]
+    assert [p for p in pages if not (site / p / "index.html").is_file()] == []
+    ran: dict[str, list[str]] = {}
+    with serve(site) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page()
+        page.on("dialog", lambda d: d.dismiss())
+        for path in pages:
+            page.goto(f"{base}/{path}")
+            page.wait_for_load_state("networkidle")
+            for link in page.locator("article a").all()[:40]:
+                link.hover()
+            ran[path] = page.evaluate(
+                f"() => {LEDGER_FLAGS!r}.filter(f => window[f] !== undefined)")
+        page.goto(f"{base}/postmortems/{MERGED}/")
+        shown = page.locator("article").inner_text()
+        browser.close()
+    assert ran == {path: [] for path in pages}
+    assert "onerror=\"window.PWN8=1\"" in shown  # shown as the text it was
