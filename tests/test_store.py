@@ -132,3 +132,42 @@ def test_unreachable_and_uninitialised_stores_say_so_without_the_password(pg, mo
         PostgresStore(wrong).events("INC-1")
     assert "password authentication failed" in str(info.value)
     assert "not-the-password" not in str(info.value) and os.linesep not in str(info.value)
+
+
+def test_a_skewed_clock_is_recorded_once_and_shown_in_timeline_and_postmortem(store, tmp_path):
+    """Issue 26 item 6: a responder whose clock is 30 minutes ahead of the team store's
+    syncs: the ledger records it once (`clock.skewed`), the timeline shows it and the
+    post-mortem says whose clock was off and by how much."""
+    from triagebook.base.redaction import Redactor
+    from triagebook.incident import events as E
+    from triagebook.incident.ledger import Ledger
+    from triagebook.incident.state import fold
+    from triagebook.incident.sync import Syncer
+    from triagebook.incident.timeline import timeline
+    from triagebook.postmortem.write import metrics
+
+    said: list[str] = []
+    ahead = lambda: datetime.now(UTC) + timedelta(minutes=30)  # noqa: E731
+    led = Ledger(tmp_path, "INC-20261204-0500-skew", "bob", Redactor(environ={}),
+                 clock=ahead, session=False).open()
+    led.on_append = Syncer(store, led, said.append)
+    led.append(E.IncidentOpened(title="Checkout down", severity="SEV2",
+                                detected_at=iso(datetime.now(UTC))))
+    led.append(E.Note(text="looking"))
+    skews = [e for e in led.events if e.type == "clock.skewed"]
+    assert len(skews) == 1
+    assert 1790 < skews[0].data["seconds"] < 1810
+    assert [s for s in said if "ahead of the team store's" in s] != []
+    assert [e.id for e in store.events("INC-20261204-0500-skew")
+            if e.type == "clock.skewed"] == [skews[0].id]  # synced like any event
+
+    again = Syncer(store, led, said.append)  # a later session, same skew: not again
+    led.on_append = again
+    led.append(E.Note(text="still looking"))
+    assert len([e for e in led.events if e.type == "clock.skewed"]) == 1
+
+    st = fold(led.id, list(led.events))
+    rows = [r for r in timeline(st) if "clock is 30 min" in r.detail]
+    assert len(rows) == 1
+    assert "ahead of the team store's" in rows[0].detail
+    assert "**Clock skew**: bob's by 30 min" in metrics(st)

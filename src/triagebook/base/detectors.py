@@ -14,6 +14,14 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from triagebook.base.anchors import (
+    PAIR_ANCHORS,
+    PGPASS_GATE,
+    PROMPT_ANCHORS,
+    SCHEME_ANCHORS,
+    each,
+    lines_with,
+)
 from triagebook.base.vendor_tokens import Span, vendor_spans
 
 # ---- structural rules -------------------------------------------------------------------
@@ -174,7 +182,7 @@ def _word(value: str) -> bool:
 
 def _pairs(text: str, windows: list[tuple[int, int]] | None) -> Iterator[Span]:
     last = 0
-    for m in _each(PAIR, text, windows):
+    for m in each(PAIR, text, windows):
         if m.start() < last:
             continue  # a key inside a value already withheld
         key = m.group("qkey") or m.group("key")
@@ -190,7 +198,7 @@ def _pairs(text: str, windows: list[tuple[int, int]] | None) -> Iterator[Span]:
         last = span[1]
         yield (*span, "secret")
     last = 0
-    for m in _each(FLAG, text, windows):
+    for m in each(FLAG, text, windows):
         if m.start() >= last and names_secret(m.group("key"), strict=False):
             span = _value(m)
             if span:
@@ -217,52 +225,6 @@ def _basic_ok(value: str) -> bool:
     return b":" in raw
 
 
-# Lines worth a rule's regex: those holding one of its anchors (lower case).  Every rule
-# but the private key's is line-local, so a line without its anchor cannot match: the
-# regexes then run over a few lines instead of the whole text, and a text of ordinary
-# lines costs a handful of substring searches (issue 20 item 8: lint reads every code
-# block; issue 26: a bundle's every line).  Hostile text full of anchors costs what an
-# ungated scan costs: linear either way.
-PAIR_ANCHORS = ("pas", "pwd", "sec", "tok", "key", "cred", "auth", "sig", "pat", "word",
-                "phrase")  # and the typos names_secret forgives (pasword, secrte)
-PROMPT_ANCHORS = ("access key", "password", "passphrase")
-SCHEME_ANCHORS = ("bearer", "basic")
-PGPASS_GATE = re.compile(r":(?:\d{1,5}|\*):")
-
-
-def lines_with(text: str, low: str, anchors: tuple[str, ...]) -> list[tuple[int, int]]:
-    """The (start, end) spans of the lines of ``text`` that hold one of ``anchors`` in
-    ``low`` (``text`` lower-cased, same length), adjacent lines merged, in order."""
-    starts: set[int] = set()
-    for anchor in anchors:
-        at = low.find(anchor)
-        while at >= 0:
-            start = text.rfind("\n", 0, at) + 1
-            starts.add(start)
-            end = text.find("\n", at)
-            if end < 0:
-                break
-            at = low.find(anchor, end)
-    out: list[tuple[int, int]] = []
-    for start in sorted(starts):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end + 1
-        if out and out[-1][1] == start:
-            out[-1] = (out[-1][0], end)
-        else:
-            out.append((start, end))
-    return out
-
-
-def _each(rx: re.Pattern[str], text: str,
-          windows: list[tuple[int, int]] | None) -> Iterator[re.Match[str]]:
-    if windows is None:
-        yield from rx.finditer(text)
-        return
-    for start, end in windows:
-        yield from rx.finditer(text, start, end)
-
-
 def _structural(text: str) -> Iterator[Span]:
     low = text.lower()
     gated = len(low) == len(text)  # else a character lower-cases to two: no gating
@@ -279,7 +241,7 @@ def _structural(text: str) -> Iterator[Span]:
             # the second half of a key split over two notes: all of it up to its END
             yield 0, end.end(), "private-key"
     if "://" in text:
-        for m in _each(URL_USER, text, where(("://",))):
+        for m in each(URL_USER, text, where(("://",))):
             span = _value(m, widen=False)
             if span:
                 yield (*span, "url-password")
@@ -289,7 +251,7 @@ def _structural(text: str) -> Iterator[Span]:
             if span:
                 yield (*span, "password")
     if ":" in text:
-        for m in _each(PROMPT, text, where(PROMPT_ANCHORS)):
+        for m in each(PROMPT, text, where(PROMPT_ANCHORS)):
             span = _value(m, widen=False)
             if span:
                 yield (*span, "password")
@@ -301,7 +263,7 @@ def _structural(text: str) -> Iterator[Span]:
     for m in B64_WORD.finditer(text):
         if _user_pass(m.group("bare")):
             yield (*m.span("bare"), "basic-auth")
-    for m in _each(SCHEME_ALONE, text, where(SCHEME_ANCHORS)):
+    for m in each(SCHEME_ALONE, text, where(SCHEME_ANCHORS)):
         value = m.group("bare")
         if m.group("scheme").lower() == "basic":
             if _basic_ok(value):

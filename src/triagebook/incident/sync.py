@@ -22,6 +22,7 @@ from pathlib import Path
 
 from triagebook.base.errors import TriagebookError, UsageError
 from triagebook.config import Config
+from triagebook.incident.events import ClockSkewed
 from triagebook.incident.ledger import (
     EVENTS,
     Event,
@@ -31,7 +32,7 @@ from triagebook.incident.ledger import (
     read_events,
 )
 from triagebook.incident.store import configured, open_store
-from triagebook.incident.store.base import EventStore
+from triagebook.incident.store.base import SKEW_S, EventStore, clock_skew
 
 CURSOR = ".sync"
 SYNC_LOCK = ".sync.lock"  # one sender per incident folder at a time
@@ -146,6 +147,7 @@ class Syncer:
         self.clock = clock
         self.offline = ""  # why, while offline
         self.retry_at = 0.0
+        self.clock_checked = False
 
     def __call__(self, ev: Event) -> None:
         if self.offline and self.clock() < self.retry_at:
@@ -166,8 +168,30 @@ class Syncer:
             self.notify(f"ledger store {self.store.where} reachable again: {done.sent} queued "
                         f"event{'s' * (done.sent != 1)} sent")
             self.offline = ""
+        if not self.clock_checked:
+            self.clock_checked = True  # once per session: the append below calls back here
+            self._check_clock()
         if not self.keep_open:
             self.store.close()
+
+    def _check_clock(self) -> None:
+        """This machine's clock against the store's, once connected: past SKEW_S it is
+        recorded (`clock.skewed`, shown in the timeline and the post-mortem) and said —
+        unless this responder's ledger already says about the same."""
+        try:
+            skew = clock_skew(self.store, self.ledger.clock)
+        except TriagebookError:
+            return
+        if skew is None or abs(skew) <= SKEW_S:
+            return
+        for ev in self.ledger.events:
+            if ev.type == ClockSkewed.TYPE and ev.actor == self.ledger.actor:
+                if abs(float(ev.data.get("seconds", 0)) - skew) <= SKEW_S:
+                    return
+        self.notify(f"this machine's clock is {abs(skew):.0f} s "
+                    f"{'ahead of' if skew > 0 else 'behind'} the team store's; recorded in "
+                    f"the timeline — sync the clock (NTP)")
+        self.ledger.append(ClockSkewed(seconds=round(skew, 1)))
 
     def close(self) -> None:
         self.store.close()

@@ -71,6 +71,15 @@ def metrics(st: IncidentState, policy: Policy | None = None) -> str:
         rows.append(f"| Response target | {sla.describe(response)} | - |")
     rows.append("\nMeasured from detection at "
                 + (utc(st.detected_at) if st.detected_at else "unknown") + ".")
+    skews = {e.actor: float(e.data.get("seconds", 0)) for e in st.events
+             if e.type == "clock.skewed"}
+    if skews:  # measured against the team store when each of them synced
+        said = ", ".join(f"{who}'s by {duration(timedelta(seconds=abs(s)))} "
+                         f"{'ahead' if s > 0 else 'behind'}"
+                         for who, s in sorted(skews.items()))
+        rows.append(f"\n**Clock skew**: {said} (against the team store's clock). Times "
+                    f"they recorded are off by that much; the durations above use them as "
+                    f"recorded.")
     return "\n".join(rows)
 
 

@@ -166,13 +166,11 @@ def offline_site(cfg: Config) -> Check:
     return Check("offline site", "ok", f"{shown} built {when}, newer than every runbook")
 
 
-SKEW_S = 60.0  # past this, times recorded here disagree with the team's
-
-
 def clock(cfg: Config) -> list[Check]:
     """This machine's clock against the team store's: a skewed responder records times
     that put an ack before the detection (negative durations in the post-mortem)."""
     from triagebook.incident.store import configured, open_store
+    from triagebook.incident.store.base import SKEW_S, clock_skew
 
     if not configured(cfg):
         return []
@@ -180,15 +178,11 @@ def clock(cfg: Config) -> list[Check]:
         store = open_store(cfg)
         assert store is not None
         with store:
-            there = getattr(store, "now", None)
-            if there is None:
-                return []
-            before = utc_now()
-            theirs = there()
-            after = utc_now()
+            skew = clock_skew(store, utc_now)
     except TriagebookError as exc:
         return [Check("clock", "warn", f"not compared with the store: {exc}")]
-    skew = (before + (after - before) / 2 - theirs).total_seconds()
+    if skew is None:
+        return []
     if abs(skew) > SKEW_S:
         return [Check("clock", "fail", f"this machine's clock is {abs(skew):.0f} s "
                       f"{'ahead of' if skew > 0 else 'behind'} the team store's",

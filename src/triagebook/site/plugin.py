@@ -67,7 +67,7 @@ class TriagebookPluginConfig(base.Config):
 class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
     def __init__(self) -> None:
         self.pages: list[Page] = []
-        self.match_index: dict[str, Any] = {}
+        self.match_index: dict[str, Any] = {}  # runbook.match's ranking, for the search box
         self.meta: dict[str, dict[str, Any]] = {}  # page path → its meta (front-matter)
         self.tables: dict[str, tuple[Table, ...]] = {}
         self.previous: dict[str, str] = {}  # page path → Markdown, from the last build
@@ -116,9 +116,8 @@ class TriagebookPlugin(BasePlugin[TriagebookPluginConfig]):
         self.meta = {p.path: p.meta for p in self.pages}
         self.tables = {p.path: p.tables for p in self.pages if p.tables}
         texts = {p.path: p.markdown for p in self.pages}
-        script = (f"var TRIAGEBOOK = {json.dumps({'normalise': tables()})};\n"
-                  + (ASSETS / "triagebook.js").read_text(encoding="utf-8"))
-        texts[JS] = script
+        texts[JS] = (f"var TRIAGEBOOK = {json.dumps({'normalise': tables()})};\n"
+                     + (ASSETS / "triagebook.js").read_text(encoding="utf-8"))
         texts[MATCH_JS] = match_script(self.match_index, config.use_directory_urls)
         if files.get_file_from_path("index.md") is None:
             home = home_page()

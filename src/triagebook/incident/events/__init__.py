@@ -51,6 +51,7 @@ from triagebook.incident.events.team import (
     AccessRevoked,
     AlertFired,
     AlertResolved,
+    ClockSkewed,
     ReminderSent,
     RoleSet,
     StatusUpdate,
@@ -58,7 +59,7 @@ from triagebook.incident.events.team import (
 
 __all__ = [
     "EVENT_TYPES", "LISTING_TYPES", "MILESTONES", "PROGRESS", "AccessGranted",
-    "AccessRevoked", "AlertFired", "AlertResolved", "Command", "ContextSet",
+    "AccessRevoked", "AlertFired", "AlertResolved", "ClockSkewed", "Command", "ContextSet",
     "EscalationDeferred", "EscalationDelivered", "EscalationDigest", "EscalationDrill",
     "EscalationEvent", "EscalationFailed", "EscalationFollowup", "EscalationMessage",
     "EscalationMuted", "EscalationPromoted", "EscalationRetried", "EscalationSent",
@@ -75,7 +76,7 @@ EVENT_TYPES: dict[str, type[Payload]] = {cls.TYPE: cls for cls in (
     EscalationSent, EscalationDeferred, EscalationDigest, EscalationMuted,
     EscalationDelivered, EscalationFailed, EscalationPromoted, EscalationFollowup,
     EscalationRetried, EscalationShadowed, EscalationDrill, RoleSet, StatusUpdate,
-    AccessGranted, AccessRevoked, ReminderSent, AlertFired, AlertResolved,
+    AccessGranted, AccessRevoked, ReminderSent, AlertFired, AlertResolved, ClockSkewed,
 )}
 # What listing incidents needs (title, severity, status, runbooks): the store selects these.
 LISTING_TYPES: tuple[str, ...] = tuple(t for t, c in EVENT_TYPES.items() if c.LISTING)

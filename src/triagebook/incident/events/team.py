@@ -126,3 +126,24 @@ class AlertResolved(Payload):
 
     def reads(self, at: Where) -> Reading:
         return Reading("alert resolved", f"{_alerts(self.alerts)} at {self.source}")
+
+
+# ---- clocks (issue 26) -------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ClockSkewed(Payload):
+    """The recording machine's clock against the team store's, measured when it synced:
+    past the threshold, every time it records is off by about `seconds` (positive: its
+    clock is ahead).  Recorded so the timeline and the post-mortem say so."""
+
+    TYPE: ClassVar[str] = "clock.skewed"
+    seconds: float = 0.0
+    against: str = "team store"
+
+    def reads(self, at: Where) -> Reading:
+        secs = abs(round(self.seconds))
+        size = f"{secs // 60} min {secs % 60:02d} s" if secs >= 60 else f"{secs} s"
+        side = "ahead of" if self.seconds > 0 else "behind"
+        return Reading("clock skew", f"this machine's clock is {size} {side} the "
+                                     f"{self.against}'s: the times it records are off by "
+                                     f"that much")

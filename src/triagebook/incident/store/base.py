@@ -10,7 +10,7 @@ core (sync, merged reads, claims, follow) speaks only to this class.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -114,6 +114,21 @@ class EventStore(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+SKEW_S = 60.0  # past this, times recorded on a machine disagree with the team's
+
+
+def clock_skew(store: EventStore, clock: Callable[[], datetime]) -> float | None:
+    """Seconds ``clock`` is ahead of the store's (negative: behind), taken at the middle
+    of the round trip; None when the store has no clock to ask."""
+    there = getattr(store, "now", None)
+    if there is None:
+        return None
+    before = clock()
+    theirs: datetime = there()
+    after = clock()
+    return (before + (after - before) / 2 - theirs).total_seconds()
 
 
 def merge_events(*sources: Iterable[Event]) -> list[Event]:
