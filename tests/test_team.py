@@ -507,23 +507,40 @@ def test_commander_entries_reach_the_store_and_say_when_they_cannot(pg, store, t
     assert set(mitigated) <= set(stored(store, "INC-E"))
 
 
-def test_a_wiped_store_is_refilled_by_sync_all(store, tmp_path):
-    """Issue 26 item 6: after the store was wiped, nothing here is queued; `--all` sends
-    every local event again, idempotently."""
+def test_a_wiped_store_is_found_and_refilled_by_sync(store, tmp_path):
+    """Issue 26 item 6: after the store was wiped, nothing here is queued — but the store
+    no longer holds what it confirmed: a plain `incident.sync` finds that, says so and
+    sends every local event again; `--all` resends idempotently."""
     bob = laptop(tmp_path, "bob", store)
     assert walk(bob, "bob", "comms", "INC-W", "done\nquit\n").returncode == 0
     local = [e["id"] for e in local_events(bob, "INC-W")]
     assert len(local) >= 3
     with psycopg.connect(store, password=PASSWORD) as conn:
         conn.execute("DELETE FROM triagebook.events WHERE incident = 'INC-W'")
-    quiet = inv(bob, "incident.sync", env=env_of("bob"))
-    assert quiet.stdout.strip().endswith("0 events sent, nothing left queued")
-    assert stored(store, "INC-W") == []
-    res = inv(bob, "incident.sync", "--all", env=env_of("bob"))
+    res = inv(bob, "incident.sync", env=env_of("bob"))
     assert res.returncode == 0, res.stderr
+    assert "INC-W: the team store had lost events it once held" in res.stdout
     assert sorted(stored(store, "INC-W")) == sorted(local)
+    quiet = inv(bob, "incident.sync", env=env_of("bob"))
+    assert quiet.stdout.strip() == "incident.sync: 0 events sent, nothing left queued"
     again = inv(bob, "incident.sync", "--all", env=env_of("bob"))
     assert f"INC-W: {len(local)} events sent (0 new to the store)" in again.stdout
+
+
+def test_a_store_restored_from_an_older_dump_is_refilled_by_the_next_entry(store, tmp_path):
+    """A restore loses the newest events: the next event bob records (a note) finds the
+    store lacks what it confirmed, and sends everything again, unasked."""
+    bob = laptop(tmp_path, "bob", store)
+    assert walk(bob, "bob", "comms", "INC-R", "done\nquit\n").returncode == 0
+    local = [e["id"] for e in local_events(bob, "INC-R")]
+    with psycopg.connect(store, password=PASSWORD) as conn:  # the dump before the walk ended
+        conn.execute("DELETE FROM triagebook.events WHERE incident = 'INC-R' AND id = ANY(%s)",
+                     (local[2:],))
+    res = inv(bob, "incident.note", "INC-R", "checked the replica", env=env_of("bob"))
+    assert res.returncode == 0, res.stderr
+    assert "INC-R: the team store had lost events it once held" in res.stderr
+    assert set(local) <= set(stored(store, "INC-R"))
+    assert len(stored(store, "INC-R")) == len(local) + 1
 
 
 def test_a_teammate_notes_an_incident_only_the_store_knows(store, tmp_path):

@@ -52,6 +52,13 @@ class Pushed:
     incident: str
     sent: int  # events sent this time
     new: int  # of those, new to the store (the rest it had already)
+    refilled: bool = False  # the store had lost events it once confirmed: all sent again
+
+    def said(self) -> str:
+        """The line a person reads when the store was found wiped or restored."""
+        return (f"{self.incident}: the team store had lost events it once held (wiped, or "
+                f"restored from an older dump); every local event sent again — {self.new} "
+                f"were missing")
 
 
 def _read_cursor(folder: Path, where: str) -> int:
@@ -78,23 +85,40 @@ def pending(folder: Path, where: str, events: list[Event] | None = None) -> list
     return [e for e in events if e.seq > done]
 
 
+def _lost(store: EventStore, folder: Path, local: list[Event]) -> bool:
+    """Has the store lost events it confirmed?  The first and the last confirmed are
+    looked up (two ids, one query): a wiped store has neither, a store restored from an
+    older dump lacks the last."""
+    done = _read_cursor(folder, store.where)
+    confirmed = [e for e in local if e.seq <= done]
+    if not confirmed:
+        return False
+    ids = sorted({confirmed[0].id, confirmed[-1].id})
+    return store.holds(ids) < len(ids)
+
+
 def push(store: EventStore, folder: Path, incident_id: str,
-         events: Callable[[], list[Event]] | None = None, resend: bool = False) -> Pushed:
+         events: Callable[[], list[Event]] | None = None, resend: bool = False,
+         check: bool = False) -> Pushed:
     """Send one incident's outbox; StoreUnavailable/StoreSchemaError leave it queued.
 
     `events` reads the local ledger (a writer passes its cached view); `resend` sends
-    every local event again (idempotent by id: a wiped or restored store is refilled)."""
+    every local event again (idempotent by id); `check` first asks the store whether it
+    still holds what it confirmed, and sends everything again when it does not (a wiped
+    or restored store refills itself)."""
     lock = os.open(folder / SYNC_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)  # bounded: the holder's calls are time-limited
-        if resend:
+        local = events() if events else read_events(folder / EVENTS)
+        refilled = check and not resend and _lost(store, folder, local)
+        if resend or refilled:
             _write_cursor(folder, store.where, 0)
-        todo = pending(folder, store.where, events() if events else None)
+        todo = pending(folder, store.where, local)
         if not todo:
             return Pushed(incident_id, 0, 0)
         new = store.put(incident_id, todo)
         _write_cursor(folder, store.where, max(e.seq for e in todo))
-        return Pushed(incident_id, len(todo), new)
+        return Pushed(incident_id, len(todo), new, refilled)
     finally:
         fcntl.flock(lock, fcntl.LOCK_UN)
         os.close(lock)
@@ -114,7 +138,8 @@ def sync(cfg: Config, incident_id: str = "", resend: bool = False) -> list[Pushe
     ids = [incident_id] if incident_id else known
     with store:
         try:
-            return [push(store, cfg.incidents_dir / iid, iid, resend=resend) for iid in ids]
+            return [push(store, cfg.incidents_dir / iid, iid, resend=resend, check=True)
+                    for iid in ids]
         except TriagebookError as exc:
             queued = sum(len(pending(cfg.incidents_dir / iid, store.where)) for iid in ids)
             raise SyncFailed(exc, queued) from None
@@ -148,13 +173,16 @@ class Syncer:
         self.offline = ""  # why, while offline
         self.retry_at = 0.0
         self.clock_checked = False
+        self.store_checked = False  # the first push of a session asks what the store lost
 
     def __call__(self, ev: Event) -> None:
         if self.offline and self.clock() < self.retry_at:
             return
         began = self.clock()
         try:
-            done = push(self.store, self.ledger.dir, self.ledger.id, lambda: self.ledger.events)
+            done = push(self.store, self.ledger.dir, self.ledger.id, lambda: self.ledger.events,
+                        check=not self.store_checked)
+            self.store_checked = True
         except TriagebookError as exc:
             if not self.offline:
                 self.notify(f"{exc}; working locally — events are kept and sent by a later "
@@ -168,6 +196,8 @@ class Syncer:
             self.notify(f"ledger store {self.store.where} reachable again: {done.sent} queued "
                         f"event{'s' * (done.sent != 1)} sent")
             self.offline = ""
+        if done.refilled:
+            self.notify(done.said())
         if not self.clock_checked:
             self.clock_checked = True  # once per session: the append below calls back here
             self._check_clock()

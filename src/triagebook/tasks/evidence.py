@@ -14,8 +14,9 @@ from triagebook.tasks._common import choice, project, task, terminal_safe, user_
 
 
 @task(help={"incident": "only this incident (default: every incident here)",
-            "all_": "send every local event again, not only the queued ones (a store that "
-                    "was wiped or restored from an older dump); idempotent by event id"})
+            "all_": "send every local event again, not only the queued ones; idempotent by "
+                    "event id (a wiped or restored store is also found, and refilled, "
+                    "without it)"})
 @user_errors
 def sync(c, incident="", all_=False):
     """Send queued ledger events to the team's store (they queue while it is offline)."""
@@ -24,6 +25,8 @@ def sync(c, incident="", all_=False):
     cfg = project()
     done = run_sync(cfg, incident, resend=all_)
     for p in done:
+        if p.refilled:
+            print(p.said())
         if p.sent:
             print(f"{p.incident}: {p.sent} event{'s' * (p.sent != 1)} sent "
                   f"({p.new} new to the store)")

@@ -109,6 +109,11 @@ class EventStore(ABC):
     def close(self) -> None:
         """Drop the connection; a later call reconnects."""
 
+    def holds(self, ids: list[str]) -> int:
+        """How many of these event ids the store holds (a store may answer faster)."""
+        wanted = set(ids)
+        return sum(1 for inc in self.incidents() for e in self.events(inc.id) if e.id in wanted)
+
     def __enter__(self) -> EventStore:
         return self
 

@@ -100,6 +100,12 @@ class PostgresStore(PgLink, EventStore):
         rows = self._call(lambda conn: conn.execute(query, (incident,)).fetchall())
         return [ev for r in rows if (ev := _decoded(r[0], incident)) is not None]
 
+    def holds(self, ids: list[str]) -> int:
+        query = sql.SQL("SELECT count(*) FROM {}.events WHERE id = ANY(%s)").format(
+            sql.Identifier(SCHEMA))
+        row = self._call(lambda conn: conn.execute(query, (ids,)).fetchone())
+        return int(row[0]) if row else 0
+
     def incidents(self) -> list[StoredIncident]:
         query = sql.SQL("SELECT incident, count(*), max(ts) FROM {}.events GROUP BY incident "
                         "ORDER BY incident").format(sql.Identifier(SCHEMA))
