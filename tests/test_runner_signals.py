@@ -240,3 +240,48 @@ def test_ctrl_c_while_an_escalation_is_delivered_waits_for_its_outcome(proj):
                  if e["type"] == "escalation.delivered"]
     assert "page" in delivered
     assert ended(proj, "INC-E1") == ["quit"]
+
+
+FLOOD = """---
+title: Flood
+severity: SEV2
+failure_class: [flood_trial]
+route: demo-team
+trigger: A command floods its output with token prefixes
+---
+# Flood
+
+## Steps
+
+### Flood
+
+```sh
+echo "group $$"; head -c 20000000 /dev/zero | tr '\\0' 'A' | sed 's/AAAA/AKIA/g'; sleep 30
+```
+"""
+
+
+def test_ctrl_c_is_honoured_while_a_flood_of_token_prefixes_is_redacted(project):
+    """Issue 26 item 1: one 20 MB line of `AKIA` prefixes used to keep the runner in
+    redaction for 70 s after Ctrl-C. Interrupted while the flood streams, the runner is
+    back at the prompt in seconds, not after the sleep (30 s) or the old redaction."""
+    (project / "runbooks" / "flood.md").write_text(FLOOD)
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "80", "TRIAGEBOOK_OPERATOR": "carol"}
+    child = pexpect.spawn(sys.executable, ["-m", "invoke", "runbook.run", "flood",
+                                           "--incident", "INC-F1"], cwd=str(project),
+                          env=env, dimensions=(50, 80), timeout=20, encoding="utf-8",
+                          codec_errors="replace")
+    child.expect("tb> ")
+    pgid = start_sleeper(child)
+    time.sleep(0.5)  # the flood is streaming (it takes seconds to write 20 MB)
+    t0 = time.time()
+    child.sendintr()
+    child.expect("interrupted by Ctrl-C")
+    child.expect("tb> ")
+    assert time.time() - t0 < 10  # not the 30 s of sleep, nor the old 70 s of redaction
+    assert not group_alive(pgid)
+    child.sendline("quit")
+    assert finish(child) == 0
+    (cmd,) = [e for e in events(project, "INC-F1") if e["type"] == "command"]
+    assert cmd["data"]["interrupted_by"] == "Ctrl-C"
+    assert "AKIAAKIA" not in json.dumps(cmd)  # what was kept of the flood is redacted
