@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from triagebook.base.errors import Problem
 from triagebook.channels import DEFAULT_CHANNELS, ChannelConfig, ChannelOption
+from triagebook.config.oncall import Person, RouteConfig, people_option, routes_option
 from triagebook.config.policy import Policy
 from triagebook.config.sections import AlertsConfig, LedgerConfig, RepliesConfig, ServiceEndpoints
 from triagebook.options.base import Invalid, Key, Run
@@ -84,6 +85,10 @@ class Config:
     alerts: AlertsConfig = setting(Section(
         AlertsConfig, "How alerts from Alertmanager and Grafana open incidents (see the "
         "alerts guide)."), factory=AlertsConfig)
+    routes: dict[str, RouteConfig] = routes_option()
+    people: dict[str, Person] = people_option()
+    oncall_dir: Path = _path("On-call overrides and presence (append-only records).",
+                             "oncall")
     replies: RepliesConfig = setting(Section(
         RepliesConfig, "Acknowledgements that come back by mail and chat (see the replies "
         "guide)."), factory=RepliesConfig)

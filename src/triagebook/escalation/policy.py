@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from triagebook.base.errors import BadArgument
 from triagebook.base.timeutil import to_zone
 from triagebook.config import Policy
-from triagebook.escalation import quiet
 from triagebook.escalation.history import Record, abandoned, in_window, records
 from triagebook.incident import events as E
 from triagebook.incident.state import IncidentState
+from triagebook.oncall import quiet
 from triagebook.runbook.model import ESCALATION_CLASSES as CLASSES
 
 RETRY_MINUTES = (1, 2, 4, 8, 16, 32, 60, 60)  # then the delivery is reported, not retried
@@ -51,9 +51,24 @@ def choose_class(explicit: str | None, runbook_class: str | None, severity: str,
 
 # ---- quiet hours -----------------------------------------------------------------------
 
-def quiet_window(now: datetime, policy: Policy) -> tuple[bool, datetime]:
-    """(inside quiet hours?, when the current or next quiet window ends), in real time."""
-    return quiet.quiet_window(now, policy.timezone, policy.quiet_start, policy.quiet_end)
+def quiet_window(now: datetime, policy: Policy, zone: str = "") -> tuple[bool, datetime]:
+    """(inside quiet hours?, when the current or next quiet window ends), in real time;
+    in ``zone`` (the paged person's) when given, else the policy's."""
+    return quiet.quiet_window(now, zone or policy.timezone, policy.quiet_start,
+                              policy.quiet_end)
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Who a route's page is for (issue 22): quiet hours are theirs."""
+
+    person: str
+    zone: str
+    why: str
+    present: bool = False  # marked present (`inv oncall.present`): deferred YELLOW goes now
+
+    def said(self) -> str:
+        return f"to {self.person} ({self.why})"
 
 
 # ---- decisions -------------------------------------------------------------------------
@@ -71,9 +86,11 @@ class Decision:
 
 
 def decide(cls: str, customer_visible: bool, st: IncidentState, now: datetime,
-           policy: Policy, route: tuple[str, ...] = (), requested: bool = False) -> Decision:
+           policy: Policy, route: tuple[str, ...] = (), requested: bool = False,
+           to: Recipient | None = None) -> Decision:
     """Where one escalation goes now, and why. `route` replaces the class's channels
-    (the meta-incident's own route).
+    (the meta-incident's own route, or the runbook's route's); `to` is the on-call
+    person the route names (their zone decides quiet hours).
 
     An acknowledgement stops automatic paging; an escalation a person `requested` after
     it is a request for help and is routed like any other (the cap still counts it)."""
@@ -87,32 +104,38 @@ def decide(cls: str, customer_visible: bool, st: IncidentState, now: datetime,
             return Decision("mute", (), f"already acknowledged ({via}); follow-ups go to "
                                         f"the ledger, never a re-page")
         help_note = "help requested after acknowledgement; "
-    decision = _route(cls, customer_visible, st, now, policy, chans)
+    decision = _route(cls, customer_visible, st, now, policy, chans, to)
     if help_note and decision.action != "mute":
-        return replace(decision, reason=help_note + decision.reason)
+        decision = replace(decision, reason=help_note + decision.reason)
+    if to is not None and decision.action in ("send", "defer"):
+        decision = replace(decision, reason=f"{decision.reason}; {to.said()}")
     return decision
 
 
 def _route(cls: str, customer_visible: bool, st: IncidentState, now: datetime,
-           policy: Policy, chans: tuple[str, ...]) -> Decision:
+           policy: Policy, chans: tuple[str, ...], to: Recipient | None = None) -> Decision:
     if cls == "GREEN":
         return Decision("digest", chans, "GREEN is informational: daily digest only")
     count = len(in_window(records(st.events), now))
     if count >= policy.cap_per_24h and not st.meta_for:  # never muted by the cap it reports
         return Decision("mute", (), f"cap reached: {count} escalations in the last 24 h "
                                     f"(limit {policy.cap_per_24h}); a meta-incident is opened")
-    inside, ends = quiet_window(now, policy)
-    local = to_zone(now, policy.timezone).strftime("%H:%M %Z")
+    zone = to.zone if to is not None else policy.timezone
+    inside, ends = quiet_window(now, policy, zone)
+    local = to_zone(now, zone).strftime("%H:%M %Z")
     if st.meta_for:
         return Decision("send", chans, f"escalation cap hit on {st.meta_for}: RED through "
                                        f"the meta route, at any hour, never capped")
     if cls == "RED":
         why = "RED pages at any hour, loud channel first"
         return Decision("send", chans, why + (f" (quiet hours, {local})" if inside else ""))
+    if inside and not customer_visible and to is not None and to.present:
+        return Decision("send", chans, f"quiet hours ({local}, {zone}), but {to.person} "
+                                       f"is marked present: YELLOW goes now")
     if inside and not customer_visible:
-        return Decision("defer", chans, f"quiet hours ({local}, {policy.timezone}): "
+        return Decision("defer", chans, f"quiet hours ({local}, {zone}): "
                                         f"non-customer-visible YELLOW waits until "
-                                        f"{to_zone(ends, policy.timezone):%H:%M %Z}", ends)
+                                        f"{to_zone(ends, zone):%H:%M %Z}", ends)
     why = "YELLOW goes to async channels first"
     if inside:
         why += f"; customer-visible, so not deferred in quiet hours ({local})"

@@ -41,6 +41,7 @@ from triagebook.escalation.policy import (
     due_work,
     new_escalation_id,
 )
+from triagebook.escalation.routing import route_for
 from triagebook.incident import actor as A
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
@@ -91,8 +92,8 @@ def _plan(cfg: Config, st: IncidentState, cls: str | None, visible: bool | None,
             else (rb.customer_visible if rb else False)
     chosen = choose_class(cls, rb.escalation if rb else None, st.severity, visible,
                           meta=bool(st.meta_for))
-    route = cfg.meta_route if st.meta_for else ()
-    decision = decide(chosen, visible, st, now, cfg.policy, route, requested)
+    route, to = (cfg.meta_route, None) if st.meta_for else route_for(cfg, rb, chosen, now)
+    decision = decide(chosen, visible, st, now, cfg.policy, route, requested, to)
     f, missing = facts(cfg, st, rb, chosen, *words)
     # redacted before compose shortens them: a token cut in half is no longer recognised
     f = replace(f, what=red.text(f.what), diagnosis=red.text(f.diagnosis),

@@ -25,7 +25,13 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
     problems = list(cat.problems)
     window = cat.config.policy.review_window_days
     claims: dict[str, list[str]] = defaultdict(list)
+    routes = cat.config.routes  # none configured: every route pages the global channels
     for rb in cat.runbooks.values():
+        if routes and rb.route not in routes:
+            problems.append(Problem(rb.path, rb.lines.get("route", 1), "unknown-route",
+                                    f"route: {rb.route!r} is not in triagebook.routes "
+                                    f"(invoke.yaml), so nobody on call is paged for it"
+                                    + did_you_mean(rb.route, routes)))
         for rel in rb.related:
             if rel not in cat.runbooks and rel not in cat.broken:  # its own error says why
                 extra = did_you_mean(rel, cat.runbooks)

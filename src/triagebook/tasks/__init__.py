@@ -30,5 +30,8 @@ def namespace() -> Collection:
 
     ns.add_collection(alert.ns)
     runbook.ns.add_task(alert.rules)
+    from triagebook.tasks import oncall
+
+    ns.add_collection(oncall.ns)
     remember_namespace(ns)
     return ns

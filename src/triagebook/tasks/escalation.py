@@ -184,7 +184,7 @@ def escalate(c, id_, class_="", diagnosis="", action="", suggested_fix="", dry_r
     """Compose, route and send (or defer) one escalation message for an incident."""
     from triagebook import escalate as run_escalate
     from triagebook.base.timeutil import utc_now
-    from triagebook.escalation.quiet import wall_time_note
+    from triagebook.oncall.quiet import wall_time_note
 
     if customer_visible and not_customer_visible:
         raise UsageError("--customer-visible and --not-customer-visible: give one of them")

@@ -1,0 +1,116 @@
+"""Routes, people and their schedules (issue 22): who is paged for a runbook's route.
+
+Every runbook names a `route`; `triagebook.routes` says, per route, which channels each
+escalation class uses (the global ones when not said), how its on-call person is found
+(an iCalendar file, or a simple rotation) and who comes after the primary.  People are
+declared once (`triagebook.people`): their time zone (quiet hours are theirs) and their
+address on each channel.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from triagebook.options.base import Invalid, Key, Run
+from triagebook.options.containers import DictOfItems, ListOfItems
+from triagebook.options.declare import Section, setting
+from triagebook.options.types import Int, Str
+
+HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _zone_ok(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone who can be paged."""
+
+    name: str
+    timezone: str = setting(Str("The person's time zone (IANA name): quiet hours are "
+                                "computed in it."), "UTC")
+    contacts: dict[str, str] = setting(DictOfItems(
+        Str(), "Channel name → this person's address on it (phone number, mail address, "
+        "chat handle); a channel not listed delivers to its own configured address.",
+        placeholder="CHANNEL", expected="a mapping of channel names to addresses"),
+        factory=dict)
+
+    @staticmethod
+    def check_settings(v: dict[str, Any], run: Run, key: Key) -> None:
+        zone = v.get("timezone") or "UTC"
+        if not _zone_ok(zone):
+            run.invalid(key + ("timezone",), zone, Invalid("an IANA time zone such as "
+                                                           "Europe/Stockholm"))
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    """A simple rotation: each person in turn for `length_days`, handing off at
+    `handoff` in `timezone`, the first shift starting on `start`."""
+
+    people: tuple[str, ...] = setting(ListOfItems(
+        Str(), "People in rotation order (names from `people`).",
+        expected="a list of names"), ())
+    start: str = setting(Str("The day the first person's first shift starts "
+                             "(YYYY-MM-DD)."), "2026-01-05")
+    handoff: str = setting(Str("Handoff time of day (HH:MM) in the rotation's zone."),
+                           "09:00")
+    length_days: int = setting(Int("Days per shift.", low=1, high=366,
+                                   expected="days from 1 to 366"), 7)
+    timezone: str = setting(Str("The zone the handoff time is in."), "UTC")
+
+    @staticmethod
+    def check_settings(v: dict[str, Any], run: Run, key: Key) -> None:
+        if not HHMM.match(str(v.get("handoff") or "")):
+            run.invalid(key + ("handoff",), v.get("handoff"), Invalid("HH:MM"))
+        if not DAY.match(str(v.get("start") or "")):
+            run.invalid(key + ("start",), v.get("start"), Invalid("a date, YYYY-MM-DD"))
+        if not _zone_ok(str(v.get("timezone") or "UTC")):
+            run.invalid(key + ("timezone",), v.get("timezone"), Invalid("an IANA time zone"))
+
+
+@dataclass(frozen=True, slots=True)
+class RouteConfig:
+    """One route: who owns the runbooks that name it, and how they are reached."""
+
+    name: str
+    channels: dict[str, tuple[str, ...]] = setting(DictOfItems(
+        ListOfItems(Str()), "Escalation class (RED, YELLOW, GREEN) → the channels this "
+        "route's messages go to; a class not listed uses `policy.escalation_classes`.",
+        placeholder="CLASS", expected="a mapping of RED/YELLOW/GREEN to channel lists"),
+        factory=dict, convert=lambda d: {str(k).upper(): tuple(v) for k, v in d.items()})
+    calendar: str = setting(Str(
+        "An iCalendar file (RFC 5545, relative to invoke.yaml) whose events name who is "
+        "on call: SUMMARY `alice`, or `secondary: bob`; recurrence rules and moved or "
+        "cancelled occurrences are honoured.", blank=True), "")
+    rotation: Rotation = setting(Section(Rotation, "A rotation, when there is no "
+                                                   "calendar."), factory=Rotation)
+    secondary_after_minutes: int = setting(Int(
+        "Minutes without an ack before the secondary is paged too (0: never).", low=0,
+        high=1440, expected="minutes from 0 to 1440"), 15)
+    manager: str = setting(Str("Paged after the secondary, another interval later "
+                               "(empty: nobody).", blank=True), "")
+
+
+def routes_option() -> Any:
+    return setting(DictOfItems(
+        Section(RouteConfig, "One route.", named=True),
+        "Routes by the name runbooks give in `route:` (see the on-call guide); none "
+        "configured: every runbook pages through the global channels.",
+        placeholder="ROUTE", expected="a mapping of route names"), factory=dict)
+
+
+def people_option() -> Any:
+    return setting(DictOfItems(
+        Section(Person, "One person.", named=True),
+        "People who can be paged, by the name schedules use.", placeholder="NAME",
+        expected="a mapping of names"), factory=dict)

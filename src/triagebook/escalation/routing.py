@@ -1,0 +1,36 @@
+"""The runbook's route → its channels for the class and the person on call (issue 22).
+
+No route configured for the runbook: the global channels and the policy's zone, as
+before.  A schedule that cannot be read never stops a page: the route's channels still
+get it, and the reason says the schedule failed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from triagebook.base.errors import TriagebookError
+from triagebook.config import Config
+from triagebook.escalation.policy import Recipient
+from triagebook.oncall.records import present
+from triagebook.oncall.schedule import primary
+from triagebook.runbook.model import Runbook
+
+
+def route_for(cfg: Config, rb: Runbook | None, cls: str,
+              now: datetime) -> tuple[tuple[str, ...], Recipient | None]:
+    """(the route's channels for ``cls`` — empty: the policy's —, who is paged)."""
+    if rb is None or rb.route not in cfg.routes:
+        return (), None
+    chans = cfg.routes[rb.route].channels.get(cls, ())
+    try:
+        oc = primary(cfg, rb.route, now)
+    except TriagebookError as exc:
+        return chans, Recipient("nobody named", cfg.policy.timezone,
+                                f"route {rb.route}: schedule unreadable: {exc}")
+    if oc is None or not oc.person:
+        return chans, None
+    person = cfg.people.get(oc.person)
+    zone = person.timezone if person is not None else cfg.policy.timezone
+    marked = present(cfg.oncall_dir, oc.person, now) is not None
+    return chans, Recipient(oc.person, zone, f"primary on {rb.route}: {oc.why}", marked)

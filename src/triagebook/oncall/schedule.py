@@ -1,0 +1,148 @@
+"""Who is on call for a route at a moment, and why (issue 22).
+
+In order: an override recorded with `inv oncall.override` (the latest that covers the
+moment), then the route's iCalendar file (an event whose SUMMARY names the person, or
+`secondary: NAME`), then its rotation.  Pure over the configuration, the recorded
+overrides and a moment: `inv oncall.who`, the routing simulator and the escalation all
+ask the same function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from triagebook.base.errors import TriagebookError
+from triagebook.base.files import read_bytes
+from triagebook.config import Config
+from triagebook.config.oncall import Rotation, RouteConfig
+from triagebook.oncall.records import Override, overrides
+
+LEVELS = ("primary", "secondary", "manager")
+MAX_CALENDAR = 2 << 20  # an on-call calendar is a few KB; a larger file is refused
+
+
+class CalendarProblem(TriagebookError):
+    def __init__(self, path: str, why: str) -> None:
+        self.path, self.why = path, why
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.why}"
+
+
+@dataclass(frozen=True, slots=True)
+class OnCall:
+    route: str
+    level: str  # primary | secondary | manager
+    person: str  # "" when nobody is found
+    why: str
+    until: datetime | None = None  # the next handoff, when the schedule knows it
+
+
+def _shift(rot: Rotation, at: datetime) -> tuple[int, datetime, datetime]:
+    """(shift number, its start, the next handoff) — in the rotation's zone, so a
+    handoff stays at its local time across a DST change."""
+    zone = ZoneInfo(rot.timezone)
+    first = date.fromisoformat(rot.start)
+    hh, mm = (int(x) for x in rot.handoff.split(":"))
+    local = at.astimezone(zone)
+    k = (local.date() - first).days // rot.length_days
+
+    def start_of(n: int) -> datetime:
+        return datetime.combine(first + timedelta(days=n * rot.length_days), time(hh, mm),
+                                tzinfo=zone)
+
+    if local < start_of(k):
+        k -= 1
+    return k, start_of(k), start_of(k + 1)
+
+
+def _rotation(route: RouteConfig, at: datetime) -> list[OnCall]:
+    rot = route.rotation
+    if not rot.people:
+        return []
+    k, began, ends = _shift(rot, at)
+    n = len(rot.people)
+    who = rot.people[k % n]
+    out = [OnCall(route.name, "primary", who,
+                  f"rotation: {who}'s shift since {began:%a %d %b %H:%M %Z}", ends)]
+    if n > 1:
+        nxt = rot.people[(k + 1) % n]
+        out.append(OnCall(route.name, "secondary", nxt,
+                          f"rotation: next in line after {who}", ends))
+    return out
+
+
+def _calendar(cfg: Config, route: RouteConfig, at: datetime) -> list[OnCall]:
+    import icalendar
+    import recurring_ical_events
+
+    path = Path(route.calendar)
+    path = path if path.is_absolute() else cfg.root / path
+    shown = cfg.display(path)
+    try:
+        raw = read_bytes(path, MAX_CALENDAR)
+        cal = icalendar.Calendar.from_ical(raw)
+        found: list[Any] = recurring_ical_events.of(cal).between(at, at + timedelta(seconds=1))
+    except OSError as exc:
+        raise CalendarProblem(shown, f"cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise CalendarProblem(shown, f"not an iCalendar file ({exc})") from None
+    out: list[OnCall] = []
+    for ev in found:
+        summary = str(ev.get("SUMMARY", "")).strip()
+        level, _, name = summary.partition(":") if ":" in summary else ("primary", "", summary)
+        level, name = level.strip().lower(), name.strip()
+        if level not in LEVELS or not name:
+            continue
+        end = ev.decoded("DTEND") if ev.get("DTEND") is not None else None
+        until = end if isinstance(end, datetime) else None
+        out.append(OnCall(route.name, level, _person(cfg, name),
+                          f"calendar {shown}: {summary!r}", until))
+    return out
+
+
+def _person(cfg: Config, name: str) -> str:
+    """A name as `people` spells it (case-insensitive), else as written."""
+    for known in cfg.people:
+        if known.lower() == name.lower():
+            return known
+    return name
+
+
+def _override(route: str, at: datetime, recorded: list[Override]) -> OnCall | None:
+    live = [o for o in recorded if o.route == route and o.start <= at < o.end]
+    if not live:
+        return None
+    o = live[-1]  # the latest recorded wins
+    return OnCall(route, "primary", o.person, f"override recorded by {o.by} "
+                                              f"(from {o.start:%Y-%m-%d %H:%M} UTC)", o.end)
+
+
+def on_call(cfg: Config, route: str, at: datetime) -> list[OnCall]:
+    """Primary, then secondary, then manager, as far as the route says (may be empty)."""
+    rc = cfg.routes.get(route)
+    if rc is None:
+        return []
+    found = _calendar(cfg, rc, at) if rc.calendar else _rotation(rc, at)
+    chain: dict[str, OnCall] = {}
+    for oc in found:
+        chain.setdefault(oc.level, oc)
+    over = _override(route, at, overrides(cfg.oncall_dir))
+    if over is not None:
+        was = chain.get("primary")
+        chain["primary"] = over
+        if was is not None and was.person != over.person and "secondary" not in chain:
+            chain["secondary"] = OnCall(route, "secondary", was.person,
+                                        f"the schedule's primary ({was.why})", was.until)
+    if rc.manager:
+        chain["manager"] = OnCall(route, "manager", rc.manager, "the route's manager")
+    return [chain[level] for level in LEVELS if level in chain]
+
+
+def primary(cfg: Config, route: str, at: datetime) -> OnCall | None:
+    chain = on_call(cfg, route, at)
+    return chain[0] if chain and chain[0].level == "primary" else None
