@@ -1,0 +1,265 @@
+"""On-call routing (issue 22): routes, schedules (rotation and iCalendar), overrides,
+presence, quiet hours in the paged person's zone, and `inv oncall.*`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import FIXTURES, inv
+from eschelp import of_type, open_incident, read, setup
+from freezegun import freeze_time
+
+from triagebook.config import load_config
+from triagebook.escalation.service import escalate
+from triagebook.oncall.records import record_override, record_presence
+from triagebook.oncall.schedule import on_call, primary
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+PEOPLE = """  people:
+    alice: {timezone: Europe/Stockholm}
+    bob: {timezone: America/New_York}
+    carol: {timezone: Europe/Stockholm}
+"""
+
+CHANNELS = ("      page: {kind: file, path: out/page.log, sms: true}\n"
+            "      chat: {kind: file, path: out/chat.log}\n"
+            "      email: {kind: file, path: out/email.log}\n"
+            "      page-a: {kind: file, path: out/page-a.log, sms: true}\n"
+            "      page-b: {kind: file, path: out/page-b.log, sms: true}\n")
+
+
+def routes(**extra: str) -> str:
+    """`demo-team` (alice then carol, weekly from Monday 23 March, 09:00 Stockholm) and
+    `night-team` (bob alone, New York)."""
+    return (PEOPLE + "  routes:\n"
+            "    demo-team:\n"
+            "      channels: {RED: [page-a]}\n"
+            "      rotation: {people: [alice, carol], start: '2026-03-23', handoff: '09:00',"
+            " length_days: 7, timezone: Europe/Stockholm}\n"
+            + extra.get("demo", "")
+            + "    night-team:\n"
+            "      channels: {RED: [page-b]}\n"
+            "      rotation: {people: [bob], start: '2026-03-23', timezone: America/New_York}\n")
+
+
+@pytest.fixture
+def proj(project: Path) -> Path:
+    root = setup(project, CHANNELS, top=routes())
+    night = (FIXTURES / "runner" / "demo.md").read_text().replace("route: demo-team",
+                                                                  "route: night-team")
+    (root / "runbooks" / "night.md").write_text(night.replace("title: Demo outage",
+                                                              "title: Night outage"))
+    return root
+
+
+def stockholm(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=STOCKHOLM)
+
+
+# ---- schedules ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("local, who", [
+    ("2026-03-30 08:59", "alice"),  # the week after the spring-forward change (29 March)
+    ("2026-03-30 09:00", "carol"),  # handoff at 09:00 local, CEST now: 07:00 UTC
+    ("2026-04-06 08:59", "carol"),
+    ("2026-04-06 09:00", "alice"),
+    ("2026-10-26 09:00", "carol"),  # after falling back (25 October): still 09:00 local
+])
+def test_a_rotation_hands_off_at_its_local_time_across_dst(proj, local, who):
+    cfg = load_config(proj)
+    oc = primary(cfg, "demo-team", stockholm(local))
+    assert oc is not None
+    assert oc.person == who
+
+
+def test_the_next_handoff_is_said_in_local_time(proj):
+    cfg = load_config(proj)
+    oc = primary(cfg, "demo-team", stockholm("2026-03-28 12:00"))
+    assert oc is not None
+    assert oc.until == stockholm("2026-03-30 09:00")
+    assert oc.until.astimezone(UTC).hour == 7  # CEST: the DST change fell inside the shift
+
+
+def test_an_override_beats_the_schedule_and_the_schedule_comes_second(proj):
+    cfg = load_config(proj)
+    at = stockholm("2026-03-25 12:00")
+    record_override(cfg.oncall_dir, "demo-team", "bob", at - timedelta(hours=1),
+                    at + timedelta(hours=1), "carol", at)
+    chain = on_call(cfg, "demo-team", at)
+    assert [(c.level, c.person) for c in chain] == [("primary", "bob"), ("secondary", "carol")]
+    assert "override recorded by carol" in chain[0].why
+    later = primary(cfg, "demo-team", at + timedelta(hours=2))
+    assert later is not None
+    assert later.person == "alice"  # the override has ended
+
+
+CALENDAR = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//oncall//EN
+BEGIN:VEVENT
+UID:week@oncall
+DTSTART;TZID=Europe/Stockholm:20260323T090000
+DTEND;TZID=Europe/Stockholm:20260330T090000
+RRULE:FREQ=WEEKLY;INTERVAL=2
+SUMMARY:alice
+END:VEVENT
+BEGIN:VEVENT
+UID:week@oncall
+RECURRENCE-ID;TZID=Europe/Stockholm:20260406T090000
+DTSTART;TZID=Europe/Stockholm:20260406T090000
+DTEND;TZID=Europe/Stockholm:20260413T090000
+SUMMARY:Carol
+END:VEVENT
+BEGIN:VEVENT
+UID:other@oncall
+DTSTART;TZID=Europe/Stockholm:20260330T090000
+DTEND;TZID=Europe/Stockholm:20260406T090000
+RRULE:FREQ=WEEKLY;INTERVAL=2
+SUMMARY:bob
+END:VEVENT
+BEGIN:VEVENT
+UID:second@oncall
+DTSTART;TZID=Europe/Stockholm:20260323T090000
+DTEND;TZID=Europe/Stockholm:20260330T090000
+RRULE:FREQ=WEEKLY
+SUMMARY:secondary: carol
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+@pytest.mark.parametrize("local, who", [
+    ("2026-03-25 12:00", "alice"),
+    ("2026-03-31 12:00", "bob"),
+    ("2026-04-07 12:00", "carol"),  # alice's occurrence moved to carol (RECURRENCE-ID)
+    ("2026-04-21 12:00", "alice"),  # the rule goes on after the exception
+])
+def test_an_icalendar_schedule_with_a_rule_and_an_exception(project, local, who):
+    setup(project, CHANNELS, top=PEOPLE + "  routes:\n    demo-team:\n"
+                                          "      calendar: oncall.ics\n")
+    (project / "oncall.ics").write_text(CALENDAR)
+    cfg = load_config(project)
+    chain = on_call(cfg, "demo-team", stockholm(local))
+    assert chain[0].person == who
+    assert chain[0].level == "primary"
+    assert [(c.level, c.person) for c in chain[1:]] == [("secondary", "carol")]
+
+
+def test_an_unreadable_calendar_never_stops_a_page(project):
+    setup(project, CHANNELS, top=PEOPLE + "  routes:\n    demo-team:\n"
+                                          "      calendar: missing.ics\n"
+                                          "      channels: {RED: [page-a]}\n")
+    open_incident(project, "INC-CAL")
+    out = escalate(load_config(project), "INC-CAL", "RED", clock=lambda: stockholm(
+        "2026-03-25 12:00"))
+    assert out.decision.action == "send"
+    assert "schedule unreadable" in out.decision.reason
+    assert "INC-CAL" in read(project / "out" / "page-a.log")
+
+
+# ---- paging --------------------------------------------------------------------------------
+
+def test_two_routes_page_two_channels(proj):
+    open_incident(proj, "INC-A", "demo")
+    open_incident(proj, "INC-B", "night")
+    cfg = load_config(proj)
+    noon = lambda: stockholm("2026-03-25 12:00")  # noqa: E731
+    a = escalate(cfg, "INC-A", "RED", clock=noon)
+    b = escalate(cfg, "INC-B", "RED", clock=noon)
+    assert a.decision.channels == ("page-a",)
+    assert b.decision.channels == ("page-b",)
+    assert "INC-A" in read(proj / "out" / "page-a.log")
+    assert "INC-B" not in read(proj / "out" / "page-a.log")
+    assert "INC-B" in read(proj / "out" / "page-b.log")
+    assert "to alice (primary on demo-team" in a.decision.reason
+    assert "to bob (primary on night-team" in b.decision.reason
+    (sent,) = of_type(proj, "INC-A", "escalation.sent")
+    assert "to alice" in sent.data["reason"]  # recorded, not only printed
+
+
+def test_the_same_yellow_at_23_utc_waits_in_stockholm_and_goes_in_new_york(proj):
+    open_incident(proj, "INC-S", "demo")
+    open_incident(proj, "INC-N", "night")
+    cfg = load_config(proj)
+    late = lambda: datetime(2026, 3, 25, 23, 0, tzinfo=UTC)  # noqa: E731
+    sthlm = escalate(cfg, "INC-S", "YELLOW", clock=late, customer_visible=False)
+    ny = escalate(cfg, "INC-N", "YELLOW", clock=late, customer_visible=False)
+    assert sthlm.decision.action == "defer"
+    assert "Europe/Stockholm" in sthlm.decision.reason
+    assert sthlm.decision.due == datetime(2026, 3, 26, 6, 0, tzinfo=UTC)  # 07:00 CET
+    assert ny.decision.action == "send"
+    assert "to bob" in ny.decision.reason
+
+
+def test_a_person_marked_present_gets_a_deferred_yellow_at_once(proj):
+    open_incident(proj, "INC-P", "demo")
+    cfg = load_config(proj)
+    late = datetime(2026, 3, 25, 23, 0, tzinfo=UTC)
+    record_presence(cfg.oncall_dir, "alice", late + timedelta(hours=2), "alice", late)
+    out = escalate(cfg, "INC-P", "YELLOW", clock=lambda: late, customer_visible=False)
+    assert out.decision.action == "send"
+    assert "alice is marked present" in out.decision.reason
+
+
+def test_no_routes_configured_changes_nothing(project):
+    setup(project)
+    open_incident(project, "INC-G")
+    cfg = load_config(project)
+    out = escalate(cfg, "INC-G", "RED", clock=lambda: stockholm("2026-03-25 12:00"))
+    assert out.decision.channels == cfg.policy.escalation("RED").channels
+    assert "primary on" not in out.decision.reason
+
+
+# ---- the commands --------------------------------------------------------------------------
+
+def test_oncall_who_names_each_level_its_reason_zone_and_the_next_handoff(proj):
+    with freeze_time("2026-03-29 23:30:00"):  # 01:30 CEST in Stockholm, 19:30 in New York
+        res = inv(proj, "oncall.who")
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert "demo-team:" in lines
+    assert ("  primary: alice — rotation: alice's shift since Mon 23 Mar 09:00 CET; next "
+            "handoff 2026-03-30 09:00 CEST") in lines
+    assert "    Europe/Stockholm, 01:30 there: quiet hours" in lines
+    assert "    America/New_York, 19:30 there: not quiet hours" in lines
+    assert "  RED: page-a" in lines
+
+
+def test_oncall_override_is_recorded_and_shown_by_who(proj):
+    res = inv(proj, "oncall.override", "demo-team", "bob", "--from",
+              "2026-03-25T10:00:00Z", "--until", "2026-03-25T14:00:00Z",
+              env={"TRIAGEBOOK_OPERATOR": "carol"})
+    assert res.returncode == 0, res.stderr
+    assert "recorded by carol" in res.stdout
+    who = inv(proj, "oncall.who", "--route", "demo-team", "--at", "2026-03-25T12:00:00Z")
+    assert "  primary: bob — override recorded by carol" in who.stdout
+
+
+def test_a_route_typo_is_one_line_with_did_you_mean(proj):
+    res = inv(proj, "oncall.who", "--route", "demo-taem")
+    assert res.returncode == 1
+    assert res.stderr.strip() == ("no route 'demo-taem' in triagebook.routes (known: "
+                                  "demo-team, night-team); did you mean 'demo-team'?")
+
+
+def test_lint_names_a_route_no_configuration_knows(proj):
+    (proj / "runbooks" / "night.md").write_text(
+        (proj / "runbooks" / "night.md").read_text().replace("route: night-team",
+                                                             "route: nite-team"))
+    res = inv(proj, "runbook.lint")
+    assert res.returncode == 1
+    assert ("runbooks/night.md:5: unknown-route: route: 'nite-team' is not in "
+            "triagebook.routes (invoke.yaml), so nobody on call is paged for it; did you "
+            "mean 'night-team'?") in res.stdout
+
+
+def test_the_dry_run_names_the_person_at_the_time_asked(proj):
+    open_incident(proj, "INC-D", "demo")
+    res = inv(proj, "incident.escalate", "INC-D", "--class", "RED", "--dry-run", "--at",
+              "2026-03-30 09:30 Europe/Stockholm")
+    assert res.returncode == 0, res.stderr
+    assert "to carol (primary on demo-team" in res.stdout
