@@ -263,3 +263,20 @@ def test_the_dry_run_names_the_person_at_the_time_asked(proj):
               "2026-03-30 09:30 Europe/Stockholm")
     assert res.returncode == 0, res.stderr
     assert "to carol (primary on demo-team" in res.stdout
+
+
+def test_doctor_checks_every_route_reaches_a_person(proj):
+    cfg_text = (proj / "invoke.yaml").read_text().replace(
+        "page-a: {kind: file, path: out/page-a.log, sms: true}",
+        "page-a: {kind: smtp, host: 127.0.0.1, port: 9, to: [oncall@example.org]}")
+    (proj / "invoke.yaml").write_text(cfg_text.replace("channels: {RED: [page-b]}",
+                                                       "channels: {RED: [nowhere]}")
+                                      .replace("people: [bob]", "people: [bob, dave]"))
+    res = inv(proj, "doctor")
+    assert res.returncode == 1
+    lines = [ln for ln in res.stdout.splitlines() if "route " in ln]
+    assert [ln for ln in lines if "route demo-team" in ln and "alice on call" in ln] != []
+    bad = [ln for ln in lines if "route night-team" in ln]
+    assert len(bad) == 1
+    assert "its RED channels (nowhere) reach no human" in bad[0]
+    assert "'dave' is not in triagebook.people" in bad[0]

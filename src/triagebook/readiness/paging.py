@@ -67,6 +67,31 @@ def settings(cfg: Config) -> list[Check]:
     return out
 
 
+def routes(cfg: Config) -> list[Check]:
+    """Issue 22: each configured route reaches a human on RED, its people are declared,
+    and its schedule names someone now."""
+    from triagebook.base.timeutil import utc_now
+    from triagebook.oncall.who import route_view, unreachable
+
+    out: list[Check] = []
+    bad = unreachable(cfg)
+    for name in sorted(cfg.routes):
+        mine = [b for b in bad if b.startswith(f"route {name}:")]
+        view = route_view(cfg, name, utc_now())
+        if view.problem:
+            mine.append(f"route {name}: schedule unreadable: {view.problem}")
+        elif not view.chain:
+            mine.append(f"route {name}: nobody on call now")
+        if mine:
+            out.append(Check(f"route {name}", "fail", "; ".join(m.split(": ", 1)[1]
+                                                                for m in mine),
+                             "see inv oncall.who and the on-call guide"))
+        else:
+            out.append(Check(f"route {name}", "ok", f"{view.chain[0].person} on call; RED "
+                             f"reaches a person"))
+    return out
+
+
 def _connect(host: str, port: int, timeout: float, smtp: bool) -> tuple[Status, str]:
     """(status, detail) of a TCP connect, and for SMTP the server's greeting."""
     start = time.monotonic()
