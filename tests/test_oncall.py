@@ -280,3 +280,30 @@ def test_doctor_checks_every_route_reaches_a_person(proj):
     assert len(bad) == 1
     assert "its RED channels (nowhere) reach no human" in bad[0]
     assert "'dave' is not in triagebook.people" in bad[0]
+
+
+def test_the_page_goes_to_the_on_call_persons_own_address(project):
+    """A person's contact on a channel replaces the channel's recipients (a real SMTP
+    server on loopback receives it)."""
+    from loopback import Smtp
+
+    smtp = Smtp()
+    try:
+        people = PEOPLE.replace("alice: {timezone: Europe/Stockholm}",
+                                "alice: {timezone: Europe/Stockholm, contacts: "
+                                "{page-a: alice@example.org}}")
+        chans = CHANNELS.replace("page-a: {kind: file, path: out/page-a.log, sms: true}",
+                                 f"page-a: {{kind: smtp, host: 127.0.0.1, port: {smtp.port}, "
+                                 f"to: [team@example.org]}}")
+        setup(project, chans, top=routes().replace(PEOPLE, people))
+        open_incident(project, "INC-M")
+        out = escalate(load_config(project), "INC-M", "RED",
+                       clock=lambda: stockholm("2026-03-25 12:00"))
+        assert out.failures == ()
+        (message,) = smtp.messages
+        to = [ln for ln in message.splitlines() if ln.lower().startswith("to:")]
+        assert to == ["To: alice@example.org"]
+        (sent,) = of_type(project, "INC-M", "escalation.sent")
+        assert sent.data["person"] == "alice"
+    finally:
+        smtp.close()

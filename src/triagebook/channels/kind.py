@@ -40,6 +40,7 @@ class Kind(ABC):
     name: ClassVar[str]
     Settings: ClassVar[type]
     reaches_human: ClassVar[bool] = False  # a person's phone, mail or chat (not a screen)
+    ADDRESS: ClassVar[str] = ""  # the Settings field of its recipients (smtp: "to"), if any
 
     @abstractmethod
     def channel(self, name: str, s: Any, root: Path) -> Channel:

@@ -7,7 +7,7 @@ another kind is named as such.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,14 @@ class ChannelConfig:
     def as_yaml(self) -> dict[str, Any]:
         common = {k: getattr(self, k) for k in ("kind", "sms", "shadow", "go_live_after")}
         return {**common, **plain(self.settings)}
+
+    def addressed(self, address: str) -> ChannelConfig:
+        """This channel delivering to one person's address instead of its configured
+        recipients, when its kind has recipients (smtp: `to`); else unchanged."""
+        name = self.of_kind.ADDRESS
+        if not name:
+            return self
+        return replace(self, settings=replace(self.settings, **{name: (address,)}))
 
     def channel(self, root: Path) -> Any:
         return self.of_kind.channel(self.name, self.settings, root)

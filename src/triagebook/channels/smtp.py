@@ -86,6 +86,7 @@ class SmtpChannel(Channel):
 class SmtpKind(Kind):
     name = "smtp"
     reaches_human = True
+    ADDRESS = "to"
     Settings = SmtpSettings
 
     def channel(self, name: str, s: Any, root: Path) -> Channel:

@@ -24,6 +24,7 @@ from triagebook.config import Config
 class Job:
     channel: str
     attempt: int = 1
+    address: str = ""  # the paged person's address on this channel ("": the channel's own)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,8 @@ def _ready(cfg: Config, jobs: list[Job], full: str, sms: str, drill: bool,
             finish(Result(job.channel, job.attempt, True, shadow=True))
         else:
             try:
+                if job.address:
+                    conf = conf.addressed(job.address)
                 ready.append((job, conf.channel(cfg.root), sms if conf.sms else full))
             except DeliveryError as exc:
                 finish(Result(job.channel, job.attempt, False, str(exc), final=True))

@@ -55,7 +55,7 @@ def stored(p: E.EscalationMessage) -> Message:
 
 
 def message_fields(p: E.EscalationMessage) -> dict[str, Any]:
-    names = ("id", "class_", "channels", "reason", "subject", "body", "fields")
+    names = ("id", "class_", "channels", "reason", "subject", "body", "fields", "person")
     return {n: getattr(p, n) for n in names}
 
 

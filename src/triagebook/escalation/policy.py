@@ -68,7 +68,7 @@ class Recipient:
     present: bool = False  # marked present (`inv oncall.present`): deferred YELLOW goes now
 
     def said(self) -> str:
-        return f"to {self.person} ({self.why})"
+        return f"to {self.person or 'nobody named'} ({self.why})"
 
 
 # ---- decisions -------------------------------------------------------------------------
@@ -79,6 +79,7 @@ class Decision:
     channels: tuple[str, ...]
     reason: str
     due: datetime | None = None
+    person: str = ""  # the on-call person it is for (a route's), else ""
 
     @property
     def capped(self) -> bool:
@@ -108,7 +109,8 @@ def decide(cls: str, customer_visible: bool, st: IncidentState, now: datetime,
     if help_note and decision.action != "mute":
         decision = replace(decision, reason=help_note + decision.reason)
     if to is not None and decision.action in ("send", "defer"):
-        decision = replace(decision, reason=f"{decision.reason}; {to.said()}")
+        decision = replace(decision, reason=f"{decision.reason}; {to.said()}",
+                           person=to.person)
     return decision
 
 

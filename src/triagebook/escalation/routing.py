@@ -11,10 +11,20 @@ from datetime import datetime
 
 from triagebook.base.errors import TriagebookError
 from triagebook.config import Config
+from triagebook.escalation.delivery import Job
 from triagebook.escalation.policy import Recipient
 from triagebook.oncall.records import present
 from triagebook.oncall.schedule import primary
 from triagebook.runbook.model import Runbook
+
+
+def jobs_for(cfg: Config, person: str, channels: tuple[str, ...] | list[str],
+             attempts: dict[str, int] | None = None) -> list[Job]:
+    """One delivery job per channel, addressed to ``person``'s contact on it when the
+    person has one (their phone on `page`, their mail on `email`), else the channel's
+    own configured address."""
+    contacts = cfg.people[person].contacts if person in cfg.people else {}
+    return [Job(c, (attempts or {}).get(c, 1), contacts.get(c, "")) for c in channels]
 
 
 def route_for(cfg: Config, rb: Runbook | None, cls: str,
@@ -26,7 +36,7 @@ def route_for(cfg: Config, rb: Runbook | None, cls: str,
     try:
         oc = primary(cfg, rb.route, now)
     except TriagebookError as exc:
-        return chans, Recipient("nobody named", cfg.policy.timezone,
+        return chans, Recipient("", cfg.policy.timezone,
                                 f"route {rb.route}: schedule unreadable: {exc}")
     if oc is None or not oc.person:
         return chans, None

@@ -41,7 +41,7 @@ from triagebook.escalation.policy import (
     due_work,
     new_escalation_id,
 )
-from triagebook.escalation.routing import route_for
+from triagebook.escalation.routing import jobs_for, route_for
 from triagebook.incident import actor as A
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
@@ -117,7 +117,7 @@ def _record(cfg: Config, led: L.Ledger, st: IncidentState, plan: _Plan, esc_id: 
     base: dict[str, Any] = {
         "id": esc_id, "class_": plan.cls, "channels": list(d.channels),
         "reason": d.reason, "subject": msg.subject, "body": msg.text(),
-        "fields": [list(f) for f in msg.fields]}
+        "fields": [list(f) for f in msg.fields], "person": d.person}
     if d.action == "send":
         led.append(E.EscalationSent(**base, missing_context=list(plan.missing),
                                     summary=f"{plan.cls} to {', '.join(d.channels)}: "
@@ -173,7 +173,8 @@ def escalate(cfg: Config, incident_id: str, cls: str | None = None, diagnosis: s
             led.append(shadow.event(esc_id, plan.cls, sp, plan.shadow))
     failures: tuple[str, ...] = ()
     if d.action == "send":
-        results = deliver_recorded(cfg, led, esc_id, msg, [Job(c) for c in d.channels], clock)
+        results = deliver_recorded(cfg, led, esc_id, msg, jobs_for(cfg, d.person, d.channels),
+                                   clock)
         failures = tuple(red.text(r.error) for r in results if not r.ok)
     meta_out = None
     if new_meta:  # only the process that opened it pages it: once per window
@@ -222,18 +223,19 @@ def tick(cfg: Config, clock: Clock = utc_now) -> list[TickReport]:
                     led.append(E.EscalationSent(**{
                         **message_fields(rec.message), "deferred": True,
                         "summary": f"{rec.cls} sent after quiet hours to {chans}"}))
-                    jobs = [Job(c) for c in item.channels]
+                    jobs = jobs_for(cfg, rec.message.person, item.channels)
                 elif item.kind == "promote":
                     led.append(E.EscalationPromoted(
                         id=rec.id, channels=list(item.channels),
                         summary=f"YELLOW promoted to {chans}: {item.detail}"))
-                    jobs = [Job(c, rec.channels[c].attempt + 1 if c in rec.channels else 1)
-                            for c in item.channels]
+                    jobs = jobs_for(cfg, rec.message.person, item.channels,
+                                    {c: s.attempt + 1 for c, s in rec.channels.items()})
                 else:
                     led.append(E.EscalationRetried(id=rec.id, channel=item.channels[0],
                                                    attempt=item.attempt,
                                                    summary=f"retrying {item.detail}"))
-                    jobs = [Job(item.channels[0], item.attempt)]
+                    jobs = jobs_for(cfg, rec.message.person, item.channels[:1],
+                                    {item.channels[0]: item.attempt})
                 claims.append((rec.id, msg, jobs))
         for esc_id, msg, jobs in claims:
             deliver_recorded(cfg, led, esc_id, msg, jobs, clock)

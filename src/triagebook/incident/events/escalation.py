@@ -30,6 +30,7 @@ class EscalationMessage(EscalationEvent):
     subject: str = ""
     body: str = ""
     fields: list[list[str]] = field(default_factory=list)
+    person: str = ""  # the route's on-call person it was for (issue 22); "" without routes
 
 
 @dataclass(frozen=True, slots=True)
