@@ -307,3 +307,41 @@ def test_the_page_goes_to_the_on_call_persons_own_address(project):
         assert sent.data["person"] == "alice"
     finally:
         smtp.close()
+
+
+def test_an_unacknowledged_red_pages_the_secondary_then_the_manager_and_an_ack_stops_it(proj):
+    """Issue 22 item 4: alice (primary) is paged; 15 min without an ack, tick pages carol
+    (the secondary); 30 min, the manager; once acknowledged, nothing more."""
+    from triagebook.escalation.service import ack, tick
+
+    text = (proj / "invoke.yaml").read_text().replace(
+        "      channels: {RED: [page-a]}\n",
+        "      channels: {RED: [page-a]}\n      manager: dave\n", 1)
+    (proj / "invoke.yaml").write_text(text.replace(PEOPLE, PEOPLE + "    dave: {}\n"))
+    open_incident(proj, "INC-L", "demo")
+    cfg = load_config(proj)
+    t0 = stockholm("2026-03-25 12:00")
+    escalate(cfg, "INC-L", "RED", clock=lambda: t0)
+    assert tick(cfg, clock=lambda: t0 + timedelta(minutes=14)) == []
+    first = tick(cfg, clock=lambda: t0 + timedelta(minutes=15))
+    assert [(r.kind, r.detail.split(" (")[0]) for r in first] == [
+        ("secondary", "RED unacknowledged for 15 min: secondary carol")]
+    assert tick(cfg, clock=lambda: t0 + timedelta(minutes=16)) == []  # not twice
+    second = tick(cfg, clock=lambda: t0 + timedelta(minutes=30))
+    assert [r.kind for r in second] == ["manager"]
+    leveled = of_type(proj, "INC-L", "escalation.leveled")
+    assert [(e.data["level"], e.data["person"]) for e in leveled] == [
+        ("secondary", "carol"), ("manager", "dave")]
+    assert read(proj / "out" / "page-a.log").count("INC-L") >= 3  # alice, carol, dave
+
+
+def test_an_ack_before_the_interval_means_no_secondary(proj):
+    from triagebook.escalation.service import ack, tick
+
+    open_incident(proj, "INC-K", "demo")
+    cfg = load_config(proj)
+    t0 = stockholm("2026-03-25 12:00")
+    escalate(cfg, "INC-K", "RED", clock=lambda: t0)
+    ack(cfg, "INC-K", "cli", clock=lambda: t0 + timedelta(minutes=5))
+    assert tick(cfg, clock=lambda: t0 + timedelta(minutes=60)) == []
+    assert of_type(proj, "INC-K", "escalation.leveled") == []

@@ -43,6 +43,7 @@ class Record:
     sent_at: datetime | None = None  # when it went out (later than `at` when deferred)
     due: datetime | None = None  # deferred until
     promoted: bool = False
+    levels: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # level → who, when
     channels: dict[str, ChannelState] = field(default_factory=dict)
     shadows: list[tuple[datetime, E.EscalationShadowed]] = field(default_factory=list)
 
@@ -96,6 +97,10 @@ def records(events: list[Event]) -> dict[str, Record]:
             continue  # an outcome without its decision: a hand-edited ledger
         if isinstance(p, E.EscalationPromoted):
             rec.promoted = True
+            for ch in p.channels or []:
+                rec.start(str(ch), ev.time)
+        elif isinstance(p, E.EscalationLeveled):
+            rec.levels[p.level] = (p.person, ev.time)
             for ch in p.channels or []:
                 rec.start(str(ch), ev.time)
         elif isinstance(p, E.EscalationRetried):

@@ -7,14 +7,18 @@ get it, and the reason says the schedule failed.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from triagebook.base.errors import TriagebookError
 from triagebook.config import Config
 from triagebook.escalation.delivery import Job
+from triagebook.escalation.facts import runbook_of
+from triagebook.escalation.history import records
 from triagebook.escalation.policy import Recipient
+from triagebook.incident.state import IncidentState
 from triagebook.oncall.records import present
-from triagebook.oncall.schedule import primary
+from triagebook.oncall.schedule import on_call, primary
 from triagebook.runbook.model import Runbook
 
 
@@ -44,3 +48,47 @@ def route_for(cfg: Config, rb: Runbook | None, cls: str,
     zone = person.timezone if person is not None else cfg.policy.timezone
     marked = present(cfg.oncall_dir, oc.person, now) is not None
     return chans, Recipient(oc.person, zone, f"primary on {rb.route}: {oc.why}", marked)
+
+
+@dataclass(frozen=True, slots=True)
+class LevelDue:
+    """The route's next level to page for one escalation nobody acknowledged."""
+
+    esc_id: str
+    level: str  # secondary | manager
+    person: str
+    channels: tuple[str, ...]
+    detail: str
+
+
+def level_work(cfg: Config, st: IncidentState, now: datetime) -> list[LevelDue]:
+    """Issue 22 item 4: a RED (or a promoted YELLOW) unacknowledged for the route's
+    `secondary_after_minutes` pages the secondary too, and twice that the manager; an
+    ack by anyone stops it.  Derived from the ledger, so a tick repeats nothing."""
+    if "acknowledged" in st.milestones or "resolved" in st.milestones or st.meta_for:
+        return []
+    rb = runbook_of(cfg, st)
+    rc = cfg.routes.get(rb.route) if rb is not None else None
+    if rc is None or rc.secondary_after_minutes <= 0:
+        return []
+    step = timedelta(minutes=rc.secondary_after_minutes)
+    try:
+        chain = on_call(cfg, rc.name, now)
+    except TriagebookError:
+        return []
+    out = []
+    for rec in records(st.events).values():
+        if rec.action != "send" or rec.sent_at is None or not rec.message.person \
+                or not (rec.cls == "RED" or rec.promoted):
+            continue
+        paged = {rec.message.person, *(who for who, _ in rec.levels.values())}
+        for n, oc in enumerate((c for c in chain if c.level != "primary"), 1):
+            if oc.level in rec.levels or now - rec.sent_at < n * step:
+                continue
+            if oc.person in paged:
+                continue
+            out.append(LevelDue(rec.id, oc.level, oc.person, tuple(rec.message.channels),
+                                f"{rec.cls} unacknowledged for {n * rc.secondary_after_minutes}"
+                                f" min: {oc.level} {oc.person} ({oc.why})"))
+            break  # one level per escalation per tick
+    return out

@@ -41,7 +41,7 @@ from triagebook.escalation.policy import (
     due_work,
     new_escalation_id,
 )
-from triagebook.escalation.routing import jobs_for, route_for
+from triagebook.escalation.routing import jobs_for, level_work, route_for
 from triagebook.incident import actor as A
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
@@ -196,13 +196,15 @@ class TickReport:
 
 
 def tick(cfg: Config, clock: Clock = utc_now) -> list[TickReport]:
-    """Deferred sends, YELLOW promotion, follow-up notes, delivery retries — each claimed
-    under the incident's lock, so concurrent ticks never do the same work twice."""
+    """Deferred sends, YELLOW promotion, the route's next level, follow-up notes, delivery
+    retries — each claimed under the incident's lock, so concurrent ticks never do the
+    same work twice."""
     reports: list[TickReport] = []
     red = redactor_for(cfg)
     lease = timedelta(seconds=cfg.deadline_seconds) + LEASE_MARGIN
     for iid, events in L.iter_all(cfg.incidents_dir):
-        if not due_work(fold(iid, events), clock(), cfg.policy, lease):
+        seen = fold(iid, events)
+        if not due_work(seen, clock(), cfg.policy, lease) and not level_work(cfg, seen, clock()):
             continue
         led = ledger_for(cfg, iid, A.service("escalation.tick"), red, clock)
         claims: list[tuple[str, Message, list[Job]]] = []
@@ -237,6 +239,15 @@ def tick(cfg: Config, clock: Clock = utc_now) -> list[TickReport]:
                     jobs = jobs_for(cfg, rec.message.person, item.channels[:1],
                                     {item.channels[0]: item.attempt})
                 claims.append((rec.id, msg, jobs))
+            for lv in level_work(cfg, st, clock()):
+                reports.append(TickReport(iid, lv.level, lv.detail))
+                led.append(E.EscalationLeveled(id=lv.esc_id, level=lv.level, person=lv.person,
+                                               channels=list(lv.channels),
+                                               summary=f"paged {lv.detail}"))
+                was = recs[lv.esc_id]  # each channel's next attempt, as the fold counts it
+                claims.append((lv.esc_id, stored(was.message), jobs_for(
+                    cfg, lv.person, lv.channels,
+                    {c: s.attempt + 1 for c, s in was.channels.items()})))
         for esc_id, msg, jobs in claims:
             deliver_recorded(cfg, led, esc_id, msg, jobs, clock)
     return reports

@@ -23,6 +23,7 @@ from triagebook.incident.events.escalation import (
     EscalationEvent,
     EscalationFailed,
     EscalationFollowup,
+    EscalationLeveled,
     EscalationMessage,
     EscalationMuted,
     EscalationPromoted,
@@ -61,7 +62,8 @@ __all__ = [
     "EVENT_TYPES", "LISTING_TYPES", "MILESTONES", "PROGRESS", "AccessGranted",
     "AccessRevoked", "AlertFired", "AlertResolved", "ClockSkewed", "Command", "ContextSet",
     "EscalationDeferred", "EscalationDelivered", "EscalationDigest", "EscalationDrill",
-    "EscalationEvent", "EscalationFailed", "EscalationFollowup", "EscalationMessage",
+    "EscalationEvent", "EscalationFailed", "EscalationFollowup", "EscalationLeveled",
+    "EscalationMessage",
     "EscalationMuted", "EscalationPromoted", "EscalationRetried", "EscalationSent",
     "EscalationShadowed", "IncidentOpened", "LedgerMerged", "Milestone", "Note", "Payload",
     "Reading", "ReminderSent", "RoleSet", "RunbookAttached", "RunbookForced", "SessionEnded",
@@ -75,7 +77,8 @@ EVENT_TYPES: dict[str, type[Payload]] = {cls.TYPE: cls for cls in (
     StepSkipped, Command,
     EscalationSent, EscalationDeferred, EscalationDigest, EscalationMuted,
     EscalationDelivered, EscalationFailed, EscalationPromoted, EscalationFollowup,
-    EscalationRetried, EscalationShadowed, EscalationDrill, RoleSet, StatusUpdate,
+    EscalationRetried, EscalationShadowed, EscalationDrill, EscalationLeveled, RoleSet,
+    StatusUpdate,
     AccessGranted, AccessRevoked, ReminderSent, AlertFired, AlertResolved, ClockSkewed,
 )}
 # What listing incidents needs (title, severity, status, runbooks): the store selects these.

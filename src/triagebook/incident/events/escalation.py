@@ -134,6 +134,18 @@ class EscalationPromoted(EscalationEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class EscalationLeveled(EscalationEvent):
+    """Nobody acknowledged: the route's next level (secondary, then manager) is paged
+    too, through the same channels, at their own addresses (issue 22)."""
+
+    TYPE: ClassVar[str] = "escalation.leveled"
+    id: str = ""
+    level: str = ""
+    person: str = ""
+    channels: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
 class EscalationFollowup(EscalationEvent):
     """No progress for the follow-up window after acknowledgement: a note, never a page."""
 
