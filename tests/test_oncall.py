@@ -312,7 +312,7 @@ def test_the_page_goes_to_the_on_call_persons_own_address(project):
 def test_an_unacknowledged_red_pages_the_secondary_then_the_manager_and_an_ack_stops_it(proj):
     """Issue 22 item 4: alice (primary) is paged; 15 min without an ack, tick pages carol
     (the secondary); 30 min, the manager; once acknowledged, nothing more."""
-    from triagebook.escalation.service import ack, tick
+    from triagebook.escalation.service import tick
 
     text = (proj / "invoke.yaml").read_text().replace(
         "      channels: {RED: [page-a]}\n",
