@@ -345,3 +345,33 @@ def test_an_ack_before_the_interval_means_no_secondary(proj):
     ack(cfg, "INC-K", "cli", clock=lambda: t0 + timedelta(minutes=5))
     assert tick(cfg, clock=lambda: t0 + timedelta(minutes=60)) == []
     assert of_type(proj, "INC-K", "escalation.leveled") == []
+
+
+def test_raising_the_severity_pages_the_route_once_at_the_new_class(proj):
+    """Issue 22 item 6: SEV3 (GREEN: digest only) raised to SEV2 pages YELLOW to the
+    route's person; raised again to SEV1 (still YELLOW: not customer-visible) pages
+    nothing more, nor does lowering it."""
+    with freeze_time("2026-03-25 11:00:00", tick=True):  # 12:00 in Stockholm: not quiet
+        open_incident(proj, "INC-V", "demo", severity="SEV3")
+        first = inv(proj, "incident.severity", "INC-V", "SEV2")
+        again = inv(proj, "incident.severity", "INC-V", "SEV1")
+        lowered = inv(proj, "incident.severity", "INC-V", "SEV3")
+    assert first.returncode == 0, first.stderr
+    assert "routing: send via chat, email — YELLOW goes to async channels first; to " \
+           "alice (primary on demo-team" in first.stdout
+    assert again.returncode == 0, again.stderr
+    assert "routing:" not in again.stdout  # already paged at YELLOW
+    assert "routing:" not in lowered.stdout
+    (sent,) = of_type(proj, "INC-V", "escalation.sent")
+    assert sent.data["person"] == "alice"
+
+
+def test_the_runners_severity_raise_pages_too(proj):
+    with freeze_time("2026-03-25 11:00:00", tick=True):
+        res = inv(proj, "runbook.run", "demo", "--incident", "INC-RS", "--severity", "SEV3",
+                  "--context", "server_id=srv-abc", input="severity SEV2\nquit\n",
+                  env={"TRIAGEBOOK_OPERATOR": "alice"})
+    assert res.returncode == 0, res.stderr
+    assert "routing: send via chat, email" in res.stdout
+    (sent,) = of_type(proj, "INC-RS", "escalation.sent")
+    assert sent.data["person"] == "alice"

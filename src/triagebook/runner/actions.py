@@ -93,6 +93,9 @@ def severity(s: Session, rest: str) -> None:
         return
     s.record(E.SeverityChanged(from_=old, to=new))
     s.ui.say(f"severity {old} → {new}")
+    if s.hooks.raised is not None and (not old or new < old):  # raised: page if never at it
+        for line in s.hooks.raised(s.ledger.id, s.secrets):
+            s.ui.say(line)
 
 
 def run(s: Session, rest: str) -> None:

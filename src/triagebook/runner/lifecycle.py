@@ -39,4 +39,19 @@ def hooks_for(cfg: Config, actor: str = "", clock: Clock = utc_now) -> Hooks:
                   for f in out.failures]
         return lines
 
-    return Hooks(on_resolved=on_resolved(cfg, clock), escalate=page)
+    def raised(incident_id: str, secrets: dict[str, str]) -> list[str]:
+        from triagebook.escalation.raised import on_severity_raised
+
+        copies = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(copies):
+                out = on_severity_raised(cfg, incident_id, actor, clock, secrets)
+        except TriagebookError as exc:
+            return [f"escalation refused: {exc}"]
+        if out is None:
+            return []
+        d = out.decision
+        via = f" via {', '.join(d.channels)}" if d.channels else ""
+        return [f"routing: {d.action}{via} — {d.reason}"]
+
+    return Hooks(on_resolved=on_resolved(cfg, clock), escalate=page, raised=raised)

@@ -65,6 +65,8 @@ class Hooks:
     on_resolved: Callable[[IncidentState], str | None] | None = None
     # (incident id, class or None, diagnosis, secrets) → lines to show
     escalate: Callable[[str, str | None, str, dict[str, str]], list[str]] | None = None
+    # (incident id, secrets) → lines to show, after the severity was raised
+    raised: Callable[[str, dict[str, str]], list[str]] | None = None
 
 
 @dataclass

@@ -1,0 +1,41 @@
+"""Raising an incident's severity pages (issue 22 item 6): when the new severity calls
+for a class the incident was never paged at (or louder), the route's on-call person is
+paged now — by `inv incident.severity` and the runner's `severity` alike."""
+
+from __future__ import annotations
+
+from triagebook.base.timeutil import Clock, utc_now
+from triagebook.config import Config
+from triagebook.escalation.facts import runbook_of
+from triagebook.escalation.history import records
+from triagebook.escalation.policy import choose_class
+from triagebook.escalation.service import Outcome, escalate
+from triagebook.incident import ledger as L
+from triagebook.incident.state import fold
+
+LOUDNESS = {"GREEN": 0, "YELLOW": 1, "RED": 2}
+
+
+def on_severity_raised(cfg: Config, incident_id: str, actor: str = "",
+                       clock: Clock = utc_now,
+                       secrets: dict[str, str] | None = None) -> Outcome | None:
+    """Page at the class the incident's (new) severity calls for, unless it was already
+    paged at that class or louder, or it is resolved; None when nothing is sent."""
+    st = fold(incident_id, L.load(cfg.incidents_dir, incident_id))
+    if "resolved" in st.milestones or st.meta_for:
+        return None
+    rb = runbook_of(cfg, st)
+    visible = st.customer_visible if st.customer_visible is not None \
+        else (rb.customer_visible if rb else False)
+    cls = choose_class(None, None, st.severity, visible)
+    paged = max((LOUDNESS.get(r.cls, 0) for r in records(st.events).values()
+                 if r.action in ("send", "defer")), default=-1)
+    if cls == "GREEN" or paged >= LOUDNESS[cls]:
+        return None
+    return escalate(cfg, incident_id, cls, f"severity raised to {st.severity}", actor=actor,
+                    clock=clock, secrets=secrets, force=True, requested=True)
+
+
+def more_severe(new: str, old: str) -> bool:
+    """SEV1 is more severe than SEV2; an unknown old severity counts as the least."""
+    return new < old if old.startswith("SEV") and new.startswith("SEV") else bool(new)
