@@ -567,3 +567,74 @@ def test_doctor_compares_this_clock_with_the_store(store, tmp_path):
     clock = [ln for ln in res.stdout.splitlines() if ln.split()[1:2] == ["clock:"]]
     assert len(clock) == 1
     assert clock[0].startswith("ok    clock: within ")
+
+
+# ---- team-wide paging decisions (issue 22 item 7) ---------------------------------------
+
+CHANS = ("  escalation:\n    deadline_seconds: 5\n    channels:\n"
+         "      page: {kind: file, path: out/page.log, sms: true}\n"
+         "      chat: {kind: file, path: out/chat.log}\n"
+         "      email: {kind: file, path: out/email.log}\n")
+
+
+def _store_rows(url: str, sql: str, *args: object) -> list[tuple]:
+    with psycopg.connect(url, password=PASSWORD) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def test_eight_processes_on_two_machines_send_at_most_the_cap_and_one_meta(store, tmp_path):
+    """Two project copies share the store; 8 `inv incident.escalate` processes (4 on each)
+    page the same incident at once: at most 3 are sent in all (the cap), the rest are
+    muted, naming one meta-incident — which is in the store too."""
+    a = laptop(tmp_path, "alice", store, CHANS)
+    b = laptop(tmp_path, "bob", store, CHANS)
+    for root in (a, b):
+        shutil.copy(REPO / "runbooks" / "process" / "escalation-cap-hit.md",
+                    root / "runbooks" / "escalation-cap-hit.md")
+    assert walk(a, "alice", "demo", "INC-T8", "quit\n").returncode == 0
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "invoke", "incident.escalate", "INC-T8", "--class", "RED",
+         "--force"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "NO_COLOR": "1", **env_of(who)})
+        for root, who in [(a, "alice"), (b, "bob")] * 4]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert sorted(p.returncode for p in procs) == [0, 0, 0, 1, 1, 1, 1, 1], outs  # muted: 1
+    assert [e for _, e in outs if "Traceback" in e] == []
+    kinds = _store_rows(store, "SELECT type, body FROM triagebook.events WHERE incident = %s "
+                               "AND type IN ('escalation.sent', 'escalation.muted')", "INC-T8")
+    sent = [k for k, _ in kinds if k == "escalation.sent"]
+    muted = [json.loads(body)["data"] for k, body in kinds if k == "escalation.muted"]
+    assert len(sent) == 3
+    assert len(muted) == 5
+    metas = {m["meta_incident"] for m in muted}
+    assert len(metas) == 1
+    (meta,) = metas
+    assert meta.endswith("-cap")
+    assert _store_rows(store, "SELECT count(*) FROM triagebook.events WHERE incident = %s",
+                       meta)[0][0] > 0  # the meta-incident's ledger synced like any other
+
+
+def test_an_ack_on_one_machine_stops_a_tick_on_the_other(store, tmp_path):
+    """Bob pages YELLOW (promoted to the loud channel after 1 min unacknowledged); alice
+    acknowledges on her machine; bob's tick, 2 min later, asks the store under the team
+    lock, sees her ack, and promotes nothing."""
+    from freezegun import freeze_time
+
+    promote = CHANS + "  policy:\n    yellow_promote_minutes: 1\n"
+    a, b = laptop(tmp_path, "alice", store, promote), laptop(tmp_path, "bob", store, promote)
+    with freeze_time("2026-12-04 12:00:00", tick=True) as frozen:
+        assert walk(a, "alice", "demo", "INC-AK", "quit\n").returncode == 0
+        res = inv(b, "incident.escalate", "INC-AK", "--class", "YELLOW", "--force",
+                  "--customer-visible", env=env_of("bob"))
+        assert res.returncode == 0, res.stderr
+        assert not (b / "out" / "page.log").exists()  # chat and email only
+        assert "INC-AK" in (b / "out" / "chat.log").read_text()
+        frozen.tick(30)
+        assert inv(a, "incident.ack", "INC-AK", "--via", "chat",
+                   env=env_of("alice")).returncode == 0
+        assert "acknowledged" not in [e["data"].get("name") for e in local_events(b, "INC-AK")]
+        frozen.tick(120)
+        tick = inv(b, "escalation.tick", env=env_of("bob"))
+    assert tick.returncode == 0, tick.stderr
+    assert not (b / "out" / "page.log").exists()
+    assert "escalation.promoted" not in [e["type"] for e in local_events(b, "INC-AK")]

@@ -18,6 +18,7 @@ from triagebook.incident import actor as A
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
 from triagebook.incident.state import IncidentState
+from triagebook.incident.sync import attach
 from triagebook.runbook.catalog import load_one
 from triagebook.runbook.model import Runbook
 
@@ -39,7 +40,9 @@ def open_meta(cfg: Config, st: IncidentState, now: datetime, red: Redactor,
     """Open the meta-incident for capped incident `st` (the caller holds its lock)."""
     meta_id = L.new_id(now) + "-cap"
     led = L.Ledger(cfg.incidents_dir, meta_id, A.service("escalation"), red, clock,
-                   session=False).open()
+                   session=False)
+    attach(cfg, led, keep_open=False)  # the meta-incident syncs like any other
+    led.open()
     led.append(E.IncidentOpened(
         severity="SEV2", title=f"escalation cap hit on incident {st.id}",
         detected_at=iso(now), meta_for=st.id, timezone=cfg.policy.timezone))

@@ -15,7 +15,10 @@ from triagebook.escalation.message import Message
 from triagebook.escalation.policy import retry_at
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
+from triagebook.incident.merge import adopt
+from triagebook.incident.store import configured
 from triagebook.incident.sync import attach
+from triagebook.incident.team import load_merged
 
 
 def redactor_for(cfg: Config, extra: dict[str, str] | None = None) -> Redactor:
@@ -31,11 +34,18 @@ def ledger_for(cfg: Config, incident_id: str, actor: str, red: Redactor,
                clock: Clock) -> L.Ledger:
     folder = folder_for(cfg, incident_id)
     led = L.Ledger(folder, incident_id, actor, red, clock, session=False)
-    if not led.exists:
+    team = folder == cfg.incidents_dir and configured(cfg)  # drills stay on this machine
+    if not led.exists and not team:
         raise L.NoSuchIncident(incident_id, L.incident_ids(folder))
-    if folder == cfg.incidents_dir:  # drills stay on this machine
+    if team:
         attach(cfg, led, keep_open=False)  # the team's store gets what escalation writes
-    return led.open()
+    if led.exists:
+        return led.open()
+    # only the team's store knows it: fetched first, as incident.note does
+    events = load_merged(cfg, incident_id)  # NoSuchIncident when the store lacks it too
+    led.open()
+    adopt(led, list(events))
+    return led
 
 
 def link(cfg: Config, incident_id: str) -> str:

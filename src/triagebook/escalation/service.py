@@ -46,6 +46,7 @@ from triagebook.incident import actor as A
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
 from triagebook.incident.state import IncidentState, fold
+from triagebook.incident.team import shared_decision
 
 
 class MissingContext(UsageError):
@@ -159,8 +160,8 @@ def escalate(cfg: Config, incident_id: str, cls: str | None = None, diagnosis: s
         return Outcome(incident_id, plan.decision, plan.message, esc_id,
                        missing=plan.missing, shadow=plan.shadow)
     led = ledger_for(cfg, incident_id, actor or A.service("escalation"), red, clock)
-    with led.locked():
-        st = fold(incident_id, led.events)
+    with led.locked(), shared_decision(cfg, led) as team_events:
+        st = fold(incident_id, team_events())
         now = clock()
         plan = _plan(cfg, st, cls, customer_visible, words, now, red, sp, requested)
         if plan.missing and not force:
@@ -208,8 +209,10 @@ def tick(cfg: Config, clock: Clock = utc_now) -> list[TickReport]:
             continue
         led = ledger_for(cfg, iid, A.service("escalation.tick"), red, clock)
         claims: list[tuple[str, Message, list[Job]]] = []
-        with led.locked():  # look again: another tick may have claimed it meanwhile
-            st = fold(iid, led.events)
+        # look again, with the team's events: another tick (here or on another machine)
+        # may have claimed it meanwhile, or someone acknowledged it
+        with led.locked(), shared_decision(cfg, led) as team_events:
+            st = fold(iid, team_events())
             recs = records(st.events)
             for item in due_work(st, clock(), cfg.policy, lease):
                 reports.append(TickReport(iid, "follow-up" if item.kind == "followup"

@@ -8,6 +8,8 @@ others recorded, claims its runbook, and syncs its own events as it appends them
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,7 +19,49 @@ from triagebook.incident import ledger as L
 from triagebook.incident.claim import Claim
 from triagebook.incident.store import configured, open_store
 from triagebook.incident.store.base import merge_events
-from triagebook.incident.sync import Notify, Syncer, attach, warn
+from triagebook.incident.sync import Notify, Syncer, attach, push, warn
+
+DECIDE_WAIT_S = 15.0  # how long a decision waits for a teammate's to finish
+
+
+@contextmanager
+def shared_decision(cfg: Config, led: L.Ledger,
+                    notify: Notify = warn) -> Iterator[Callable[[], list[L.Event]]]:
+    """Decide for the whole team (issue 22 item 7): with a store, the incident's lock in
+    the store (every machine takes the same one), then the team's events (local ∪ store)
+    to decide on — an ack or a page recorded on another machine counts — and, before the
+    lock is given back, what was decided here pushed to the store, so the next machine
+    to decide sees it.  Call inside ``led.locked()``.  Without a store, or with the store
+    unreachable (said once), the local ledger alone decides, as before."""
+    store = None
+    if configured(cfg) and led.dir.parent == cfg.incidents_dir:  # drills stay local
+        try:
+            store = open_store(cfg)
+            assert store is not None
+            if not store.lock_incident(led.id, DECIDE_WAIT_S):
+                raise TriagebookError(f"the team lock on {led.id} was held for "
+                                      f"{DECIDE_WAIT_S:g} s")
+        except TriagebookError as exc:
+            notify(f"{exc}; deciding on this machine's events only")
+            if store is not None:
+                store.close()
+            store = None
+    if store is None:
+        yield lambda: list(led.events)
+        return
+    try:
+        team = store
+        yield lambda: merge_events(led.events, team.events(led.id))
+        try:
+            push(store, led.dir, led.id, lambda: led.events)
+        except TriagebookError as exc:  # recorded here: sent by the next sync
+            notify(f"{exc}; this decision is queued for the store")
+    finally:
+        try:
+            store.unlock_incident(led.id)
+        except TriagebookError:
+            pass  # the connection's end gives it back
+        store.close()
 
 
 def load_merged(cfg: Config, incident_id: str, notify: Notify = warn) -> L.Events:

@@ -109,6 +109,15 @@ class EventStore(ABC):
     def close(self) -> None:
         """Drop the connection; a later call reconnects."""
 
+    def lock_incident(self, incident: str, wait_s: float) -> bool:
+        """Take the team-wide lock on one incident's decisions (issue 22), waiting up to
+        ``wait_s``; False when it could not be had in time.  A store without one: True."""
+        return True
+
+    def unlock_incident(self, incident: str) -> None:
+        """Give the lock back (also given back when the connection closes)."""
+        del incident  # nothing to give back: lock_incident took nothing
+
     def holds(self, ids: list[str]) -> int:
         """How many of these event ids the store holds (a store may answer faster)."""
         wanted = set(ids)

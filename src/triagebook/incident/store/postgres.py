@@ -100,6 +100,25 @@ class PostgresStore(PgLink, EventStore):
         rows = self._call(lambda conn: conn.execute(query, (incident,)).fetchall())
         return [ev for r in rows if (ev := _decoded(r[0], incident)) is not None]
 
+    def lock_incident(self, incident: str, wait_s: float) -> bool:
+        """A session advisory lock keyed by the incident, polled (each try is one quick
+        statement, so the statement timeout never cuts a wait short)."""
+        key = f"triagebook.decide:{incident}"
+        deadline = time.monotonic() + wait_s
+        while True:
+            row = self._call(lambda conn: conn.execute(
+                "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,)).fetchone())
+            if row and row[0]:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
+    def unlock_incident(self, incident: str) -> None:
+        key = f"triagebook.decide:{incident}"
+        self._call(lambda conn: conn.execute(
+            "SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,)))
+
     def holds(self, ids: list[str]) -> int:
         query = sql.SQL("SELECT count(*) FROM {}.events WHERE id = ANY(%s)").format(
             sql.Identifier(SCHEMA))
