@@ -87,7 +87,7 @@ def test_the_next_handoff_is_said_in_local_time(proj):
 def test_an_override_beats_the_schedule_and_the_schedule_comes_second(proj):
     cfg = load_config(proj)
     at = stockholm("2026-03-25 12:00")
-    record_override(cfg.oncall_dir, "demo-team", "bob", at - timedelta(hours=1),
+    record_override(cfg, "demo-team", "bob", at - timedelta(hours=1),
                     at + timedelta(hours=1), "carol", at)
     chain = on_call(cfg, "demo-team", at)
     assert [(c.level, c.person) for c in chain] == [("primary", "bob"), ("secondary", "carol")]
@@ -199,7 +199,7 @@ def test_a_person_marked_present_gets_a_deferred_yellow_at_once(proj):
     open_incident(proj, "INC-P", "demo")
     cfg = load_config(proj)
     late = datetime(2026, 3, 25, 23, 0, tzinfo=UTC)
-    record_presence(cfg.oncall_dir, "alice", late + timedelta(hours=2), "alice", late)
+    record_presence(cfg, "alice", late + timedelta(hours=2), "alice", late)
     out = escalate(cfg, "INC-P", "YELLOW", clock=lambda: late, customer_visible=False)
     assert out.decision.action == "send"
     assert "alice is marked present" in out.decision.reason

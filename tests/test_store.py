@@ -28,7 +28,7 @@ def ev(n: int, eid: str = "", ms: int | None = None, actor: str = "alice") -> Ev
 def store(store_url, monkeypatch):
     monkeypatch.setenv("PGPASSWORD", PASSWORD)
     s = PostgresStore(store_url)
-    assert s.migrate() == (0, 1)
+    assert s.migrate() == (0, 2)
     yield s
     s.close()
 

@@ -120,9 +120,28 @@ def test_store_init_creates_the_schema_once_and_says_so(store_url, tmp_path):
     first = inv(root, "store.init", env=env_of("ops"))
     again = inv(root, "store.init", env=env_of("ops"))
     assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
-    assert first.stdout.strip().endswith("schema created (version 1)")
-    assert again.stdout.strip().endswith("schema version 1, up to date")
+    assert first.stdout.strip().endswith("schema created (version 2)")
+    assert again.stdout.strip().endswith("schema version 2, up to date")
     assert PASSWORD not in first.stdout + first.stderr
+
+
+def test_a_version_1_store_migrates_to_2_and_keeps_its_events(store_url, tmp_path):
+    """A team's store made by the previous version (schema 1) is refused until
+    `store.init` migrates it (the on-call table, issue 22); its events stay."""
+    from triagebook.incident.store.schema import BOOTSTRAP, MIGRATIONS
+
+    with psycopg.connect(store_url, password=PASSWORD, autocommit=True) as conn:
+        for stmt in (*BOOTSTRAP, *MIGRATIONS[0]):
+            conn.execute(stmt)
+        conn.execute("INSERT INTO triagebook.schema_version (version) VALUES (1)")
+    root = laptop(tmp_path, "ops", store_url)
+    assert walk(root, "ops", "demo", "INC-V1", "quit\n").returncode == 0  # kept local
+    assert stored(store_url, "INC-V1") == []
+    res = inv(root, "store.init", env=env_of("ops"))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip().endswith("schema migrated from version 1 to 2")
+    assert inv(root, "incident.sync", env=env_of("ops")).returncode == 0
+    assert len(stored(store_url, "INC-V1")) == len(local_events(root, "INC-V1"))
 
 
 def test_two_responders_on_two_laptops_make_one_timeline_and_postmortem(store, tmp_path):
@@ -401,7 +420,7 @@ def test_newer_store_schema_is_refused_and_the_runner_stays_local(store, tmp_pat
     root = laptop(tmp_path, "old", store)
     res = walk(root, "old", "comms", "INC-V", "done\nquit\n")
     assert res.returncode == 0
-    assert ("schema version 99 is newer than this triagebook knows (1); upgrade "
+    assert ("schema version 99 is newer than this triagebook knows (2); upgrade "
             "triagebook") in res.stdout
     init = inv(root, "store.init", env=env_of("old"))
     assert init.returncode == 1 and len(init.stderr.strip().splitlines()) == 1
@@ -638,3 +657,19 @@ def test_an_ack_on_one_machine_stops_a_tick_on_the_other(store, tmp_path):
     assert tick.returncode == 0, tick.stderr
     assert not (b / "out" / "page.log").exists()
     assert "escalation.promoted" not in [e["type"] for e in local_events(b, "INC-AK")]
+
+
+def test_an_override_recorded_on_one_machine_routes_pages_on_the_other(store, tmp_path):
+    """Overrides (and presence) are the team's, not one laptop's: recorded by alice on
+    her machine, bob's `oncall.who` names the override."""
+    routes = ("  people:\n    alice: {}\n    bob: {}\n    carol: {}\n"
+              "  routes:\n    demo-team:\n      rotation: {people: [alice, bob]}\n")
+    a = laptop(tmp_path, "alice", store, routes)
+    b = laptop(tmp_path, "bob", store, routes)
+    res = inv(a, "oncall.override", "demo-team", "carol", "--until", "2099-01-01T00:00:00Z",
+              env=env_of("alice"))
+    assert res.returncode == 0, res.stderr
+    who = inv(b, "oncall.who", "--route", "demo-team", env=env_of("bob"))
+    assert who.returncode == 0, who.stderr
+    assert "  primary: carol — override recorded by alice" in who.stdout
+    assert not (b / "oncall").exists()  # bob's machine read it from the store

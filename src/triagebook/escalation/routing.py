@@ -46,7 +46,7 @@ def route_for(cfg: Config, rb: Runbook | None, cls: str,
         return chans, None
     person = cfg.people.get(oc.person)
     zone = person.timezone if person is not None else cfg.policy.timezone
-    marked = present(cfg.oncall_dir, oc.person, now) is not None
+    marked = present(cfg, oc.person, now) is not None
     return chans, Recipient(oc.person, zone, f"primary on {rb.route}: {oc.why}", marked)
 
 

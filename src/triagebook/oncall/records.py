@@ -1,20 +1,27 @@
-"""Overrides and presence, recorded append-only in `oncall_dir` (issue 22).
+"""Overrides and presence, recorded append-only in `oncall_dir` (issue 22) — and, with a
+team store, in the store too, so every machine pages the same person.
 
 One JSON object per line, written whole and fsynced (`overrides.jsonl`,
-`presence.jsonl`); a line that does not read is skipped, never fatal.  Who recorded it
-and when are kept: an override is a decision someone took.
+`presence.jsonl`) before the store is told; a line that does not read is skipped, never
+fatal.  Reads are this machine's records ∪ the store's, by id (a store that cannot be
+read leaves this machine's).  Who recorded it and when are kept: an override is a
+decision someone took.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from triagebook.base import jsonio
+from triagebook.base.errors import TriagebookError
 from triagebook.base.timeutil import iso, parse_iso
+from triagebook.config import Config
+from triagebook.incident.store import configured, open_store
+from triagebook.incident.sync import warn
 
 OVERRIDES = "overrides.jsonl"
 PRESENCE = "presence.jsonl"
@@ -39,44 +46,64 @@ class Presence:
     at: datetime
 
 
-def _append(folder: Path, name: str, record: dict[str, str]) -> None:
+def _append(cfg: Config, name: str, record: dict[str, str]) -> None:
+    record = {**record, "id": uuid.uuid4().hex}
+    folder = cfg.oncall_dir
     folder.mkdir(parents=True, exist_ok=True)
-    line = (json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n").encode()
+    text = json.dumps(record, ensure_ascii=False, sort_keys=True)
     fd = os.open(folder / name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, line)
+        os.write(fd, (text + "\n").encode())
         os.fsync(fd)
     finally:
         os.close(fd)
+    if configured(cfg):
+        try:
+            store = open_store(cfg)
+            assert store is not None
+            with store:
+                store.put_record(record["id"], name, text)
+        except TriagebookError as exc:
+            warn(f"{exc}; recorded on this machine only — the team's other machines do "
+                 f"not see it yet")
 
 
-def _read(folder: Path, name: str) -> list[dict[str, str]]:
+def _read(cfg: Config, name: str) -> list[dict[str, str]]:
+    texts: list[bytes | str] = []
     try:
-        with open(folder / name, "rb") as fh:
-            raw = fh.read(MAX_RECORDS)
+        with open(cfg.oncall_dir / name, "rb") as fh:
+            texts += fh.read(MAX_RECORDS).splitlines()
     except OSError:
-        return []
-    out = []
-    for line in raw.splitlines():
+        pass
+    if configured(cfg):
+        try:
+            store = open_store(cfg)
+            assert store is not None
+            with store:
+                texts += store.records(name)
+        except TriagebookError:
+            pass  # this machine's records; the sync path says the store is down
+    out: dict[str, dict[str, str]] = {}
+    for n, line in enumerate(texts):
         try:
             d = jsonio.loads(line)
         except ValueError:
             continue
         if isinstance(d, dict) and all(isinstance(v, str) for v in d.values()):
-            out.append(d)
-    return out
+            out.setdefault(d.get("id") or f"local-{n}", d)
+    return sorted(out.values(), key=lambda d: d.get("at", ""))
 
 
-def record_override(folder: Path, route: str, person: str, start: datetime, end: datetime,
+def record_override(cfg: Config, route: str, person: str, start: datetime, end: datetime,
                     by: str, now: datetime) -> Override:
-    _append(folder, OVERRIDES, {"route": route, "person": person, "from": iso(start),
-                                "until": iso(end), "by": by, "at": iso(now)})
+    _append(cfg, OVERRIDES, {"route": route, "person": person, "from": iso(start),
+                             "until": iso(end), "by": by, "at": iso(now)})
     return Override(route, person, start, end, by, now)
 
 
-def overrides(folder: Path) -> list[Override]:
+def overrides(cfg: Config) -> list[Override]:
     out = []
-    for d in _read(folder, OVERRIDES):
+    for d in _read(cfg, OVERRIDES):
         try:
             out.append(Override(d["route"], d["person"], parse_iso(d["from"]),
                                 parse_iso(d["until"]), d.get("by", ""), parse_iso(d["at"])))
@@ -85,17 +112,17 @@ def overrides(folder: Path) -> list[Override]:
     return out
 
 
-def record_presence(folder: Path, person: str, until: datetime, by: str,
+def record_presence(cfg: Config, person: str, until: datetime, by: str,
                     now: datetime) -> Presence:
-    _append(folder, PRESENCE, {"person": person, "until": iso(until), "by": by,
-                               "at": iso(now)})
+    _append(cfg, PRESENCE, {"person": person, "until": iso(until), "by": by,
+                            "at": iso(now)})
     return Presence(person, until, by, now)
 
 
-def present(folder: Path, person: str, at: datetime) -> Presence | None:
+def present(cfg: Config, person: str, at: datetime) -> Presence | None:
     """The person's presence mark covering ``at`` (the latest recorded), if any."""
     live = []
-    for d in _read(folder, PRESENCE):
+    for d in _read(cfg, PRESENCE):
         try:
             p = Presence(d["person"], parse_iso(d["until"]), d.get("by", ""),
                          parse_iso(d["at"]))

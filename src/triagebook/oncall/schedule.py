@@ -131,7 +131,7 @@ def on_call(cfg: Config, route: str, at: datetime) -> list[OnCall]:
     chain: dict[str, OnCall] = {}
     for oc in found:
         chain.setdefault(oc.level, oc)
-    over = _override(route, at, overrides(cfg.oncall_dir))
+    over = _override(route, at, overrides(cfg))
     if over is not None:
         was = chain.get("primary")
         chain["primary"] = over

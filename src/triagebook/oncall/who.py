@@ -47,7 +47,7 @@ def describe(cfg: Config, view: RouteView, at: datetime) -> list[str]:
         zone = person.timezone if person else cfg.policy.timezone
         local = to_zone(at, zone)
         quiet, _ = quiet_window(at, zone, cfg.policy.quiet_start, cfg.policy.quiet_end)
-        mark = present(cfg.oncall_dir, oc.person, at)
+        mark = present(cfg, oc.person, at)
         until = f"; next handoff {oc.until:%Y-%m-%d %H:%M %Z}" if oc.until else ""
         out.append(f"  {oc.level}: {oc.person} — {oc.why}{until}")
         out.append(f"    {zone}, {local:%H:%M} there: "

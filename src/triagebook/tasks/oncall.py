@@ -58,7 +58,7 @@ def override(c, route, person, until, from_=""):
     start, end = _when(from_, "--from"), _when(until, "--until")
     if end <= start:
         raise BadArgument("until", until, "must be after --from")
-    o = record_override(cfg.oncall_dir, route, person, start, end, operator_name(), utc_now())
+    o = record_override(cfg, route, person, start, end, operator_name(), utc_now())
     print(f"{route}: {o.person} on call from {o.start:%Y-%m-%d %H:%M %Z} until "
           f"{o.end:%Y-%m-%d %H:%M %Z} (recorded by {o.by}"
           + ("" if person in cfg.people else f"; note: {person!r} is not in "
@@ -78,7 +78,7 @@ def present(c, person, until):
     now, end = utc_now(), _when(until, "--until")
     if end <= now:
         raise BadArgument("until", until, "must be in the future")
-    p = record_presence(cfg.oncall_dir, person, end, operator_name(), now)
+    p = record_presence(cfg, person, end, operator_name(), now)
     print(f"{p.person} present until {p.until:%Y-%m-%d %H:%M %Z}: quiet hours no longer "
           f"defer their YELLOW pages (recorded by {p.by})")
 

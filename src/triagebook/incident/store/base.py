@@ -109,6 +109,16 @@ class EventStore(ABC):
     def close(self) -> None:
         """Drop the connection; a later call reconnects."""
 
+    def put_record(self, rid: str, kind: str, body: str) -> None:
+        """Keep one on-call record (an override, a presence mark) for the team; idempotent
+        by id.  A store without a place for them keeps nothing."""
+        del rid, kind, body
+
+    def records(self, kind: str) -> list[str]:
+        """Every on-call record of one kind, oldest first (JSON text, as put)."""
+        del kind
+        return []
+
     def lock_incident(self, incident: str, wait_s: float) -> bool:
         """Take the team-wide lock on one incident's decisions (issue 22), waiting up to
         ``wait_s``; False when it could not be had in time.  A store without one: True."""

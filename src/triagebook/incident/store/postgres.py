@@ -100,6 +100,17 @@ class PostgresStore(PgLink, EventStore):
         rows = self._call(lambda conn: conn.execute(query, (incident,)).fetchall())
         return [ev for r in rows if (ev := _decoded(r[0], incident)) is not None]
 
+    def put_record(self, rid: str, kind: str, body: str) -> None:
+        query = sql.SQL("INSERT INTO {}.oncall (id, kind, body) VALUES (%s, %s, %s) "
+                        "ON CONFLICT (id) DO NOTHING").format(sql.Identifier(SCHEMA))
+        self._call(lambda conn: conn.execute(query, (rid, kind, body)))
+
+    def records(self, kind: str) -> list[str]:
+        query = sql.SQL("SELECT body FROM {}.oncall WHERE kind = %s ORDER BY stored_at, id"
+                        ).format(sql.Identifier(SCHEMA))
+        rows = self._call(lambda conn: conn.execute(query, (kind,)).fetchall())
+        return [r[0] for r in rows]
+
     def lock_incident(self, incident: str, wait_s: float) -> bool:
         """A session advisory lock keyed by the incident, polled (each try is one quick
         statement, so the statement timeout never cuts a wait short)."""

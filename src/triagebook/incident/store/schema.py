@@ -52,6 +52,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         f"""CREATE TRIGGER events_notify AFTER INSERT ON {SCHEMA}.events
             FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.notify_event()""",
     ),
+    # 2: on-call overrides and presence marks, shared by the team (issue 22)
+    (
+        f"""CREATE TABLE {SCHEMA}.oncall (
+            id text PRIMARY KEY,
+            kind text NOT NULL,
+            body text NOT NULL,
+            stored_at timestamptz NOT NULL DEFAULT clock_timestamp())""",
+    ),
 )
 
 LATEST = len(MIGRATIONS)
