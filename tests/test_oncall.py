@@ -375,3 +375,32 @@ def test_the_runners_severity_raise_pages_too(proj):
     assert "routing: send via chat, email" in res.stdout
     (sent,) = of_type(proj, "INC-RS", "escalation.sent")
     assert sent.data["person"] == "alice"
+
+
+def test_a_calendar_url_is_read_and_its_last_copy_used_while_it_is_down(project):
+    """A calendar published on a (loopback) HTTP server; once the server is gone, the
+    copy kept from the last good read still names the person, and says so."""
+    import functools
+    import http.server
+    import threading
+
+    (project / "pub").mkdir()
+    (project / "pub" / "oncall.ics").write_text(CALENDAR)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(project / "pub"))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/oncall.ics"
+    setup(project, CHANNELS, top=PEOPLE + f"  routes:\n    demo-team:\n      calendar: {url}\n")
+    cfg = load_config(project)
+    at = stockholm("2026-04-07 12:00")
+    live = on_call(cfg, "demo-team", at)
+    server.shutdown()
+    server.server_close()
+    assert live[0].person == "carol"
+    assert live[0].why.startswith(f"calendar {url}: ")
+    kept = on_call(cfg, "demo-team", at)
+    assert kept[0].person == "carol"
+    assert "unreachable" in kept[0].why
+    assert "the copy kept at" in kept[0].why

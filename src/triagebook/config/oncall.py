@@ -89,9 +89,10 @@ class RouteConfig:
         placeholder="CLASS", expected="a mapping of RED/YELLOW/GREEN to channel lists"),
         factory=dict, convert=lambda d: {str(k).upper(): tuple(v) for k, v in d.items()})
     calendar: str = setting(Str(
-        "An iCalendar file (RFC 5545, relative to invoke.yaml) whose events name who is "
-        "on call: SUMMARY `alice`, or `secondary: bob`; recurrence rules and moved or "
-        "cancelled occurrences are honoured.", blank=True), "")
+        "An iCalendar file (RFC 5545, relative to invoke.yaml) or http(s) URL whose "
+        "events name who is on call: SUMMARY `alice`, or `secondary: bob`; recurrence "
+        "rules and moved or cancelled occurrences are honoured; a URL's last good copy "
+        "is kept and used while it does not answer.", blank=True), "")
     rotation: Rotation = setting(Section(Rotation, "A rotation, when there is no "
                                                    "calendar."), factory=Rotation)
     secondary_after_minutes: int = setting(Int(

@@ -80,15 +80,19 @@ def _calendar(cfg: Config, route: RouteConfig, at: datetime) -> list[OnCall]:
     import icalendar
     import recurring_ical_events
 
-    path = Path(route.calendar)
-    path = path if path.is_absolute() else cfg.root / path
-    shown = cfg.display(path)
+    if route.calendar.startswith(("http://", "https://")):
+        raw, shown = fetch_calendar(cfg, route)
+    else:
+        path = Path(route.calendar)
+        path = path if path.is_absolute() else cfg.root / path
+        shown = cfg.display(path)
+        try:
+            raw = read_bytes(path, MAX_CALENDAR)
+        except OSError as exc:
+            raise CalendarProblem(shown, f"cannot read: {exc.strerror or exc}") from None
     try:
-        raw = read_bytes(path, MAX_CALENDAR)
         cal = icalendar.Calendar.from_ical(raw)
         found: list[Any] = recurring_ical_events.of(cal).between(at, at + timedelta(seconds=1))
-    except OSError as exc:
-        raise CalendarProblem(shown, f"cannot read: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise CalendarProblem(shown, f"not an iCalendar file ({exc})") from None
     out: list[OnCall] = []
@@ -103,6 +107,43 @@ def _calendar(cfg: Config, route: RouteConfig, at: datetime) -> list[OnCall]:
         out.append(OnCall(route.name, level, _person(cfg, name),
                           f"calendar {shown}: {summary!r}", until))
     return out
+
+
+FETCH_TIMEOUT_S = 5.0
+
+
+def fetch_calendar(cfg: Config, route: RouteConfig) -> tuple[bytes, str]:
+    """A calendar published at a URL (bounded in time and size); each good copy is kept
+    in `oncall_dir/calendars/`, and used — said so — when the URL does not answer: the
+    calendar server being down at 03:00 must not leave a page with nobody named."""
+    import urllib.request
+
+    cache = cfg.oncall_dir / "calendars" / f"{route.name}.ics"
+    shown = route.calendar.split("?")[0]  # a token in the query is never shown
+    try:
+        with urllib.request.urlopen(route.calendar, timeout=FETCH_TIMEOUT_S) as resp:
+            raw = resp.read(MAX_CALENDAR + 1)
+        if len(raw) > MAX_CALENDAR:
+            raise CalendarProblem(shown, f"more than {MAX_CALENDAR >> 20} MiB; refused")
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_bytes(raw)
+        tmp.replace(cache)
+        return raw, shown
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "reason", None) or exc
+        try:
+            return read_bytes(cache, MAX_CALENDAR), f"{shown} (unreachable: {why}; the copy " \
+                f"kept {cache_age(cache)})"
+        except OSError:
+            raise CalendarProblem(shown, f"unreachable ({why}) and no copy kept yet") from None
+
+
+def cache_age(path: Path) -> str:
+    from datetime import UTC
+
+    when = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    return f"at {when:%Y-%m-%d %H:%M} UTC"
 
 
 def _person(cfg: Config, name: str) -> str:
