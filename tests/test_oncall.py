@@ -404,3 +404,16 @@ def test_a_calendar_url_is_read_and_its_last_copy_used_while_it_is_down(project)
     assert kept[0].person == "carol"
     assert "unreachable" in kept[0].why
     assert "the copy kept at" in kept[0].why
+
+
+def test_a_calendars_text_cannot_drive_the_terminal(project):
+    hostile = CALENDAR.replace("SUMMARY:alice", "SUMMARY:al\\x1b]0;pwned\\x07ice")
+    setup(project, CHANNELS, top=PEOPLE + "  routes:\n    demo-team:\n"
+                                          "      calendar: oncall.ics\n")
+    (project / "oncall.ics").write_text(hostile.replace("\\x1b", "\x1b").replace("\\x07",
+                                                                                 "\x07"))
+    res = inv(project, "oncall.who", "--at", "2026-03-25T12:00:00Z")
+    assert res.returncode == 0, res.stderr
+    assert "\x1b" not in res.stdout
+    assert "\x07" not in res.stdout
+    assert "primary: al\\x1b]0;pwned\\x07ice" in res.stdout

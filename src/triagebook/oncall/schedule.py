@@ -100,7 +100,7 @@ def _calendar(cfg: Config, route: RouteConfig, at: datetime) -> list[OnCall]:
         summary = str(ev.get("SUMMARY", "")).strip()
         level, _, name = summary.partition(":") if ":" in summary else ("primary", "", summary)
         level, name = level.strip().lower(), name.strip()
-        if level not in LEVELS or not name:
+        if level not in LEVELS or not name or len(name) > 64:  # a name, not a paragraph
             continue
         end = ev.decoded("DTEND") if ev.get("DTEND") is not None else None
         until = end if isinstance(end, datetime) else None

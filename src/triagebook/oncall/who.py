@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from triagebook.base.errors import TriagebookError
+from triagebook.base.safetext import neutralise
 from triagebook.base.timeutil import to_zone
 from triagebook.config import Config
 from triagebook.oncall.quiet import quiet_window
@@ -35,7 +36,12 @@ def route_view(cfg: Config, route: str, at: datetime) -> RouteView:
 
 
 def describe(cfg: Config, view: RouteView, at: datetime) -> list[str]:
-    """The lines `inv oncall.who` prints for one route."""
+    """The lines `inv oncall.who` prints for one route (a calendar's text is someone
+    else's: control characters are written out, never sent to the terminal)."""
+    return [neutralise(line) for line in _lines(cfg, view, at)]
+
+
+def _lines(cfg: Config, view: RouteView, at: datetime) -> list[str]:
     out = [f"{view.route}:"]
     if view.problem:
         out.append(f"  schedule unreadable: {view.problem} (pages still go to the "
