@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from secretcorpus import DECLARED, ENV, SECRETS, Form, benign, corpus, pem_body
 
@@ -132,12 +134,37 @@ def test_redaction_withholds_the_secret_and_keeps_the_rest(line, shown):
 
 
 def test_every_vendor_gate_names_a_pattern_in_use():
-    """A gate keyed by a pattern upstream no longer has would be dead (that pattern then
-    runs ungated, which is safe): the table is kept in step with the plugins."""
+    """A hand-written gate keyed by a pattern upstream no longer has would be dead (that
+    pattern then runs with its derived gate, or none — safe, never blind)."""
     from triagebook.base.vendor_tokens import LITERALS, vendor_rules
 
-    used = {rx.pattern for _, rx, _, gate in vendor_rules() if gate is not None}
-    assert set(LITERALS) == used
+    patterns = {rx.pattern for _, rx, _, _ in vendor_rules()}
+    assert set(LITERALS) <= patterns
+
+
+def test_a_derived_gate_is_what_every_match_starts_with():
+    """`leading` reads a pattern's literal starts; each is checked against matches the
+    pattern itself makes on strings built from the pattern's own starts."""
+    import random
+    import string
+
+    from triagebook.base.detectors import find
+    from triagebook.base.vendor_tokens import leading
+
+    rng = random.Random(7)
+    cases = {r"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}": {"A3T", "ABIA", "ACCA",
+                                                                 "AKIA", "ASIA"},
+             r"xapp-\d-[0-9A-Za-z-]{20,}|xoxe(?:\.xox[bp])?-\d-[0-9A-Za-z-]{20,}":
+                 {"xapp-", "xoxe"},
+             r"(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9_]{36}": {"gh"},
+             r"[rs]k_live_": None, r"(?i)akia[0-9]{4}": None, r"(?<!x)eyJ": None}
+    for pattern, want in cases.items():
+        gate = leading(re.compile(pattern))
+        assert (set(gate[0]) if gate else None) == want, pattern
+    # a random token of every gated shape, found only when its start is there
+    for head in ("AKIA", "A3TX", "ASIA"):
+        token = head + "".join(rng.choices(string.ascii_uppercase + string.digits, k=16))
+        assert any(kind == "aws-key" for _, _, kind in find(f"key {token} end"))
 
 
 def test_the_base64_word_filter_keeps_every_user_password():

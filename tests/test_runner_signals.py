@@ -256,7 +256,7 @@ trigger: A command floods its output with token prefixes
 ### Flood
 
 ```sh
-echo "group $$"; head -c 20000000 /dev/zero | tr '\\0' 'A' | sed 's/AAAA/AKIA/g'; sleep 30
+echo "group $$"; python3 -c "import sys; sys.stdout.write('AKIA' * 5000000)"; sleep 30
 ```
 """
 

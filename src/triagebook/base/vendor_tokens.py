@@ -6,9 +6,11 @@ detect-secrets 1.5 does not know yet.  Linear in the text whatever it holds (iss
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from typing import Any
 
 Span = tuple[int, int, str]  # start, end, kind
 
@@ -94,6 +96,44 @@ Gate = tuple[tuple[str, ...], bool] | None
 Rule = tuple[str, "re.Pattern[str]", Callable[[str], bool] | None, Gate]
 
 
+def leading(rx: re.Pattern[str]) -> Gate:
+    """The literal texts every match of ``rx`` starts with, read from the pattern itself
+    (`AKIA…`, `(ghp|gho)_…`): a text holding none of them cannot match, and `in` tells
+    that faster than the regex.  None when the pattern does not start with literals
+    (a class, a look-behind, ignored case): it then runs ungated."""
+    if rx.flags & re.IGNORECASE:
+        return None
+    sre: Any = importlib.import_module("re._parser")
+    c: Any = importlib.import_module("re._constants")
+    heads = _heads(list(sre.parse(rx.pattern)), c)
+    return (tuple(sorted(heads)), False) if heads else None
+
+
+def _heads(items: list[Any], c: Any) -> set[str] | None:
+    """Literal starts of a sequence of parsed items (at least two characters each)."""
+    word = ""
+    for op, av in items:
+        if op is c.LITERAL:
+            word += chr(av)
+            continue
+        if op is c.SUBPATTERN:
+            if av[1] & re.IGNORECASE:
+                break
+            inner = _heads(list(av[-1]), c)
+            return _joined(word, [inner])
+        if op is c.BRANCH:
+            return _joined(word, [_heads(list(alt), c) for alt in av[1]])
+        break
+    return {word} if len(word) >= 2 else None
+
+
+def _joined(word: str, alternatives: list[set[str] | None]) -> set[str] | None:
+    """``word`` followed by one of the alternatives' starts (an alternative without
+    literal starts contributes ``word`` alone)."""
+    out = {word + h for alt in alternatives for h in (alt if alt is not None else {""})}
+    return out if out and all(len(h) >= 2 for h in out) else None
+
+
 @lru_cache(maxsize=1)
 def vendor_rules() -> tuple[Rule, ...]:
     """The plugins' own compiled regexes (imported on first need: they pull in requests)."""
@@ -106,10 +146,12 @@ def vendor_rules() -> tuple[Rule, ...]:
         for rx in cls.denylist:
             if kind in AT_TOKEN_START:
                 rx = re.compile(r"(?<![0-9A-Za-z_=-])(?:" + rx.pattern + ")", rx.flags)
-            rules.append((kind, rx, check, LITERALS.get(rx.pattern)))
+            rules.append((kind, rx, check, LITERALS.get(rx.pattern) or leading(rx)))
     jwt_check = next(check for kind, _, check, _ in rules if kind == "jwt")
-    rules.extend((kind, re.compile(rx), jwt_check if kind == "jwt" else None,
-                  LITERALS.get(rx)) for kind, rx in EXTRA)
+    for kind, src in EXTRA:
+        rx = re.compile(src)
+        rules.append((kind, rx, jwt_check if kind == "jwt" else None,
+                      LITERALS.get(src) or leading(rx)))
     return tuple(rules)
 
 

@@ -1,6 +1,8 @@
 """Raising an incident's severity pages (issue 22 item 6): when the new severity calls
 for a class the incident was never paged at (or louder), the route's on-call person is
-paged now — by `inv incident.severity` and the runner's `severity` alike."""
+paged now — by `inv incident.severity` and the runner's `severity` alike.  Only for a
+runbook whose route is configured: without routes there is nobody on call to page, and
+a severity change records, as it always did."""
 
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ def on_severity_raised(cfg: Config, incident_id: str, actor: str = "",
     if "resolved" in st.milestones or st.meta_for:
         return None
     rb = runbook_of(cfg, st)
+    if rb is None or rb.route not in cfg.routes:
+        return None  # no route configured: nobody on call to page (as before routes)
     visible = st.customer_visible if st.customer_visible is not None \
         else (rb.customer_visible if rb else False)
     cls = choose_class(None, None, st.severity, visible)

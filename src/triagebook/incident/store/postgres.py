@@ -30,8 +30,9 @@ from triagebook.incident.store.base import (
     StoreSchemaError,
     StoreUnavailable,
 )
-from triagebook.incident.store.pg_link import PgLink, version_problem
 from triagebook.incident.store.pg_link import describe as describe
+from triagebook.incident.store.pg_link import version_problem
+from triagebook.incident.store.pg_team import PgTeam
 from triagebook.incident.store.schema import BOOTSTRAP, CHANNEL, LATEST, MIGRATIONS, SCHEMA
 
 CHUNK = 1000  # events per INSERT: one round trip each
@@ -46,7 +47,7 @@ def _decoded(body: str, incident: str) -> Event | None:
         return None
 
 
-class PostgresStore(PgLink, EventStore):
+class PostgresStore(PgTeam, EventStore):
     """The team's store: events, listings, claims and news (connections: PgLink)."""
 
     # ---- schema ------------------------------------------------------------------------
@@ -99,42 +100,6 @@ class PostgresStore(PgLink, EventStore):
                         "ORDER BY ts, seq, id").format(sql.Identifier(SCHEMA))
         rows = self._call(lambda conn: conn.execute(query, (incident,)).fetchall())
         return [ev for r in rows if (ev := _decoded(r[0], incident)) is not None]
-
-    def put_record(self, rid: str, kind: str, body: str) -> None:
-        query = sql.SQL("INSERT INTO {}.oncall (id, kind, body) VALUES (%s, %s, %s) "
-                        "ON CONFLICT (id) DO NOTHING").format(sql.Identifier(SCHEMA))
-        self._call(lambda conn: conn.execute(query, (rid, kind, body)))
-
-    def records(self, kind: str) -> list[str]:
-        query = sql.SQL("SELECT body FROM {}.oncall WHERE kind = %s ORDER BY stored_at, id"
-                        ).format(sql.Identifier(SCHEMA))
-        rows = self._call(lambda conn: conn.execute(query, (kind,)).fetchall())
-        return [r[0] for r in rows]
-
-    def lock_incident(self, incident: str, wait_s: float) -> bool:
-        """A session advisory lock keyed by the incident, polled (each try is one quick
-        statement, so the statement timeout never cuts a wait short)."""
-        key = f"triagebook.decide:{incident}"
-        deadline = time.monotonic() + wait_s
-        while True:
-            row = self._call(lambda conn: conn.execute(
-                "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,)).fetchone())
-            if row and row[0]:
-                return True
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.02)
-
-    def unlock_incident(self, incident: str) -> None:
-        key = f"triagebook.decide:{incident}"
-        self._call(lambda conn: conn.execute(
-            "SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,)))
-
-    def holds(self, ids: list[str]) -> int:
-        query = sql.SQL("SELECT count(*) FROM {}.events WHERE id = ANY(%s)").format(
-            sql.Identifier(SCHEMA))
-        row = self._call(lambda conn: conn.execute(query, (ids,)).fetchone())
-        return int(row[0]) if row else 0
 
     def incidents(self) -> list[StoredIncident]:
         query = sql.SQL("SELECT incident, count(*), max(ts) FROM {}.events GROUP BY incident "
