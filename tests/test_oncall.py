@@ -417,3 +417,25 @@ def test_a_calendars_text_cannot_drive_the_terminal(project):
     assert "\x1b" not in res.stdout
     assert "\x07" not in res.stdout
     assert "primary: al\\x1b]0;pwned\\x07ice" in res.stdout
+
+
+def test_a_calendar_rule_that_would_expand_for_hours_is_refused_at_once(project):
+    """`FREQ=SECONDLY` since 1970 is billions of occurrences to walk: refused before
+    expanding (one line), and the page still goes to the route's channels."""
+    bomb = CALENDAR.replace("DTSTART;TZID=Europe/Stockholm:20260323T090000\n"
+                            "DTEND;TZID=Europe/Stockholm:20260330T090000\n"
+                            "RRULE:FREQ=WEEKLY;INTERVAL=2\nSUMMARY:alice",
+                            "DTSTART:19700101T000000Z\nDTEND:19700101T000001Z\n"
+                            "RRULE:FREQ=SECONDLY\nSUMMARY:alice", 1)
+    assert "FREQ=SECONDLY" in bomb
+    setup(project, CHANNELS, top=PEOPLE + "  routes:\n    demo-team:\n"
+                                          "      calendar: oncall.ics\n"
+                                          "      channels: {RED: [page-a]}\n")
+    (project / "oncall.ics").write_text(bomb)
+    open_incident(project, "INC-BOMB")
+    out = escalate(load_config(project), "INC-BOMB", "RED",
+                   clock=lambda: stockholm("2026-03-25 12:00"))
+    assert out.decision.action == "send"
+    assert "repeat more than 100000 times up to now" in out.decision.reason
+    who = inv(project, "oncall.who", "--at", "2026-03-25T12:00:00Z")
+    assert "schedule unreadable" in who.stdout

@@ -92,6 +92,7 @@ def _calendar(cfg: Config, route: RouteConfig, at: datetime) -> list[OnCall]:
             raise CalendarProblem(shown, f"cannot read: {exc.strerror or exc}") from None
     try:
         cal = icalendar.Calendar.from_ical(raw)
+        _bounded(cal, at, shown)
         found: list[Any] = recurring_ical_events.of(cal).between(at, at + timedelta(seconds=1))
     except ValueError as exc:
         raise CalendarProblem(shown, f"not an iCalendar file ({exc})") from None
@@ -110,6 +111,47 @@ def _calendar(cfg: Config, route: RouteConfig, at: datetime) -> list[OnCall]:
 
 
 FETCH_TIMEOUT_S = 5.0
+# Expanding a rule walks every occurrence from its start: `FREQ=SECONDLY` from 1970 is
+# billions of steps and would hold a page for hours.  Before expanding, each rule's
+# occurrences up to the moment asked are estimated, and a calendar past this is refused
+# (the page still goes to the route's channels, saying the schedule failed).
+MAX_OCCURRENCES = 100_000
+PERIOD_S = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400,
+            "WEEKLY": 7 * 86400, "MONTHLY": 28 * 86400, "YEARLY": 365 * 86400}
+BY = ("BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO",
+      "BYMONTH", "BYSETPOS")
+
+
+def _bounded(cal: Any, at: datetime, shown: str) -> None:
+    """Refuse a calendar whose rules would take more than MAX_OCCURRENCES steps to
+    expand up to ``at`` (estimated from each rule's frequency, interval, BY-lists,
+    COUNT and UNTIL — no expansion)."""
+    total = 0
+    for ev in cal.walk("VEVENT"):
+        rule = ev.get("RRULE")
+        if rule is None:
+            continue
+        try:
+            start = ev.decoded("DTSTART")
+            start = start if isinstance(start, datetime) else datetime.combine(start, time())
+            start = start if start.tzinfo else start.replace(tzinfo=at.tzinfo)
+            period = PERIOD_S[str(rule.get("FREQ", ["DAILY"])[0]).upper()]
+            interval = max(1, int(rule.get("INTERVAL", [1])[0]))
+        except (KeyError, ValueError, TypeError):
+            raise CalendarProblem(shown, "a recurrence rule it cannot read") from None
+        span = max(0.0, (at - start).total_seconds())
+        steps = span / (period * interval) + 1
+        for key in BY:
+            steps *= max(1, len(rule.get(key, [])))
+        if "COUNT" in rule:
+            steps = min(steps, int(rule["COUNT"][0]))
+        total += int(steps)
+        if total > MAX_OCCURRENCES:
+            raise CalendarProblem(shown, f"its recurrence rules repeat more than "
+                                         f"{MAX_OCCURRENCES} times up to now (event "
+                                         f"{str(ev.get('SUMMARY', ''))[:40]!r}: "
+                                         f"FREQ={rule.get('FREQ', ['?'])[0]}); refused — "
+                                         f"an on-call rotation repeats hourly at most")
 
 
 def fetch_calendar(cfg: Config, route: RouteConfig) -> tuple[bytes, str]:
