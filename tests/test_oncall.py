@@ -439,3 +439,15 @@ def test_a_calendar_rule_that_would_expand_for_hours_is_refused_at_once(project)
     assert "repeat more than 100000 times up to now" in out.decision.reason
     who = inv(project, "oncall.who", "--at", "2026-03-25T12:00:00Z")
     assert "schedule unreadable" in who.stdout
+
+
+def test_route_settings_are_checked_like_every_setting(project):
+    setup(project, CHANNELS, top="  routes:\n    api:\n      channels: {PURPLE: [page]}\n"
+                                 "      rotation: {handoff: '25:00', timezone: Mars/Olympus}\n")
+    problems = [str(p) for p in load_config(project).problems]
+    assert [p for p in problems if "routes.api.channels.PURPLE: expected an escalation "
+                                   "class: RED, YELLOW or GREEN" in p] != []
+    assert [p for p in problems if "routes.api.rotation.handoff: expected HH:MM but "
+                                   "received '25:00'" in p] != []
+    assert [p for p in problems if "routes.api.rotation.timezone: expected an IANA time "
+                                   "zone" in p] != []

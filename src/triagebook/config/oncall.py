@@ -101,6 +101,13 @@ class RouteConfig:
     manager: str = setting(Str("Paged after the secondary, another interval later "
                                "(empty: nobody).", blank=True), "")
 
+    @staticmethod
+    def check_settings(v: dict[str, Any], run: Run, key: Key) -> None:
+        for cls in v.get("channels") or {}:
+            if str(cls).upper() not in ("RED", "YELLOW", "GREEN"):
+                run.invalid(key + ("channels", cls), cls,
+                            Invalid("an escalation class: RED, YELLOW or GREEN"))
+
 
 def routes_option() -> Any:
     return setting(DictOfItems(
