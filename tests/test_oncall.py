@@ -451,3 +451,20 @@ def test_route_settings_are_checked_like_every_setting(project):
                                    "received '25:00'" in p] != []
     assert [p for p in problems if "routes.api.rotation.timezone: expected an IANA time "
                                    "zone" in p] != []
+
+
+@pytest.mark.parametrize("utc_now, who", [
+    ("2026-03-29 00:59:00", "alice"),  # 01:59 CET, a minute before the clocks go forward
+    ("2026-03-29 01:00:00", "alice"),  # 03:00 CEST: the change, not a handoff
+    ("2026-03-30 06:59:00", "alice"),  # 08:59 CEST on Monday
+    ("2026-03-30 07:00:00", "carol"),  # 09:00 CEST: the handoff, an hour earlier in UTC
+])
+def test_who_is_on_call_now_across_the_dst_change_and_the_handoff(proj, utc_now, who):
+    """Frozen clocks (freezegun) around the spring-forward night and the Monday handoff:
+    `inv oncall.who` with no --at asks the real clock."""
+    with freeze_time(utc_now):
+        res = inv(proj, "oncall.who", "--route", "demo-team")
+    assert res.returncode == 0, res.stderr
+    primary = [ln for ln in res.stdout.splitlines() if ln.startswith("  primary: ")]
+    assert len(primary) == 1
+    assert primary[0].startswith(f"  primary: {who} — rotation: {who}'s shift since ")
