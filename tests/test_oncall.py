@@ -333,6 +333,8 @@ def test_an_unacknowledged_red_pages_the_secondary_then_the_manager_and_an_ack_s
     assert [(e.data["level"], e.data["person"]) for e in leveled] == [
         ("secondary", "carol"), ("manager", "dave")]
     assert read(proj / "out" / "page-a.log").count("INC-L") >= 3  # alice, carol, dave
+    shown = inv(proj, "incident.show", "INC-L").stdout
+    assert "    secondary carol paged at 2026-03-25 11:15:00 UTC (no ack)" in shown
 
 
 def test_an_ack_before_the_interval_means_no_secondary(proj):

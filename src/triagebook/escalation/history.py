@@ -144,6 +144,8 @@ def describe(recs: dict[str, Record]) -> list[str]:
         meta = r.message.meta_incident if isinstance(r.message, E.EscalationMuted) else None
         out.append(f"{r.id}  {r.cls or '-':6s} {r.action}{extra}{sent}  {when} — {r.reason}"
                    + (f" → {meta}" if meta else ""))
+        for level, (who, at) in r.levels.items():
+            out.append(f"    {level} {who} paged at {at:%Y-%m-%d %H:%M:%S UTC} (no ack)")
         for cs in r.channels.values():
             lat = f", {cs.latency_s:.1f} s" if cs.latency_s is not None else ""
             if cs.outcome == "failed":
