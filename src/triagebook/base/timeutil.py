@@ -99,7 +99,7 @@ def parse_time(text: str, flag: str = "--detected") -> datetime:
         if naive.tzinfo is not None:
             raise UsageError(f"{flag} {text!r}: give either an offset or a zone name, not both")
         # fold=0: an ambiguous wall time (the repeated hour at a DST change) is the first one
-        return naive.replace(tzinfo=tz)
+        return _representable(naive.replace(tzinfo=tz), flag, text)
     try:
         ts = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -108,4 +108,13 @@ def parse_time(text: str, flag: str = "--detected") -> datetime:
     if ts.tzinfo is None:
         raise UsageError(f"{flag} {text!r}: has no time zone; add an offset (Z, +01:00) or a "
                          f"zone name ('2026-11-22 03:14 Europe/Stockholm')")
+    return _representable(ts, flag, text)
+
+
+def _representable(ts: datetime, flag: str, text: str) -> datetime:
+    """A time that exists in UTC too (not past year 9999 or before year 1 once shifted)."""
+    try:
+        ts.astimezone(UTC)
+    except OverflowError:
+        raise UsageError(f"{flag} {text!r}: outside the years 1-9999 in UTC") from None
     return ts

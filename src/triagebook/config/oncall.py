@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,6 +22,16 @@ from triagebook.options.types import Int, Str
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _day_ok(text: str) -> bool:
+    if not DAY.match(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:  # 2026-02-30
+        return False
+    return True
 
 
 def _zone_ok(name: str) -> bool:
@@ -72,7 +83,7 @@ class Rotation:
     def check_settings(v: dict[str, Any], run: Run, key: Key) -> None:
         if not HHMM.match(str(v.get("handoff") or "")):
             run.invalid(key + ("handoff",), v.get("handoff"), Invalid("HH:MM"))
-        if not DAY.match(str(v.get("start") or "")):
+        if not _day_ok(str(v.get("start") or "")):
             run.invalid(key + ("start",), v.get("start"), Invalid("a date, YYYY-MM-DD"))
         if not _zone_ok(str(v.get("timezone") or "UTC")):
             run.invalid(key + ("timezone",), v.get("timezone"), Invalid("an IANA time zone"))

@@ -39,9 +39,10 @@ def route_for(cfg: Config, rb: Runbook | None, cls: str,
     chans = cfg.routes[rb.route].channels.get(cls, ())
     try:
         oc = primary(cfg, rb.route, now)
-    except TriagebookError as exc:
+    except Exception as exc:  # noqa: BLE001 - no schedule, however broken, stops a page
+        why = exc if isinstance(exc, TriagebookError) else f"{type(exc).__name__}: {exc}"
         return chans, Recipient("", cfg.policy.timezone,
-                                f"route {rb.route}: schedule unreadable: {exc}")
+                                f"route {rb.route}: schedule unreadable: {why}")
     if oc is None or not oc.person:
         return chans, None
     person = cfg.people.get(oc.person)
@@ -72,18 +73,22 @@ def level_work(cfg: Config, st: IncidentState, now: datetime) -> list[LevelDue]:
     if rc is None or rc.secondary_after_minutes <= 0:
         return []
     step = timedelta(minutes=rc.secondary_after_minutes)
+    waiting = [rec for rec in records(st.events).values()
+               if rec.action == "send" and rec.sent_at is not None and rec.message.person
+               and (rec.cls == "RED" or rec.promoted) and now - rec.sent_at >= step]
+    if not waiting:  # the schedule is read only when a level may be due
+        return []
     try:
         chain = on_call(cfg, rc.name, now)
-    except TriagebookError:
+    except Exception:  # noqa: BLE001 - the primary was paged; a broken schedule adds no one
         return []
     out = []
-    for rec in records(st.events).values():
-        if rec.action != "send" or rec.sent_at is None or not rec.message.person \
-                or not (rec.cls == "RED" or rec.promoted):
-            continue
+    for rec in waiting:
+        assert rec.sent_at is not None
         paged = {rec.message.person, *(who for who, _ in rec.levels.values())}
-        for n, oc in enumerate((c for c in chain if c.level != "primary"), 1):
-            if oc.level in rec.levels or now - rec.sent_at < n * step:
+        for oc in chain:
+            n = {"secondary": 1, "manager": 2}.get(oc.level)  # fixed: manager at 2x always
+            if n is None or oc.level in rec.levels or now - rec.sent_at < n * step:
                 continue
             if oc.person in paged:
                 continue

@@ -72,7 +72,9 @@ def _read(cfg: Config, name: str) -> list[dict[str, str]]:
     texts: list[bytes | str] = []
     try:
         with open(cfg.oncall_dir / name, "rb") as fh:
-            texts += fh.read(MAX_RECORDS).splitlines()
+            size = fh.seek(0, 2)
+            fh.seek(max(0, size - MAX_RECORDS))  # the newest records: the file only grows
+            texts += fh.read(MAX_RECORDS).splitlines()[1 if size > MAX_RECORDS else 0:]
     except OSError:
         pass
     if configured(cfg):
@@ -94,6 +96,14 @@ def _read(cfg: Config, name: str) -> list[dict[str, str]]:
     return sorted(out.values(), key=lambda d: d.get("at", ""))
 
 
+def _when(text: str) -> datetime:
+    """A recorded time; one without a zone is no record (it compares with nothing)."""
+    when = parse_iso(text)
+    if when.tzinfo is None:
+        raise ValueError(f"{text!r} has no zone")
+    return when
+
+
 def record_override(cfg: Config, route: str, person: str, start: datetime, end: datetime,
                     by: str, now: datetime) -> Override:
     _append(cfg, OVERRIDES, {"route": route, "person": person, "from": iso(start),
@@ -105,8 +115,8 @@ def overrides(cfg: Config) -> list[Override]:
     out = []
     for d in _read(cfg, OVERRIDES):
         try:
-            out.append(Override(d["route"], d["person"], parse_iso(d["from"]),
-                                parse_iso(d["until"]), d.get("by", ""), parse_iso(d["at"])))
+            out.append(Override(d["route"], d["person"], _when(d["from"]),
+                                _when(d["until"]), d.get("by", ""), _when(d["at"])))
         except (KeyError, ValueError):
             continue
     return out
@@ -124,8 +134,7 @@ def present(cfg: Config, person: str, at: datetime) -> Presence | None:
     live = []
     for d in _read(cfg, PRESENCE):
         try:
-            p = Presence(d["person"], parse_iso(d["until"]), d.get("by", ""),
-                         parse_iso(d["at"]))
+            p = Presence(d["person"], _when(d["until"]), d.get("by", ""), _when(d["at"]))
         except (KeyError, ValueError):
             continue
         if p.person == person and p.at <= at < p.until:

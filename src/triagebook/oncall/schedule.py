@@ -10,27 +10,13 @@ ask the same function.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from pathlib import Path
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from triagebook.base.errors import TriagebookError
-from triagebook.base.files import read_bytes
 from triagebook.config import Config
 from triagebook.config.oncall import Rotation, RouteConfig
+from triagebook.oncall.calendar import LEVELS, entries
 from triagebook.oncall.records import Override, overrides
-
-LEVELS = ("primary", "secondary", "manager")
-MAX_CALENDAR = 2 << 20  # an on-call calendar is a few KB; a larger file is refused
-
-
-class CalendarProblem(TriagebookError):
-    def __init__(self, path: str, why: str) -> None:
-        self.path, self.why = path, why
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.why}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,19 +29,21 @@ class OnCall:
 
 
 def _shift(rot: Rotation, at: datetime) -> tuple[int, datetime, datetime]:
-    """(shift number, its start, the next handoff) — in the rotation's zone, so a
-    handoff stays at its local time across a DST change."""
+    """(shift number, its start, the next handoff).  A handoff is a local time in the
+    rotation's zone (09:00 stays 09:00 across a DST change), compared as an instant: in
+    the repeated autumn hour a handoff happens once, and one inside the spring gap
+    happens at the jump, shown as the time it really is."""
     zone = ZoneInfo(rot.timezone)
     first = date.fromisoformat(rot.start)
     hh, mm = (int(x) for x in rot.handoff.split(":"))
-    local = at.astimezone(zone)
-    k = (local.date() - first).days // rot.length_days
+    k = (at.astimezone(zone).date() - first).days // rot.length_days
 
     def start_of(n: int) -> datetime:
-        return datetime.combine(first + timedelta(days=n * rot.length_days), time(hh, mm),
+        wall = datetime.combine(first + timedelta(days=n * rot.length_days), time(hh, mm),
                                 tzinfo=zone)
+        return wall.astimezone(UTC).astimezone(zone)  # a real instant, a real label
 
-    if local < start_of(k):
+    if at.astimezone(UTC) < start_of(k).astimezone(UTC):
         k -= 1
     return k, start_of(k), start_of(k + 1)
 
@@ -65,6 +53,8 @@ def _rotation(route: RouteConfig, at: datetime) -> list[OnCall]:
     if not rot.people:
         return []
     k, began, ends = _shift(rot, at)
+    if k < 0:  # before the rotation's first shift: nobody yet, never an extrapolation
+        return []
     n = len(rot.people)
     who = rot.people[k % n]
     out = [OnCall(route.name, "primary", who,
@@ -77,115 +67,9 @@ def _rotation(route: RouteConfig, at: datetime) -> list[OnCall]:
 
 
 def _calendar(cfg: Config, route: RouteConfig, at: datetime) -> list[OnCall]:
-    import icalendar
-    import recurring_ical_events
-
-    if route.calendar.startswith(("http://", "https://")):
-        raw, shown = fetch_calendar(cfg, route)
-    else:
-        path = Path(route.calendar)
-        path = path if path.is_absolute() else cfg.root / path
-        shown = cfg.display(path)
-        try:
-            raw = read_bytes(path, MAX_CALENDAR)
-        except OSError as exc:
-            raise CalendarProblem(shown, f"cannot read: {exc.strerror or exc}") from None
-    try:
-        cal = icalendar.Calendar.from_ical(raw)
-        _bounded(cal, at, shown)
-        found: list[Any] = recurring_ical_events.of(cal).between(at, at + timedelta(seconds=1))
-    except ValueError as exc:
-        raise CalendarProblem(shown, f"not an iCalendar file ({exc})") from None
-    out: list[OnCall] = []
-    for ev in found:
-        summary = str(ev.get("SUMMARY", "")).strip()
-        level, _, name = summary.partition(":") if ":" in summary else ("primary", "", summary)
-        level, name = level.strip().lower(), name.strip()
-        if level not in LEVELS or not name or len(name) > 64:  # a name, not a paragraph
-            continue
-        end = ev.decoded("DTEND") if ev.get("DTEND") is not None else None
-        until = end if isinstance(end, datetime) else None
-        out.append(OnCall(route.name, level, _person(cfg, name),
-                          f"calendar {shown}: {summary!r}", until))
-    return out
-
-
-FETCH_TIMEOUT_S = 5.0
-# Expanding a rule walks every occurrence from its start: `FREQ=SECONDLY` from 1970 is
-# billions of steps and would hold a page for hours.  Before expanding, each rule's
-# occurrences up to the moment asked are estimated, and a calendar past this is refused
-# (the page still goes to the route's channels, saying the schedule failed).
-MAX_OCCURRENCES = 100_000
-PERIOD_S = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400,
-            "WEEKLY": 7 * 86400, "MONTHLY": 28 * 86400, "YEARLY": 365 * 86400}
-BY = ("BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO",
-      "BYMONTH", "BYSETPOS")
-
-
-def _bounded(cal: Any, at: datetime, shown: str) -> None:
-    """Refuse a calendar whose rules would take more than MAX_OCCURRENCES steps to
-    expand up to ``at`` (estimated from each rule's frequency, interval, BY-lists,
-    COUNT and UNTIL — no expansion)."""
-    total = 0
-    for ev in cal.walk("VEVENT"):
-        rule = ev.get("RRULE")
-        if rule is None:
-            continue
-        try:
-            start = ev.decoded("DTSTART")
-            start = start if isinstance(start, datetime) else datetime.combine(start, time())
-            start = start if start.tzinfo else start.replace(tzinfo=at.tzinfo)
-            period = PERIOD_S[str(rule.get("FREQ", ["DAILY"])[0]).upper()]
-            interval = max(1, int(rule.get("INTERVAL", [1])[0]))
-        except (KeyError, ValueError, TypeError):
-            raise CalendarProblem(shown, "a recurrence rule it cannot read") from None
-        span = max(0.0, (at - start).total_seconds())
-        steps = span / (period * interval) + 1
-        for key in BY:
-            steps *= max(1, len(rule.get(key, [])))
-        if "COUNT" in rule:
-            steps = min(steps, int(rule["COUNT"][0]))
-        total += int(steps)
-        if total > MAX_OCCURRENCES:
-            raise CalendarProblem(shown, f"its recurrence rules repeat more than "
-                                         f"{MAX_OCCURRENCES} times up to now (event "
-                                         f"{str(ev.get('SUMMARY', ''))[:40]!r}: "
-                                         f"FREQ={rule.get('FREQ', ['?'])[0]}); refused — "
-                                         f"an on-call rotation repeats hourly at most")
-
-
-def fetch_calendar(cfg: Config, route: RouteConfig) -> tuple[bytes, str]:
-    """A calendar published at a URL (bounded in time and size); each good copy is kept
-    in `oncall_dir/calendars/`, and used — said so — when the URL does not answer: the
-    calendar server being down at 03:00 must not leave a page with nobody named."""
-    import urllib.request
-
-    cache = cfg.oncall_dir / "calendars" / f"{route.name}.ics"
-    shown = route.calendar.split("?")[0]  # a token in the query is never shown
-    try:
-        with urllib.request.urlopen(route.calendar, timeout=FETCH_TIMEOUT_S) as resp:
-            raw = resp.read(MAX_CALENDAR + 1)
-        if len(raw) > MAX_CALENDAR:
-            raise CalendarProblem(shown, f"more than {MAX_CALENDAR >> 20} MiB; refused")
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp")
-        tmp.write_bytes(raw)
-        tmp.replace(cache)
-        return raw, shown
-    except (OSError, ValueError) as exc:
-        why = getattr(exc, "reason", None) or exc
-        try:
-            return read_bytes(cache, MAX_CALENDAR), f"{shown} (unreachable: {why}; the copy " \
-                f"kept {cache_age(cache)})"
-        except OSError:
-            raise CalendarProblem(shown, f"unreachable ({why}) and no copy kept yet") from None
-
-
-def cache_age(path: Path) -> str:
-    from datetime import UTC
-
-    when = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-    return f"at {when:%Y-%m-%d %H:%M} UTC"
+    found, shown = entries(cfg, route, at)
+    return [OnCall(route.name, e.level, _person(cfg, e.name),
+                   f"calendar {shown}: {e.summary!r}", e.until) for e in found]
 
 
 def _person(cfg: Config, name: str) -> str:

@@ -31,8 +31,9 @@ def route_view(cfg: Config, route: str, at: datetime) -> RouteView:
     chans = {c: rc.channels.get(c) or cfg.policy.escalation(c).channels for c in CLASSES}
     try:
         return RouteView(route, on_call(cfg, route, at), chans)
-    except TriagebookError as exc:
-        return RouteView(route, [], chans, str(exc))
+    except Exception as exc:  # noqa: BLE001 - said as one line, never a traceback
+        why = str(exc) if isinstance(exc, TriagebookError) else f"{type(exc).__name__}: {exc}"
+        return RouteView(route, [], chans, why)
 
 
 def describe(cfg: Config, view: RouteView, at: datetime) -> list[str]:
@@ -69,6 +70,10 @@ def unreachable(cfg: Config) -> list[str]:
     out = []
     for name, rc in sorted(cfg.routes.items()):
         red = rc.channels.get("RED") or cfg.policy.escalation("RED").channels
+        missing = [c for c in red if c not in cfg.channels]
+        if missing:
+            out.append(f"route {name}: RED names {', '.join(missing)}, not configured under "
+                       f"escalation.channels")
         if not any(c in cfg.channels and cfg.channels[c].of_kind.reaches_human
                    and not cfg.channels[c].shadow for c in red):
             out.append(f"route {name}: its RED channels ({', '.join(red)}) reach no human")

@@ -13,6 +13,15 @@ def _when(text: str, flag: str):
     return utc_now() if not text or text == "now" else parse_time(text, flag)
 
 
+def _name(person: str) -> str:
+    from triagebook.base.errors import BadArgument
+
+    if not (0 < len(person) <= 64 and person.isprintable()):
+        shown = person[:64].encode("unicode_escape").decode("ascii")  # one line, always
+        raise BadArgument("person", shown, "a name: one line, at most 64 characters")
+    return person
+
+
 def _known_route(cfg, route: str) -> None:
     from triagebook.base.errors import UsageError, did_you_mean
 
@@ -55,6 +64,7 @@ def override(c, route, person, until, from_=""):
 
     cfg = project()
     _known_route(cfg, route)
+    _name(person)
     start, end = _when(from_, "--from"), _when(until, "--until")
     if end <= start:
         raise BadArgument("until", until, "must be after --from")
@@ -75,12 +85,15 @@ def present(c, person, until):
     from triagebook.runner.context import operator_name
 
     cfg = project()
+    _name(person)
     now, end = utc_now(), _when(until, "--until")
     if end <= now:
         raise BadArgument("until", until, "must be in the future")
     p = record_presence(cfg, person, end, operator_name(), now)
     print(f"{p.person} present until {p.until:%Y-%m-%d %H:%M %Z}: quiet hours no longer "
-          f"defer their YELLOW pages (recorded by {p.by})")
+          f"defer their YELLOW pages (recorded by {p.by}"
+          + ("" if person in cfg.people else f"; note: {person!r} is not in "
+                                             f"triagebook.people") + ")")
 
 
 ns = Collection("oncall")

@@ -1,0 +1,200 @@
+"""A route's iCalendar schedule: read (file or URL), bounded, expanded at one moment.
+
+A calendar is someone else's file — exported by a calendar service, or published at a
+URL — so everything about it is bounded before `icalendar` and `recurring-ical-events`
+see it: its size (2 MiB), the fetch (5 s in all, not per read), and the work of
+expanding its rules (estimated first: `FREQ=SECONDLY` since 1970, in an event or in a
+VTIMEZONE, is billions of steps).  Whatever the libraries raise on a hostile file is one
+`CalendarProblem` line: a page is never stopped by a calendar (the route's channels get
+it, saying the schedule failed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time as clock
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from triagebook.base.errors import TriagebookError
+from triagebook.base.files import read_bytes
+from triagebook.config import Config
+from triagebook.config.oncall import RouteConfig
+
+MAX_CALENDAR = 2 << 20  # an on-call calendar is a few KB; a larger file is refused
+MAX_COMPONENTS = 5000  # events, time zones, alarms: a rotation needs dozens
+MAX_OCCURRENCES = 100_000  # estimated steps to expand every rule up to the moment asked
+FETCH_S = 5.0  # the whole fetch of a URL, however slowly it trickles
+LEVELS = ("primary", "secondary", "manager")
+# the finest step a rule can take: its FREQ, or a BY-part finer than it
+STEP_S = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400,
+          "WEEKLY": 7 * 86400, "MONTHLY": 28 * 86400, "YEARLY": 365 * 86400}
+BY_STEP_S = {"BYSECOND": 1, "BYMINUTE": 60, "BYHOUR": 3600, "BYDAY": 86400,
+             "BYMONTHDAY": 86400, "BYYEARDAY": 86400, "BYWEEKNO": 7 * 86400,
+             "BYMONTH": 28 * 86400}
+
+
+class CalendarProblem(TriagebookError):
+    def __init__(self, path: str, why: str) -> None:
+        self.path, self.why = path, why
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.why}"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    level: str
+    name: str
+    summary: str
+    until: datetime | None
+
+
+def entries(cfg: Config, route: RouteConfig, at: datetime) -> tuple[list[Entry], str]:
+    """The calendar's entries active at ``at`` (level, name), and how it is shown."""
+    if route.calendar.startswith(("http://", "https://")):
+        raw, shown = _fetch(cfg, route)
+    else:
+        path = Path(route.calendar)
+        path = path if path.is_absolute() else cfg.root / path
+        shown = cfg.display(path)
+        try:
+            raw = read_bytes(path, MAX_CALENDAR)
+        except OSError as exc:
+            raise CalendarProblem(shown, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        return _at(raw, at.astimezone(UTC)), shown
+    except CalendarProblem as exc:
+        raise CalendarProblem(shown, exc.why) from None
+    except Exception as exc:  # noqa: BLE001 - a hostile file: whatever the libraries raise
+        raise CalendarProblem(shown, f"cannot be read as a calendar "
+                                     f"({type(exc).__name__}: {str(exc)[:120]})") from None
+
+
+@lru_cache(maxsize=64)
+def _parsed(digest: str, raw: bytes) -> Any:
+    """One parse per calendar content (a tick asks for every open incident)."""
+    del digest  # the key; `raw` is compared only when the digests are equal
+    import icalendar
+
+    cal = icalendar.Calendar.from_ical(raw)
+    parts = list(cal.walk())
+    if len(parts) > MAX_COMPONENTS:
+        raise CalendarProblem("", f"{len(parts)} components, more than an on-call "
+                                  f"calendar holds ({MAX_COMPONENTS}); refused")
+    return cal
+
+
+def _at(raw: bytes, at: datetime) -> list[Entry]:
+    import recurring_ical_events
+
+    cal = _parsed(hashlib.sha256(raw).hexdigest(), raw)
+    _bounded(cal, at)
+    out = []
+    for ev in recurring_ical_events.of(cal).between(at, at + timedelta(seconds=1)):
+        summary = str(ev.get("SUMMARY", "")).strip()
+        level, _, name = summary.partition(":") if ":" in summary else ("primary", "", summary)
+        level, name = level.strip().lower(), name.strip()
+        if level not in LEVELS or not _a_name(name):
+            continue
+        end = ev.decoded("DTEND") if ev.get("DTEND") is not None else None
+        out.append(Entry(level, name, summary, end if isinstance(end, datetime) else None))
+    return out
+
+
+def _a_name(name: str) -> bool:
+    """A person's name: short, one line, no control characters (a calendar's text never
+    forges a line in the routing reason or `incident.show`)."""
+    return 0 < len(name) <= 64 and name.isprintable()
+
+
+def _bounded(cal: Any, at: datetime) -> None:
+    """Refuse a calendar whose rules (in events and in time zones) would take more than
+    MAX_OCCURRENCES steps to expand up to ``at``: each rule is estimated from its finest
+    step (its FREQ, or a finer BY-part: `YEARLY;BYDAY=…;BYHOUR=…` steps hourly), its
+    start, COUNT and UNTIL; RDATE lists count one each."""
+    total = 0
+    for part in cal.walk():
+        total += sum(len(getattr(r, "dts", []) or []) for r in _list(part.get("RDATE")))
+        for rule in _list(part.get("RRULE")):
+            total += _steps(part, rule, at)
+        if total > MAX_OCCURRENCES:
+            name = str(part.get("SUMMARY") or part.name)[:40]
+            raise CalendarProblem("", f"its recurrence rules repeat more than "
+                                      f"{MAX_OCCURRENCES} times up to now ({name!r}); "
+                                      f"refused — an on-call rotation repeats hourly at "
+                                      f"most")
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _steps(part: Any, rule: Any, at: datetime) -> int:
+    try:
+        start = part.decoded("DTSTART")
+        start = start if isinstance(start, datetime) else datetime.combine(start, time())
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+        step = STEP_S[str(rule.get("FREQ", ["DAILY"])[0]).upper()]
+        step *= max(1, int(rule.get("INTERVAL", [1])[0]))
+        for key, finer in BY_STEP_S.items():
+            if rule.get(key):
+                step = min(step, finer)
+        end = at
+        until = rule.get("UNTIL")
+        if until:
+            u = until[0] if isinstance(until[0], datetime) else datetime.combine(until[0],
+                                                                                   time())
+            end = min(end, u if u.tzinfo else u.replace(tzinfo=UTC))
+        count = int(rule["COUNT"][0]) if rule.get("COUNT") else None
+    except (KeyError, ValueError, TypeError, IndexError, OverflowError):
+        raise CalendarProblem("", "a recurrence rule it cannot read") from None
+    steps = max(0.0, (end - start).total_seconds()) / step + 1
+    for key in ("BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY", "BYYEARDAY"):
+        steps *= max(1, len(rule.get(key, [])) if step >= BY_STEP_S[key] else 1)
+    if count is not None and count >= 0:
+        steps = min(steps, count)
+    return int(steps)
+
+
+def _fetch(cfg: Config, route: RouteConfig) -> tuple[bytes, str]:
+    """A calendar published at a URL, in FETCH_S at most in all (a server trickling a
+    byte a second is cut off); each good copy is kept in `oncall_dir/calendars/` and used
+    — said so — while the URL does not answer: a calendar server down at 03:00 must not
+    leave a page with nobody named."""
+    import urllib.request
+
+    cache = cfg.oncall_dir / "calendars" / f"{route.name}.ics"
+    shown = route.calendar.split("?")[0]  # a token in the query is never shown
+    deadline = clock.monotonic() + FETCH_S
+    try:
+        with urllib.request.urlopen(route.calendar, timeout=FETCH_S) as resp:
+            chunks: list[bytes] = []
+            size = 0
+            while chunk := resp.read1(65536):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_CALENDAR:
+                    raise CalendarProblem(shown, f"more than {MAX_CALENDAR >> 20} MiB; "
+                                                 f"refused")
+                if clock.monotonic() > deadline:
+                    raise TimeoutError(f"not sent whole within {FETCH_S:g} s")
+        raw = b"".join(chunks)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_bytes(raw)
+        tmp.replace(cache)
+        return raw, shown
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "reason", None) or exc
+        try:
+            kept = read_bytes(cache, MAX_CALENDAR)
+        except OSError:
+            raise CalendarProblem(shown, f"unreachable ({why}) and no copy kept yet") from None
+        when = datetime.fromtimestamp(cache.stat().st_mtime, tz=UTC)
+        return kept, f"{shown} (unreachable: {why}; the copy kept at {when:%Y-%m-%d %H:%M} UTC)"
