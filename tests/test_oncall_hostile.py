@@ -210,3 +210,24 @@ def test_a_name_with_a_newline_is_refused(project):
     assert res.returncode == 1
     assert res.stderr.count("\n") == 1
     assert "a name: one line, at most 64 characters" in res.stderr
+
+
+def test_a_page_held_for_one_persons_night_goes_to_the_next_person_at_the_handoff(project):
+    """Bob (New York) is on call at 04:00 UTC, 23:00 for him: a YELLOW waits until his
+    morning (12:00 UTC). At 08:00 UTC alice (Stockholm, 09:00) takes over: the next tick
+    sends it to her instead of keeping it for bob, who is no longer on call."""
+    rotation(project, "      rotation: {people: [bob, alice], start: '2026-03-23', "
+                      "handoff: '08:00', length_days: 1, timezone: UTC}\n")
+    open_incident(project, "INC-HO")
+    cfg = load_config(project)
+    night = datetime(2026, 3, 24, 4, 0, tzinfo=UTC)  # day 1 of the rotation: bob's
+    out = escalate(cfg, "INC-HO", "YELLOW", clock=lambda: night, customer_visible=False)
+    assert out.decision.action == "defer"
+    assert "to bob" in out.decision.reason
+    assert tick(cfg, clock=lambda: night + timedelta(hours=3, minutes=59)) == []
+    moved = tick(cfg, clock=lambda: night + timedelta(hours=4, minutes=5))
+    assert [(r.kind, r.detail.split(";")[0]) for r in moved] == [
+        ("handoff", "YELLOW held for bob's quiet hours")]
+    assert "INC-HO" in read(project / "out" / "chat.log")
+    later = tick(cfg, clock=lambda: night + timedelta(hours=9))  # bob's 07:00: not again
+    assert [r.kind for r in later] == ["promote"]  # unacknowledged YELLOW, as ever

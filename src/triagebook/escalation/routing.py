@@ -15,7 +15,7 @@ from triagebook.config import Config
 from triagebook.escalation.delivery import Job
 from triagebook.escalation.facts import runbook_of
 from triagebook.escalation.history import records
-from triagebook.escalation.policy import Recipient
+from triagebook.escalation.policy import Recipient, quiet_window
 from triagebook.incident.state import IncidentState
 from triagebook.oncall.records import present
 from triagebook.oncall.schedule import on_call, primary
@@ -97,3 +97,35 @@ def level_work(cfg: Config, st: IncidentState, now: datetime) -> list[LevelDue]:
                                 f" min: {oc.level} {oc.person} ({oc.why})"))
             break  # one level per escalation per tick
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """A page deferred for one person's night whose shift has since ended: it goes to
+    the person on call now, when their own quiet hours do not hold it."""
+
+    esc_id: str
+    person: str
+    channels: tuple[str, ...]
+    detail: str
+
+
+def handoff_work(cfg: Config, st: IncidentState, now: datetime) -> list[Handoff]:
+    if "acknowledged" in st.milestones or "resolved" in st.milestones:
+        return []
+    held = [rec for rec in records(st.events).values()
+            if rec.action == "defer" and rec.sent_at is None and rec.message.person
+            and rec.due is not None and now < rec.due]
+    rb = runbook_of(cfg, st) if held else None
+    if not held or rb is None or rb.route not in cfg.routes:
+        return []
+    _, to = route_for(cfg, rb, held[0].cls, now)
+    if to is None or not to.person:
+        return []
+    inside, _ = quiet_window(now, cfg.policy, to.zone)
+    if inside and not to.present:
+        return []
+    return [Handoff(rec.id, to.person, tuple(rec.message.channels),
+                    f"{rec.cls} held for {rec.message.person}'s quiet hours; "
+                    f"{to.person} is on call now ({to.why})")
+            for rec in held if to.person != rec.message.person]

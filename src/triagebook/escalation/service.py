@@ -41,7 +41,7 @@ from triagebook.escalation.policy import (
     due_work,
     new_escalation_id,
 )
-from triagebook.escalation.routing import jobs_for, level_work, route_for
+from triagebook.escalation.routing import handoff_work, jobs_for, level_work, route_for
 from triagebook.incident import actor as A
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
@@ -205,7 +205,8 @@ def tick(cfg: Config, clock: Clock = utc_now) -> list[TickReport]:
     lease = timedelta(seconds=cfg.deadline_seconds) + LEASE_MARGIN
     for iid, events in L.iter_all(cfg.incidents_dir):
         seen = fold(iid, events)
-        if not due_work(seen, clock(), cfg.policy, lease) and not level_work(cfg, seen, clock()):
+        if not (due_work(seen, clock(), cfg.policy, lease) or level_work(cfg, seen, clock())
+                or handoff_work(cfg, seen, clock())):
             continue
         led = ledger_for(cfg, iid, A.service("escalation.tick"), red, clock)
         claims: list[tuple[str, Message, list[Job]]] = []
@@ -242,6 +243,14 @@ def tick(cfg: Config, clock: Clock = utc_now) -> list[TickReport]:
                     jobs = jobs_for(cfg, rec.message.person, item.channels[:1],
                                     {item.channels[0]: item.attempt})
                 claims.append((rec.id, msg, jobs))
+            for ho in handoff_work(cfg, st, clock()):
+                reports.append(TickReport(iid, "handoff", ho.detail))
+                rec = recs[ho.esc_id]
+                led.append(E.EscalationSent(**{
+                    **message_fields(rec.message), "deferred": True, "person": ho.person,
+                    "summary": f"{rec.cls} sent to {ho.person}: {ho.detail}"}))
+                claims.append((rec.id, stored(rec.message),
+                               jobs_for(cfg, ho.person, ho.channels)))
             for lv in level_work(cfg, st, clock()):
                 reports.append(TickReport(iid, lv.level, lv.detail))
                 led.append(E.EscalationLeveled(id=lv.esc_id, level=lv.level, person=lv.person,

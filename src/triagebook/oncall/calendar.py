@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import time as clock
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
@@ -91,10 +92,13 @@ def _parsed(digest: str, raw: bytes) -> Any:
 def _at(raw: bytes, at: datetime) -> list[Entry]:
     import recurring_ical_events
 
-    cal = _parsed(hashlib.sha256(raw).hexdigest(), raw)
-    _bounded(cal, at)
+    with warnings.catch_warnings():  # the libraries' guesses about odd TZIDs: not ours
+        warnings.simplefilter("ignore")
+        cal = _parsed(hashlib.sha256(raw).hexdigest(), raw)
+        _bounded(cal, at)
+        found = recurring_ical_events.of(cal).between(at, at + timedelta(seconds=1))
     out = []
-    for ev in recurring_ical_events.of(cal).between(at, at + timedelta(seconds=1)):
+    for ev in found:
         summary = str(ev.get("SUMMARY", "")).strip()
         level, _, name = summary.partition(":") if ":" in summary else ("primary", "", summary)
         level, name = level.strip().lower(), name.strip()
