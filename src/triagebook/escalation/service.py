@@ -196,6 +196,30 @@ class TickReport:
     detail: str
 
 
+def _route_work(cfg: Config, led: L.Ledger, st: IncidentState, recs: dict[str, Any],
+                now: datetime, reports: list[TickReport]) -> list[tuple[str, Message, list[Job]]]:
+    """The route's part of a tick (issue 22): a held page moved to the person on call
+    after a handoff, and the next level paged when nobody acknowledged."""
+    claims: list[tuple[str, Message, list[Job]]] = []
+    iid = st.id
+    for ho in handoff_work(cfg, st, now):
+        reports.append(TickReport(iid, "handoff", ho.detail))
+        rec = recs[ho.esc_id]
+        led.append(E.EscalationSent(**{
+            **message_fields(rec.message), "deferred": True, "person": ho.person,
+            "summary": f"{rec.cls} sent to {ho.person}: {ho.detail}"}))
+        claims.append((rec.id, stored(rec.message), jobs_for(cfg, ho.person, ho.channels)))
+    for lv in level_work(cfg, st, now):
+        reports.append(TickReport(iid, lv.level, lv.detail))
+        led.append(E.EscalationLeveled(id=lv.esc_id, level=lv.level, person=lv.person,
+                                       channels=list(lv.channels),
+                                       summary=f"paged {lv.detail}"))
+        was = recs[lv.esc_id]  # each channel's next attempt, as the fold counts it
+        claims.append((lv.esc_id, stored(was.message), jobs_for(
+            cfg, lv.person, lv.channels, {c: s.attempt + 1 for c, s in was.channels.items()})))
+    return claims
+
+
 def tick(cfg: Config, clock: Clock = utc_now) -> list[TickReport]:
     """Deferred sends, YELLOW promotion, the route's next level, follow-up notes, delivery
     retries — each claimed under the incident's lock, so concurrent ticks never do the
@@ -243,23 +267,7 @@ def tick(cfg: Config, clock: Clock = utc_now) -> list[TickReport]:
                     jobs = jobs_for(cfg, rec.message.person, item.channels[:1],
                                     {item.channels[0]: item.attempt})
                 claims.append((rec.id, msg, jobs))
-            for ho in handoff_work(cfg, st, clock()):
-                reports.append(TickReport(iid, "handoff", ho.detail))
-                rec = recs[ho.esc_id]
-                led.append(E.EscalationSent(**{
-                    **message_fields(rec.message), "deferred": True, "person": ho.person,
-                    "summary": f"{rec.cls} sent to {ho.person}: {ho.detail}"}))
-                claims.append((rec.id, stored(rec.message),
-                               jobs_for(cfg, ho.person, ho.channels)))
-            for lv in level_work(cfg, st, clock()):
-                reports.append(TickReport(iid, lv.level, lv.detail))
-                led.append(E.EscalationLeveled(id=lv.esc_id, level=lv.level, person=lv.person,
-                                               channels=list(lv.channels),
-                                               summary=f"paged {lv.detail}"))
-                was = recs[lv.esc_id]  # each channel's next attempt, as the fold counts it
-                claims.append((lv.esc_id, stored(was.message), jobs_for(
-                    cfg, lv.person, lv.channels,
-                    {c: s.attempt + 1 for c, s in was.channels.items()})))
+            claims += _route_work(cfg, led, st, recs, clock(), reports)
         for esc_id, msg, jobs in claims:
             deliver_recorded(cfg, led, esc_id, msg, jobs, clock)
     return reports
