@@ -673,3 +673,27 @@ def test_an_override_recorded_on_one_machine_routes_pages_on_the_other(store, tm
     assert who.returncode == 0, who.stderr
     assert "  primary: carol — override recorded by alice" in who.stdout
     assert not (b / "oncall").exists()  # bob's machine read it from the store
+
+
+def test_a_tick_on_any_machine_serves_the_teams_incidents(store, tmp_path):
+    """Alice's YELLOW waits for quiet hours on her laptop, which then closes; bob's
+    `escalation.tick` (his disk has never seen the incident) sends it when it is due,
+    and alice's copy is not needed for that."""
+    from freezegun import freeze_time
+
+    a, b = laptop(tmp_path, "alice", store, CHANS), laptop(tmp_path, "bob", store, CHANS)
+    with freeze_time("2026-12-04 02:00:00", tick=True) as frozen:  # quiet hours (UTC)
+        assert walk(a, "alice", "demo", "INC-TW", "quit\n").returncode == 0
+        res = inv(a, "incident.escalate", "INC-TW", "--class", "YELLOW", "--force",
+                  env=env_of("alice"))
+        assert res.returncode == 0, res.stderr
+        assert "waits until" in res.stdout
+        assert not (b / "incidents" / "INC-TW").exists()
+        frozen.move_to("2026-12-04 07:01:00")  # quiet hours over
+        tick = inv(b, "escalation.tick", env=env_of("bob"))
+    assert tick.returncode == 0, tick.stderr
+    assert "INC-TW" in (b / "out" / "chat.log").read_text()
+    sent = [e for e in local_events(b, "INC-TW") if e["type"] == "escalation.sent"]
+    assert len(sent) == 1
+    assert sent[0]["data"]["deferred"] is True
+    assert sent[0]["id"] in stored(store, "INC-TW")

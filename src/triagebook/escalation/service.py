@@ -46,7 +46,7 @@ from triagebook.incident import actor as A
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
 from triagebook.incident.state import IncidentState, fold
-from triagebook.incident.team import shared_decision
+from triagebook.incident.team import shared_decision, team_incidents
 
 
 class MissingContext(UsageError):
@@ -227,7 +227,7 @@ def tick(cfg: Config, clock: Clock = utc_now) -> list[TickReport]:
     reports: list[TickReport] = []
     red = redactor_for(cfg)
     lease = timedelta(seconds=cfg.deadline_seconds) + LEASE_MARGIN
-    for iid, events in L.iter_all(cfg.incidents_dir):
+    for iid, events in team_incidents(cfg):
         seen = fold(iid, events)
         if not (due_work(seen, clock(), cfg.policy, lease) or level_work(cfg, seen, clock())
                 or handoff_work(cfg, seen, clock())):

@@ -120,6 +120,30 @@ def known_incidents(cfg: Config, notify: Notify = warn) -> list[Known]:
     return list(out.values())
 
 
+def team_incidents(cfg: Config, notify: Notify = warn) -> Iterator[tuple[str, list[L.Event]]]:
+    """What a tick looks at: this machine's incidents, and with a store also the open
+    ones only the store holds (their whole record from it) — so `escalation.watch` on any
+    one machine serves the whole team, not only the incidents opened on it."""
+    from triagebook.incident.state import fold
+
+    local = set()
+    for iid, here in L.iter_all(cfg.incidents_dir):
+        local.add(iid)
+        yield iid, here
+    if not configured(cfg):
+        return
+    try:
+        store = open_store(cfg)
+        assert store is not None
+        with store:
+            listed = store.listing_events()
+            for iid, listing in sorted(listed.items()):
+                if iid not in local and "resolved" not in fold(iid, listing).milestones:
+                    yield iid, store.events(iid)
+    except TriagebookError as exc:
+        notify(f"{exc}; ticking this machine's incidents only")
+
+
 @dataclass
 class Team:
     """A runner's link to the team: others' events, its claim, its sync."""

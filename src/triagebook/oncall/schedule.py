@@ -1,10 +1,10 @@
 """Who is on call for a route at a moment, and why (issue 22).
 
 In order: an override recorded with `inv oncall.override` (the latest that covers the
-moment), then the route's iCalendar file or URL (oncall/calendar.py: an event whose SUMMARY names the person, or
-`secondary: NAME`), then its rotation.  Pure over the configuration, the recorded
-overrides and a moment: `inv oncall.who`, the routing simulator and the escalation all
-ask the same function.
+moment), then the route's iCalendar file or URL (oncall/calendar.py: an event whose
+SUMMARY names the person, or `secondary: NAME`), then its rotation.  Pure over the
+configuration, the recorded overrides and a moment: `inv oncall.who`, the routing
+simulator and the escalation all ask the same function.
 """
 
 from __future__ import annotations
