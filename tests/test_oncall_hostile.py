@@ -231,3 +231,22 @@ def test_a_page_held_for_one_persons_night_goes_to_the_next_person_at_the_handof
     assert "INC-HO" in read(project / "out" / "chat.log")
     later = tick(cfg, clock=lambda: night + timedelta(hours=9))  # bob's 07:00: not again
     assert [r.kind for r in later] == ["promote"]  # unacknowledged YELLOW, as ever
+
+
+def test_keys_invoke_could_not_name_are_no_traceback(project):
+    """A person named by a number, and names differing only in case, in invoke.yaml:
+    Invoke's environment crawl used to fail every command before triagebook ran."""
+    setup(project, CHANNELS, top="  people:\n    123: {timezone: UTC}\n    Alice: {}\n"
+                                 "    alice: {}\n  routes:\n    demo-team:\n"
+                                 "      rotation: {people: [alice, Alice]}\n")
+    import os
+    import subprocess
+    import sys
+
+    # the real `inv` start-up (Invoke reads invoke.yaml itself there): the subject here
+    res = subprocess.run([sys.executable, "-m", "invoke", "oncall.who", "--at",
+                          "2026-03-25T12:00:00Z"], cwd=project, capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
+    assert res.returncode == 0, res.stderr
+    assert "Traceback" not in res.stderr
+    assert "  primary: " in res.stdout
