@@ -41,22 +41,32 @@ def site(tmp_path_factory) -> Path:
     return root / "site"
 
 
-@pytest.fixture(scope="session")
-def ran(site) -> dict[str, list[str]]:
-    """Per page: the flags an injected payload set (hovering every element on the way)."""
+def flags_set(site: Path, pages: list[str], flags: list[str],
+              text_of: str = "") -> tuple[dict[str, list[str]], str]:
+    """Per page: the flags an injected payload set (hovering every link on the way);
+    and the article text of the page ``text_of``, when given."""
     out: dict[str, list[str]] = {}
+    shown = ""
     with serve(site) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         page = browser.new_page()
         page.on("dialog", lambda d: d.dismiss())
-        for path in PAGES:
+        for path in pages:
             page.goto(f"{base}/{path}")
             page.wait_for_load_state("networkidle")
             for link in page.locator("article a").all()[:40]:
                 link.hover()
-            out[path] = page.evaluate(f"() => {FLAGS!r}.filter(f => window[f] !== undefined)")
+            out[path] = page.evaluate(f"() => {flags!r}.filter(f => window[f] !== undefined)")
+        if text_of:
+            page.goto(f"{base}/{text_of}")
+            shown = page.locator("article").inner_text()
         browser.close()
-    return out
+    return out, shown
+
+
+@pytest.fixture(scope="session")
+def ran(site) -> dict[str, list[str]]:
+    return flags_set(site, PAGES, FLAGS)[0]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -145,20 +155,6 @@ def test_no_payload_from_ledger_data_or_a_merged_ledger_runs(ledger_site):
     assert "window.PWN10=1" in draft
     pages = [f"postmortems/{MERGED}/", "postmortems/", "health/", "runbooks/wedged/"]
     assert [p for p in pages if not (site / p / "index.html").is_file()] == []
-    ran: dict[str, list[str]] = {}
-    with serve(site) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        page = browser.new_page()
-        page.on("dialog", lambda d: d.dismiss())
-        for path in pages:
-            page.goto(f"{base}/{path}")
-            page.wait_for_load_state("networkidle")
-            for link in page.locator("article a").all()[:40]:
-                link.hover()
-            ran[path] = page.evaluate(
-                f"() => {LEDGER_FLAGS!r}.filter(f => window[f] !== undefined)")
-        page.goto(f"{base}/postmortems/{MERGED}/")
-        shown = page.locator("article").inner_text()
-        browser.close()
+    ran, shown = flags_set(site, pages, LEDGER_FLAGS, text_of=f"postmortems/{MERGED}/")
     assert ran == {path: [] for path in pages}
     assert "onerror=\"window.PWN8=1\"" in shown  # shown as the text it was

@@ -49,6 +49,16 @@ class TriagebookError(Exception):
         return self.__class__.__name__
 
 
+class PlaceError(TriagebookError):
+    """Something wrong with one file, archive or source, said as `where: why`."""
+
+    def __init__(self, where: str, why: str) -> None:
+        self.where, self.why = where, why
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.why}"
+
+
 class UsageError(TriagebookError):
     """A bad argument or value given on the command line."""
 

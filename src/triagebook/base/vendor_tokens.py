@@ -82,7 +82,6 @@ LITERALS: dict[str, tuple[tuple[str, ...], bool]] = {
         (("hooks.slack.com",), True),
     r"(?:r|s)k_live_[0-9a-zA-Z]{24}": (("k_live_",), False),
     r"[rs]k_(?:live|test)_[0-9A-Za-z]{16,}": (("k_live_", "k_test_"), False),
-    r"ya29\.[0-9A-Za-z_-]{20,}|GOCSPX-[0-9A-Za-z_-]{20,}": (("ya29.", "GOCSPX-"), False),
 }
 
 # Every vendor token holds a run of 16+ of these with a letter beyond hex in it; a text

@@ -3,6 +3,9 @@ ledger, the runbook snapshot it was walked with, and the configuration."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 from triagebook.config import Config
 from triagebook.escalation.message import Facts
 from triagebook.escalation.outbox import link
@@ -18,11 +21,31 @@ def runbook_of(cfg: Config, st: IncidentState) -> Runbook | None:
     use = st.runbooks.get(st.first_runbook)
     if use is None or not use.snapshot:
         return None
+    path = cfg.root / use.snapshot
     try:
-        raw = (cfg.root / use.snapshot).read_bytes()
+        stat = path.stat()
     except OSError:
         return None
-    return parse_bytes(raw, use.snapshot, use.id).runbook
+    return _snapshot(str(path), stat.st_mtime_ns, stat.st_size, use.snapshot, use.id)
+
+
+@lru_cache(maxsize=256)
+def _snapshot(path: str, mtime_ns: int, size: int, shown: str, rid: str) -> Runbook | None:
+    """A runbook snapshot parsed once per content (a tick asks for each incident's on
+    every pass: its route, its class, its visibility)."""
+    del mtime_ns, size  # part of the key: a snapshot changed in place is read again
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        return None
+    return parse_bytes(raw, shown, rid).runbook
+
+
+def customer_visible(st: IncidentState, rb: Runbook | None) -> bool:
+    """Set for this incident, else the runbook's `customer_visible`."""
+    if st.customer_visible is not None:
+        return st.customer_visible
+    return rb.customer_visible if rb is not None else False
 
 
 def facts(cfg: Config, st: IncidentState, rb: Runbook | None, cls: str, diagnosis: str,

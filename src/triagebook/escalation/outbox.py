@@ -15,10 +15,9 @@ from triagebook.escalation.message import Message
 from triagebook.escalation.policy import retry_at
 from triagebook.incident import events as E
 from triagebook.incident import ledger as L
-from triagebook.incident.merge import adopt
 from triagebook.incident.store import configured
 from triagebook.incident.sync import attach
-from triagebook.incident.team import load_merged
+from triagebook.incident.team import open_for_team
 
 
 def redactor_for(cfg: Config, extra: dict[str, str] | None = None) -> Redactor:
@@ -37,15 +36,10 @@ def ledger_for(cfg: Config, incident_id: str, actor: str, red: Redactor,
     team = folder == cfg.incidents_dir and configured(cfg)  # drills stay on this machine
     if not led.exists and not team:
         raise L.NoSuchIncident(incident_id, L.incident_ids(folder))
-    if team:
-        attach(cfg, led, keep_open=False)  # the team's store gets what escalation writes
-    if led.exists:
+    if not team:
         return led.open()
-    # only the team's store knows it: fetched first, as incident.note does
-    events = load_merged(cfg, incident_id)  # NoSuchIncident when the store lacks it too
-    led.open()
-    adopt(led, list(events))
-    return led
+    attach(cfg, led, keep_open=False)  # the team's store gets what escalation writes
+    return open_for_team(cfg, led)  # a store-only incident is fetched first
 
 
 def link(cfg: Config, incident_id: str) -> str:

@@ -66,16 +66,18 @@ def level_work(cfg: Config, st: IncidentState, now: datetime) -> list[LevelDue]:
     """Issue 22 item 4: a RED (or a promoted YELLOW) unacknowledged for the route's
     `secondary_after_minutes` pages the secondary too, and twice that the manager; an
     ack by anyone stops it.  Derived from the ledger, so a tick repeats nothing."""
-    if "acknowledged" in st.milestones or "resolved" in st.milestones or st.meta_for:
+    if not cfg.routes or "acknowledged" in st.milestones or "resolved" in st.milestones \
+            or st.meta_for:
         return []
-    rb = runbook_of(cfg, st)
+    sent = [rec for rec in records(st.events).values()
+            if rec.action == "send" and rec.sent_at is not None and rec.message.person
+            and (rec.cls == "RED" or rec.promoted)]
+    rb = runbook_of(cfg, st) if sent else None  # the snapshot is read only when needed
     rc = cfg.routes.get(rb.route) if rb is not None else None
     if rc is None or rc.secondary_after_minutes <= 0:
         return []
     step = timedelta(minutes=rc.secondary_after_minutes)
-    waiting = [rec for rec in records(st.events).values()
-               if rec.action == "send" and rec.sent_at is not None and rec.message.person
-               and (rec.cls == "RED" or rec.promoted) and now - rec.sent_at >= step]
+    waiting = [rec for rec in sent if rec.sent_at is not None and now - rec.sent_at >= step]
     if not waiting:  # the schedule is read only when a level may be due
         return []
     try:
@@ -111,7 +113,7 @@ class Handoff:
 
 
 def handoff_work(cfg: Config, st: IncidentState, now: datetime) -> list[Handoff]:
-    if "acknowledged" in st.milestones or "resolved" in st.milestones:
+    if not cfg.routes or "acknowledged" in st.milestones or "resolved" in st.milestones:
         return []
     held = [rec for rec in records(st.events).values()
             if rec.action == "defer" and rec.sent_at is None and rec.message.person

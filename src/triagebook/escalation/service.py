@@ -23,7 +23,7 @@ from triagebook.base.timeutil import Clock, iso, utc_now
 from triagebook.config import Config
 from triagebook.escalation import meta, shadow
 from triagebook.escalation.delivery import Job
-from triagebook.escalation.facts import facts, runbook_of
+from triagebook.escalation.facts import customer_visible, facts, runbook_of
 from triagebook.escalation.history import records
 from triagebook.escalation.message import Message, compose, find_ack
 from triagebook.escalation.outbox import (
@@ -89,8 +89,7 @@ def _plan(cfg: Config, st: IncidentState, cls: str | None, visible: bool | None,
           sp: shadow.ShadowPolicy | None, requested: bool = True) -> _Plan:
     rb = runbook_of(cfg, st)
     if visible is None:
-        visible = st.customer_visible if st.customer_visible is not None \
-            else (rb.customer_visible if rb else False)
+        visible = customer_visible(st, rb)
     chosen = choose_class(cls, rb.escalation if rb else None, st.severity, visible,
                           meta=bool(st.meta_for))
     route, to = (cfg.meta_route, None) if st.meta_for else route_for(cfg, rb, chosen, now)

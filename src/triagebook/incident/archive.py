@@ -17,7 +17,7 @@ import tempfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from triagebook.base.errors import TriagebookError
+from triagebook.base.errors import PlaceError
 from triagebook.incident.line import MAX_EVENTS
 
 MODE = 0o644
@@ -44,14 +44,8 @@ def bounds_problem(files: dict[str, bytes], events: int) -> str:
     return ""
 
 
-class BadArchive(TriagebookError):
+class BadArchive(PlaceError):
     """A file that is not a readable bundle archive, said in one line."""
-
-    def __init__(self, path: str, why: str) -> None:
-        self.path, self.why = path, why
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.why}"
 
 
 def pack(files: dict[str, bytes], mtime: int) -> bytes:

@@ -24,7 +24,7 @@ from triagebook.incident import events as E
 from triagebook.incident.ledger import Event, Ledger, check_id
 from triagebook.incident.state import IncidentState, fold
 from triagebook.incident.sync import attach
-from triagebook.incident.team import load_merged
+from triagebook.incident.team import load_merged, open_for_team
 from triagebook.runbook.values import parse_severity
 
 
@@ -48,13 +48,7 @@ def _open(cfg: Config, incident_id: str, actor: str, clock: Clock,
     # with a team store, the entry is sent like the runner's events; with the store down
     # it is kept here and queued, and the responder is told so (one stderr line)
     attach(cfg, led, keep_open=False)
-    led.open()
-    if not led.exists and len(events):
-        # only the team's store knows this incident: fetched here first, so the entry
-        # lands in a ledger that holds the incident's opening
-        from triagebook.incident.merge import adopt
-
-        adopt(led, list(events))
+    open_for_team(cfg, led, list(events))  # a store-only incident is fetched first
     return led, st, when
 
 

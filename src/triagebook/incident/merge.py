@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path, PurePosixPath
 
 from triagebook.base import jsonio
-from triagebook.base.errors import TriagebookError, UsageError
+from triagebook.base.errors import PlaceError, UsageError
 from triagebook.base.files import read_bytes
 from triagebook.base.redaction import Redactor
 from triagebook.base.timeutil import iso
@@ -35,12 +35,8 @@ from triagebook.incident.sync import Notify, attach, warn
 MAX_MEMBER = MAX_BYTES  # a ledger file bigger than a bundle may be is not one incident's
 
 
-class BadSource(TriagebookError):
-    def __init__(self, source: str, why: str) -> None:
-        self.source, self.why = source, why
-
-    def __str__(self) -> str:
-        return f"{self.source}: {self.why}"
+class BadSource(PlaceError):
+    """A ledger or bundle handed in that cannot be merged."""
 
 
 @dataclass(frozen=True, slots=True)

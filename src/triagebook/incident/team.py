@@ -94,6 +94,22 @@ class Known:
     last: datetime | None = None  # the last event anywhere (the store sends a summary)
 
 
+def open_for_team(cfg: Config, led: L.Ledger,
+                  known: list[L.Event] | None = None) -> L.Ledger:
+    """Open ``led`` for writing; an incident only the team's store knows is fetched
+    first — its events (``known``, else read here) adopted into the new local ledger —
+    so what is recorded next lands after its opening.  NoSuchIncident when neither this
+    machine nor the store has it."""
+    from triagebook.incident.merge import adopt
+
+    fetched = None if led.exists else (known if known is not None
+                                       else list(load_merged(cfg, led.id)))
+    led.open()
+    if fetched:
+        adopt(led, fetched)
+    return led
+
+
 def known_incidents(cfg: Config, notify: Notify = warn) -> list[Known]:
     """Local incidents, and with a store also the ones only the team has."""
     out = {iid: Known(iid, evs, "local") for iid, evs in L.iter_all(cfg.incidents_dir)}

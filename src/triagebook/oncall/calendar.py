@@ -11,7 +11,6 @@ it, saying the schedule failed).
 
 from __future__ import annotations
 
-import hashlib
 import time as clock
 import warnings
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from triagebook.base.errors import TriagebookError
+from triagebook.base.errors import PlaceError
 from triagebook.base.files import read_bytes
 from triagebook.config import Config
 from triagebook.config.oncall import RouteConfig
@@ -38,12 +37,12 @@ BY_STEP_S = {"BYSECOND": 1, "BYMINUTE": 60, "BYHOUR": 3600, "BYDAY": 86400,
              "BYMONTH": 28 * 86400}
 
 
-class CalendarProblem(TriagebookError):
-    def __init__(self, path: str, why: str) -> None:
-        self.path, self.why = path, why
+class CalendarProblem(PlaceError):
+    """A route's calendar that cannot be used, said in one line."""
 
-    def __str__(self) -> str:
-        return f"{self.path}: {self.why}"
+
+class _Refused(ValueError):
+    """Refused before the libraries work on it (too many components or steps)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,24 +67,23 @@ def entries(cfg: Config, route: RouteConfig, at: datetime) -> tuple[list[Entry],
             raise CalendarProblem(shown, f"cannot read: {exc.strerror or exc}") from None
     try:
         return _at(raw, at.astimezone(UTC)), shown
-    except CalendarProblem as exc:
-        raise CalendarProblem(shown, exc.why) from None
+    except _Refused as exc:
+        raise CalendarProblem(shown, str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - a hostile file: whatever the libraries raise
         raise CalendarProblem(shown, f"cannot be read as a calendar "
                                      f"({type(exc).__name__}: {str(exc)[:120]})") from None
 
 
 @lru_cache(maxsize=64)
-def _parsed(digest: str, raw: bytes) -> Any:
+def _parsed(raw: bytes) -> Any:
     """One parse per calendar content (a tick asks for every open incident)."""
-    del digest  # the key; `raw` is compared only when the digests are equal
     import icalendar
 
     cal = icalendar.Calendar.from_ical(raw)
     parts = list(cal.walk())
     if len(parts) > MAX_COMPONENTS:
-        raise CalendarProblem("", f"{len(parts)} components, more than an on-call "
-                                  f"calendar holds ({MAX_COMPONENTS}); refused")
+        raise _Refused(f"{len(parts)} components, more than an on-call calendar holds "
+                       f"({MAX_COMPONENTS}); refused")
     return cal
 
 
@@ -94,7 +92,7 @@ def _at(raw: bytes, at: datetime) -> list[Entry]:
 
     with warnings.catch_warnings():  # the libraries' guesses about odd TZIDs: not ours
         warnings.simplefilter("ignore")
-        cal = _parsed(hashlib.sha256(raw).hexdigest(), raw)
+        cal = _parsed(raw)
         _bounded(cal, at)
         found = recurring_ical_events.of(cal).between(at, at + timedelta(seconds=1))
     out = []
@@ -127,10 +125,9 @@ def _bounded(cal: Any, at: datetime) -> None:
             total += _steps(part, rule, at)
         if total > MAX_OCCURRENCES:
             name = str(part.get("SUMMARY") or part.name)[:40]
-            raise CalendarProblem("", f"its recurrence rules repeat more than "
-                                      f"{MAX_OCCURRENCES} times up to now ({name!r}); "
-                                      f"refused — an on-call rotation repeats hourly at "
-                                      f"most")
+            raise _Refused(f"its recurrence rules repeat more than {MAX_OCCURRENCES} times "
+                           f"up to now ({name!r}); refused — an on-call rotation repeats "
+                           f"hourly at most")
 
 
 def _list(value: Any) -> list[Any]:
@@ -157,7 +154,7 @@ def _steps(part: Any, rule: Any, at: datetime) -> int:
             end = min(end, u if u.tzinfo else u.replace(tzinfo=UTC))
         count = int(rule["COUNT"][0]) if rule.get("COUNT") else None
     except (KeyError, ValueError, TypeError, IndexError, OverflowError):
-        raise CalendarProblem("", "a recurrence rule it cannot read") from None
+        raise _Refused("a recurrence rule it cannot read") from None
     steps = max(0.0, (end - start).total_seconds()) / step + 1
     for key in ("BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY", "BYYEARDAY"):
         steps *= max(1, len(rule.get(key, [])) if step >= BY_STEP_S[key] else 1)

@@ -93,7 +93,7 @@ def severity(s: Session, rest: str) -> None:
         return
     s.record(E.SeverityChanged(from_=old, to=new))
     s.ui.say(f"severity {old} → {new}")
-    if s.hooks.raised is not None and (not old or new < old):  # raised: page if never at it
+    if s.hooks.raised is not None:  # raised to a class never paged at: it pages
         for line in s.hooks.raised(s.ledger.id, s.secrets):
             s.ui.say(line)
 

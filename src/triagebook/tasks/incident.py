@@ -248,18 +248,13 @@ def resolve(c, id_, at="", force=False):
 @user_errors
 def severity(c, id_, level, at=""):
     """Change an incident's severity (recorded); raised to a class never paged: pages."""
-    from triagebook import fold
-    from triagebook import load_events as load
-    from triagebook.escalation.raised import more_severe, on_severity_raised
+    from triagebook.escalation.raised import on_severity_raised
     from triagebook.incident.commands import set_severity
     from triagebook.runner.context import operator_name
 
-    cfg = project()
-    before = fold(id_, load(cfg.incidents_dir, id_)).severity if id_ else ""
     _entry(set_severity, (id_, level), at)
-    after = fold(id_, load(cfg.incidents_dir, id_)).severity
-    if not at and more_severe(after, before):
-        out = on_severity_raised(cfg, id_, actor=operator_name())
+    if not at:  # a change entered for the past records; a change now may page
+        out = on_severity_raised(project(), id_, actor=operator_name())
         if out is not None:
             d = out.decision
             print(f"routing: {d.action} via {', '.join(d.channels) or '-'} — {d.reason}")
