@@ -250,3 +250,55 @@ def test_keys_invoke_could_not_name_are_no_traceback(project):
     assert res.returncode == 0, res.stderr
     assert "Traceback" not in res.stderr
     assert "  primary: " in res.stdout
+
+
+def test_a_full_disk_records_no_half_override_and_says_so_in_one_line(project, monkeypatch):
+    import errno
+    import os as real_os
+
+    from triagebook.base.errors import UsageError
+
+    rotation(project, "      rotation: {people: [alice]}\n")
+    cfg = load_config(project)
+    now = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    R.record_override(cfg, "demo-team", "bob", now, now + timedelta(hours=1), "x", now)
+    before = (project / "oncall" / "overrides.jsonl").read_bytes()
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, real_os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(R.os, "fsync", full)
+    with pytest.raises(UsageError) as err:
+        R.record_override(cfg, "demo-team", "carol", now, now + timedelta(hours=1), "x", now)
+    assert str(err.value) == ("oncall/overrides.jsonl: cannot record (No space left on "
+                              "device); nothing recorded")
+    assert (project / "oncall" / "overrides.jsonl").read_bytes() == before
+
+
+def test_a_calendar_urls_credentials_are_never_shown(project):
+    """A published calendar's secret (a token in its query, a password in its address)
+    appears neither in `oncall.who` nor in what an escalation records."""
+    setup(project, CHANNELS, top=PEOPLE + "  routes:\n    demo-team:\n"
+          "      calendar: http://cal:s3cretPassw0rd@127.0.0.1:9/x.ics?token=T0kenValue99\n"
+          "      channels: {RED: [page-a]}\n")
+    open_incident(project, "INC-SEC")
+    out = escalate(load_config(project), "INC-SEC", "RED",
+                   clock=lambda: stockholm("2026-03-25 12:00"))
+    who = inv(project, "oncall.who", "--at", "2026-03-25T12:00:00Z")
+    ledger = (project / "incidents" / "INC-SEC" / "events.jsonl").read_text()
+    for secret in ("s3cretPassw0rd", "T0kenValue99"):
+        assert secret not in out.decision.reason
+        assert secret not in who.stdout + who.stderr
+        assert secret not in ledger
+        assert secret not in read(project / "out" / "page-a.log")
+
+
+def test_a_record_with_control_characters_is_no_record(project):
+    rotation(project, "      rotation: {people: [alice]}\n")
+    (project / "oncall").mkdir()
+    (project / "oncall" / "overrides.jsonl").write_text(
+        '{"route":"demo-team","person":"mallory\\u001b[2J","from":"2026-01-01T00:00:00Z",'
+        '"until":"2099-01-01T00:00:00Z","by":"x","at":"2026-01-01T00:00:00Z","id":"c1"}\n')
+    oc = primary(load_config(project), "demo-team", datetime(2026, 12, 4, tzinfo=UTC))
+    assert oc is not None
+    assert oc.person == "alice"

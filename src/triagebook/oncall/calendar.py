@@ -163,6 +163,18 @@ def _steps(part: Any, rule: Any, at: datetime) -> int:
     return int(steps)
 
 
+def _shown(url: str) -> str:
+    """The address as people may see it: no user or password, no query (a token)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "the calendar URL"
+    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
+
+
 def _fetch(cfg: Config, route: RouteConfig) -> tuple[bytes, str]:
     """A calendar published at a URL, in FETCH_S at most in all (a server trickling a
     byte a second is cut off); each good copy is kept in `oncall_dir/calendars/` and used
@@ -171,7 +183,7 @@ def _fetch(cfg: Config, route: RouteConfig) -> tuple[bytes, str]:
     import urllib.request
 
     cache = cfg.oncall_dir / "calendars" / f"{route.name}.ics"
-    shown = route.calendar.split("?")[0]  # a token in the query is never shown
+    shown = _shown(route.calendar)
     deadline = clock.monotonic() + FETCH_S
     try:
         with urllib.request.urlopen(route.calendar, timeout=FETCH_S) as resp:

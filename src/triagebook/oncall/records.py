@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from triagebook.base import jsonio
-from triagebook.base.errors import TriagebookError
+from triagebook.base.errors import TriagebookError, UsageError
 from triagebook.base.timeutil import iso, parse_iso
 from triagebook.config import Config
 from triagebook.incident.store import configured, open_store
@@ -48,13 +48,23 @@ class Presence:
 
 def _append(cfg: Config, name: str, record: dict[str, str]) -> None:
     record = {**record, "id": uuid.uuid4().hex}
-    folder = cfg.oncall_dir
-    folder.mkdir(parents=True, exist_ok=True)
+    path = cfg.oncall_dir / name
     text = json.dumps(record, ensure_ascii=False, sort_keys=True)
-    fd = os.open(folder / name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, (text + "\n").encode())
-        os.fsync(fd)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise UsageError(f"{cfg.display(path)}: cannot record ({exc.strerror or exc}); "
+                         f"nothing recorded") from None
+    try:
+        size = os.lseek(fd, 0, os.SEEK_END)
+        try:
+            os.write(fd, (text + "\n").encode())
+            os.fsync(fd)
+        except OSError as exc:  # a full disk: no half line for the next record to join
+            os.ftruncate(fd, size)
+            raise UsageError(f"{cfg.display(path)}: cannot record ({exc.strerror or exc}); "
+                             f"nothing recorded") from None
     finally:
         os.close(fd)
     if configured(cfg):
@@ -91,7 +101,9 @@ def _read(cfg: Config, name: str) -> list[dict[str, str]]:
             d = jsonio.loads(line)
         except ValueError:
             continue
-        if isinstance(d, dict) and all(isinstance(v, str) for v in d.values()):
+        # a record is a teammate's words: short printable strings, or it is no record
+        if isinstance(d, dict) and all(isinstance(v, str) and len(v) <= 200
+                                       and v.isprintable() for v in d.values()):
             out.setdefault(d.get("id") or f"local-{n}", d)
     return sorted(out.values(), key=lambda d: d.get("at", ""))
 
