@@ -9,8 +9,11 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from triagebook.base.literals import LiteralSet
 
 Span = tuple[int, int, str]  # start, end, kind
 
@@ -84,6 +87,14 @@ LITERALS: dict[str, tuple[tuple[str, ...], bool]] = {
     r"[rs]k_(?:live|test)_[0-9A-Za-z]{16,}": (("k_live_", "k_test_"), False),
 }
 
+# Patterns that start with a class (no literal to gate on) but hold a run of token
+# characters this long: discord's first part (24-26 characters), telegram's secret (35).
+# Keyed by the exact pattern, like LITERALS: a changed pattern runs ungated.
+MIN_RUN: dict[str, int] = {
+    r"[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}": 24,
+    r"\d{8,10}:[0-9A-Za-z_-]{35}": 35,
+}
+
 # Every vendor token holds a run of 16+ of these with a letter beyond hex in it; a text
 # without one (prose, UUIDs, hashes, timestamps) skips the vendor pass — and the import.
 _TOKENISH = re.compile(r"[0-9A-Za-z_+/=-]{16,}")
@@ -154,19 +165,62 @@ def vendor_rules() -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def vendor_spans(text: str) -> Iterator[Span]:
-    if not any(_NOT_HEX.search(m.group()) for m in _TOKENISH.finditer(text)):
-        return
-    low = ""
-    for kind, rx, check, gate in vendor_rules():
-        if kind in GATES and GATES[kind] not in text:
-            continue
+@dataclass(frozen=True, slots=True)
+class _Gates:
+    """The rules indexed by what lets them run: a literal as written, a literal in the
+    lower-cased text, a long run of token characters, or nothing (always run)."""
+
+    exact: LiteralSet
+    folded: LiteralSet
+    by_exact: dict[str, tuple[int, ...]]
+    by_folded: dict[str, tuple[int, ...]]
+    by_run: tuple[tuple[int, int], ...]  # (rule, run length it needs)
+    always: tuple[int, ...]
+
+
+@lru_cache(maxsize=1)
+def _gates() -> _Gates:
+    by: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
+    by_run, always = [], []
+    for i, (_, rx, _, gate) in enumerate(vendor_rules()):
         if gate is not None:
-            literals, fold = gate
-            if fold and not low:
-                low = text.lower()
-            if not any(lit in (low if fold else text) for lit in literals):
-                continue
+            for lit in gate[0]:
+                by[gate[1]].setdefault(lit, []).append(i)
+        elif rx.pattern in MIN_RUN:
+            by_run.append((i, MIN_RUN[rx.pattern]))
+        else:
+            always.append(i)
+    exact, folded = ({k: tuple(v) for k, v in d.items()} for d in by)
+    return _Gates(LiteralSet(exact), LiteralSet(folded), exact, folded, tuple(by_run),
+                  tuple(always))
+
+
+def _candidates(text: str) -> list[Rule]:
+    """The rules that may match ``text``, in their order (empty: no token-like run)."""
+    g = _gates()
+    cap = max((n for _, n in g.by_run), default=0)
+    longest, tokenish = 0, False
+    for m in _TOKENISH.finditer(text):
+        tokenish = tokenish or _NOT_HEX.search(m.group()) is not None
+        longest = max(longest, m.end() - m.start())
+        if tokenish and longest >= cap:
+            break
+    if not tokenish:
+        return []
+    chosen = set(g.always)
+    chosen.update(i for i, need in g.by_run if longest >= need)
+    for lit in g.exact.present(text):
+        chosen.update(g.by_exact[lit])
+    if g.folded.literals:
+        for lit in g.folded.present(text.lower()):
+            chosen.update(g.by_folded[lit])
+    rules = vendor_rules()
+    return [rules[i] for i in sorted(chosen)
+            if rules[i][0] not in GATES or GATES[rules[i][0]] in text]
+
+
+def vendor_spans(text: str) -> Iterator[Span]:
+    for kind, rx, check, _ in _candidates(text):
         # The next search starts where the last widened token ended: a run of repeated
         # prefixes (`AKIAAKIA…`) is one token, widened once — never once per prefix,
         # which made hostile output cost n² (issue 26).
