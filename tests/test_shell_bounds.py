@@ -81,3 +81,41 @@ def test_the_timeout_holds_while_hostile_output_is_redacted() -> None:
     assert flood.timed_out
     assert flood.duration_s < 3 * quiet.duration_s
     assert flood.truncated
+
+
+@pytest.mark.parametrize("command, output", [
+    ("yes | head -n 3\necho ok", "y\ny\ny\nok"),
+    ("seq 100000 | grep -q 5\necho after", "after"),
+    ("yes | head -n 1 | cat\necho after", "y\nafter"),
+])
+def test_a_strict_block_goes_on_after_a_reader_that_stopped_early(command: str,
+                                                                  output: str) -> None:
+    """`kubectl logs … | head` in a destructive block: errexit stopped the block there
+    (141); the trap that replaces it does not."""
+    res = run_shell(command, "sh", {}, ".", 30, Redactor({}), lambda line: None, strict=True)
+    assert res.output == output
+    assert res.exit_code == 0
+    assert res.failed_line is None
+
+
+@pytest.mark.parametrize("command, code, line, output", [
+    ("echo one\nfalse | cat\necho never", 1, 2, "one"),
+    ("yes | head -n 1\nexit 3\necho never", 3, None, "y"),
+    ("f() { false; echo in-f; }\nf\necho never", 1, 1, ""),
+    ("( false; echo in-sub )\necho never", 1, 1, ""),
+    ("false || echo handled\nif false; then :; fi\nfalse && echo no\necho on\nfalse\necho never",
+     1, 5, "handled\non"),
+])
+def test_a_strict_block_still_stops_where_errexit_stops(command: str, code: int,
+                                                        line: int | None, output: str) -> None:
+    res = run_shell(command, "sh", {}, ".", 30, Redactor({}), lambda line: None, strict=True)
+    assert res.output == output
+    assert res.exit_code == code
+    assert res.failed_line == line
+
+
+def test_a_strict_block_is_recorded_as_strict() -> None:
+    strict = run_shell("true", "sh", {}, ".", 30, Redactor({}), lambda line: None, strict=True)
+    every = run_shell("true", "sh", {}, ".", 30, Redactor({}), lambda line: None, strict=False)
+    assert strict.shell == "bash -o pipefail -o errtrace (strict)"
+    assert every.shell == "bash -o pipefail -o errtrace"

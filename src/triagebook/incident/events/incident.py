@@ -203,7 +203,7 @@ class Command(Payload):
     timed_out: bool = False
     output: str = ""  # control characters written out (\x1b), secrets redacted
     truncated: bool = False
-    shell: str = ""  # what ran it: "bash -o errexit -o pipefail -o errtrace"
+    shell: str = ""  # what ran it: "bash -o pipefail -o errtrace (strict)"
     failed_line: int | None = None  # 1-based line of the block that failed
     failed_command: str = ""  # that line's text
     interrupted: bool = False  # stopped before it finished, by…
