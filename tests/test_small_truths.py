@@ -294,3 +294,19 @@ def test_a_literal_credential_never_stops_the_runbook_from_running(project: Path
               env={"TRIAGEBOOK_OPERATOR": "alice"})
     assert res.returncode == 0, res.stderr
     assert token not in (project / "incidents" / "INC-L" / "events.jsonl").read_text()
+
+
+def test_a_process_that_reloads_the_config_warns_once(tmp_path: Path, monkeypatch,
+                                                      capsys) -> None:
+    """`escalation.watch` reloads invoke.yaml every tick: a typo in it is said once, not
+    once a tick."""
+    from triagebook.tasks import _common
+
+    (tmp_path / "tasks.py").write_text("")
+    (tmp_path / "invoke.yaml").write_text("triagebook:\n  runbooks_dri: runbooks\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(_common, "_WARNED", set())
+    for _ in range(3):
+        _common.project()
+    lines = capsys.readouterr().err.splitlines()
+    assert len([line for line in lines if "runbooks_dri" in line]) == 1

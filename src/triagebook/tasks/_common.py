@@ -23,12 +23,20 @@ from triagebook.base.safetext import neutralise
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_WARNED: set[str] = set()  # config warnings this process has printed
+
+
 def project() -> Config:
     """The project's configuration; what is wrong in invoke.yaml is one warning line each
-    on stderr (the defaults are used), so a typo never locks the runbooks."""
+    on stderr (the defaults are used), so a typo never locks the runbooks.  A process
+    that reloads it (`escalation.watch` each tick, the intake server each alert) says
+    each warning once, not once per reload."""
     cfg = load_config()
     for p in cfg.problems:
-        print(neutralise(str(p)), file=sys.stderr)
+        line = neutralise(str(p))
+        if line not in _WARNED:
+            _WARNED.add(line)
+            print(line, file=sys.stderr)
     return cfg
 
 
