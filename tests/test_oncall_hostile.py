@@ -302,3 +302,46 @@ def test_a_record_with_control_characters_is_no_record(project):
     oc = primary(load_config(project), "demo-team", datetime(2026, 12, 4, tzinfo=UTC))
     assert oc is not None
     assert oc.person == "alice"
+
+
+EVENT = "BEGIN:VEVENT\nUID:a\nDTSTART:20260301T090000Z\n{extra}SUMMARY:{summary}\nEND:VEVENT\n"
+
+
+@pytest.mark.parametrize("events, said", [
+    (EVENT.format(extra="DTEND:20260301T100000Z\nRRULE:garbage\n", summary="alice"),
+     "schedule unreadable: oncall.ics: a recurrence rule it cannot read ('alice': expected "
+     "FREQ=DAILY"),
+    (EVENT.format(extra="RRULE:FREQ=DAILY\n", summary="alice"),
+     "1 event(s) without DTEND or DURATION last no time (RFC 5545), e.g. 'alice': add DTEND"),
+    (EVENT.format(extra="DTEND:20260401T090000Z\n", summary="tertiary: alice"),
+     "passed over now: SUMMARY 'tertiary: alice' (expected a name, or 'secondary: NAME'"),
+    ("", "calendar oncall.ics has no events"),
+])
+def test_why_nobody_is_on_call_is_said(project, events, said):
+    """A calendar that names nobody now says why, in `oncall.who`, in doctor and in the
+    page's recorded reason — not "nobody on call" alone."""
+    with_calendar(project, HEAD + events + "END:VCALENDAR\n")
+    who = inv(project, "oncall.who", "--at", "2026-03-10T12:00:00Z")
+    assert said in who.stdout
+    open_incident(project, "INC-V")
+    out = escalate(load_config(project), "INC-V", "RED",
+                   clock=lambda: datetime(2026, 3, 10, 12, tzinfo=UTC))
+    assert out.decision.action == "send"
+    assert said.split(" (")[0] in out.decision.reason
+
+
+def test_why_nobody_is_on_call_before_a_rotation_starts(project):
+    rotation(project, "      rotation: {people: [alice, bob], start: '2027-06-01'}\n")
+    who = inv(project, "oncall.who", "--at", "2026-12-04T12:00:00Z")
+    assert "nobody on call: the rotation's first shift starts 2027-06-01 09:00" in who.stdout
+
+
+@pytest.mark.parametrize("name", ["''", "' padded '", "\"tab\\there\""])
+def test_a_route_or_person_name_nobody_could_type_is_a_config_warning(project, name):
+    setup(project, CHANNELS, top=f"  people:\n    {name}: {{timezone: UTC}}\n"
+                                 f"  routes:\n    {name}:\n      rotation: {{people: [x]}}\n")
+    cfg = load_config(project)
+    said = [str(p) for p in cfg.problems if "expected a name of 1-64 printable" in str(p)]
+    assert len(said) == 2
+    assert list(cfg.routes) == []
+    assert list(cfg.people) == []

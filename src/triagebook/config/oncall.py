@@ -120,8 +120,20 @@ class RouteConfig:
                             Invalid("an escalation class: RED, YELLOW or GREEN"))
 
 
+class _Named(DictOfItems):
+    """Names a runbook's `route:`, a schedule or a message shows: one printable line."""
+
+    def check_name(self, name: object, run: Run, key: Key) -> bool:
+        if isinstance(name, str) and 0 < len(name) <= 64 and name.isprintable() \
+                and name == name.strip():
+            return True
+        run.invalid(key, name, Invalid("a name of 1-64 printable characters, without "
+                                       "spaces around it", kind="value"))
+        return False
+
+
 def routes_option() -> Any:
-    return setting(DictOfItems(
+    return setting(_Named(
         Section(RouteConfig, "One route.", named=True),
         "Routes by the name runbooks give in `route:` (see the on-call guide); none "
         "configured: every runbook pages through the global channels.",
@@ -129,7 +141,7 @@ def routes_option() -> Any:
 
 
 def people_option() -> Any:
-    return setting(DictOfItems(
+    return setting(_Named(
         Section(Person, "One person.", named=True),
         "People who can be paged, by the name schedules use.", placeholder="NAME",
         expected="a mapping of names"), factory=dict)

@@ -18,7 +18,7 @@ from triagebook.escalation.history import records
 from triagebook.escalation.policy import Recipient, quiet_window
 from triagebook.incident.state import IncidentState
 from triagebook.oncall.records import present
-from triagebook.oncall.schedule import on_call, primary
+from triagebook.oncall.schedule import on_call, primary, vacancy
 from triagebook.runbook.model import Runbook
 
 
@@ -44,7 +44,12 @@ def route_for(cfg: Config, rb: Runbook | None, cls: str,
         return chans, Recipient("", cfg.policy.timezone,
                                 f"route {rb.route}: schedule unreadable: {why}")
     if oc is None or not oc.person:
-        return chans, None
+        try:
+            why = vacancy(cfg, rb.route, now)
+        except Exception as exc:  # noqa: BLE001 - the reason only; the page goes on
+            why = f"{type(exc).__name__}: {exc}"
+        return chans, Recipient("", cfg.policy.timezone,
+                                f"route {rb.route}: nobody on call: {why}")
     person = cfg.people.get(oc.person)
     zone = person.timezone if person is not None else cfg.policy.timezone
     marked = present(cfg, oc.person, now) is not None

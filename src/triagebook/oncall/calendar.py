@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import time as clock
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from triagebook.base.errors import PlaceError
 from triagebook.base.files import read_bytes
@@ -35,6 +36,9 @@ STEP_S = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400,
 BY_STEP_S = {"BYSECOND": 1, "BYMINUTE": 60, "BYHOUR": 3600, "BYDAY": 86400,
              "BYMONTHDAY": 86400, "BYYEARDAY": 86400, "BYWEEKNO": 7 * 86400,
              "BYMONTH": 28 * 86400}
+
+
+T = TypeVar("T")
 
 
 class CalendarProblem(PlaceError):
@@ -55,18 +59,52 @@ class Entry:
 
 def entries(cfg: Config, route: RouteConfig, at: datetime) -> tuple[list[Entry], str]:
     """The calendar's entries active at ``at`` (level, name), and how it is shown."""
+    raw, shown = _source(cfg, route)
+    return _guarded(shown, lambda: _at(raw, at.astimezone(UTC))[0]), shown
+
+
+def vacancy(cfg: Config, route: RouteConfig, at: datetime) -> str:
+    """Why the calendar names nobody at ``at``: what it holds, and what of it was passed
+    over (a SUMMARY that names no level, an event that lasts no time)."""
+    raw, shown = _source(cfg, route)
+
+    def why() -> str:
+        events = [p for p in _parsed(raw).walk("VEVENT")]
+        if not events:
+            return f"calendar {shown} has no events"
+        skipped = _at(raw, at.astimezone(UTC))[1]
+        out = [f"calendar {shown}: none of its {len(events)} event(s) names someone at "
+               f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"]
+        if skipped:
+            out.append(f"passed over now: SUMMARY {skipped[0]!r} (expected a name, or "
+                       f"'secondary: NAME' / 'manager: NAME')")
+        instant = [str(e.get("SUMMARY", ""))[:40] for e in events
+                   if e.get("DTEND") is None and e.get("DURATION") is None
+                   and isinstance(e.decoded("DTSTART", None), datetime)]
+        if instant:
+            out.append(f"{len(instant)} event(s) without DTEND or DURATION last no time "
+                       f"(RFC 5545), e.g. {instant[0]!r}: add DTEND")
+        return "; ".join(out)
+
+    return _guarded(shown, why)
+
+
+def _source(cfg: Config, route: RouteConfig) -> tuple[bytes, str]:
     if route.calendar.startswith(("http://", "https://")):
-        raw, shown = _fetch(cfg, route)
-    else:
-        path = Path(route.calendar)
-        path = path if path.is_absolute() else cfg.root / path
-        shown = cfg.display(path)
-        try:
-            raw = read_bytes(path, MAX_CALENDAR)
-        except OSError as exc:
-            raise CalendarProblem(shown, f"cannot read: {exc.strerror or exc}") from None
+        return _fetch(cfg, route)
+    path = Path(route.calendar)
+    path = path if path.is_absolute() else cfg.root / path
+    shown = cfg.display(path)
     try:
-        return _at(raw, at.astimezone(UTC)), shown
+        return read_bytes(path, MAX_CALENDAR), shown
+    except OSError as exc:
+        raise CalendarProblem(shown, f"cannot read: {exc.strerror or exc}") from None
+
+
+def _guarded(shown: str, work: Callable[[], T]) -> T:
+    """``work`` on someone else's calendar: whatever the libraries raise is one line."""
+    try:
+        return work()
     except _Refused as exc:
         raise CalendarProblem(shown, str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - a hostile file: whatever the libraries raise
@@ -87,7 +125,8 @@ def _parsed(raw: bytes) -> Any:
     return cal
 
 
-def _at(raw: bytes, at: datetime) -> list[Entry]:
+def _at(raw: bytes, at: datetime) -> tuple[list[Entry], list[str]]:
+    """The entries at ``at``, and the SUMMARYs of the events there that name nobody."""
     import recurring_ical_events
 
     with warnings.catch_warnings():  # the libraries' guesses about odd TZIDs: not ours
@@ -95,16 +134,17 @@ def _at(raw: bytes, at: datetime) -> list[Entry]:
         cal = _parsed(raw)
         _bounded(cal, at)
         found = recurring_ical_events.of(cal).between(at, at + timedelta(seconds=1))
-    out = []
+    out, skipped = [], []
     for ev in found:
         summary = str(ev.get("SUMMARY", "")).strip()
         level, _, name = summary.partition(":") if ":" in summary else ("primary", "", summary)
         level, name = level.strip().lower(), name.strip()
         if level not in LEVELS or not _a_name(name):
+            skipped.append(summary[:64])
             continue
         end = ev.decoded("DTEND") if ev.get("DTEND") is not None else None
         out.append(Entry(level, name, summary, end if isinstance(end, datetime) else None))
-    return out
+    return out, skipped
 
 
 def _a_name(name: str) -> bool:
@@ -141,7 +181,7 @@ def _steps(part: Any, rule: Any, at: datetime) -> int:
         start = part.decoded("DTSTART")
         start = start if isinstance(start, datetime) else datetime.combine(start, time())
         start = start if start.tzinfo else start.replace(tzinfo=UTC)
-        step = STEP_S[str(rule.get("FREQ", ["DAILY"])[0]).upper()]
+        step = STEP_S[str(rule["FREQ"][0]).upper()]  # RFC 5545: FREQ is required
         step *= max(1, int(rule.get("INTERVAL", [1])[0]))
         for key, finer in BY_STEP_S.items():
             if rule.get(key):
@@ -154,7 +194,9 @@ def _steps(part: Any, rule: Any, at: datetime) -> int:
             end = min(end, u if u.tzinfo else u.replace(tzinfo=UTC))
         count = int(rule["COUNT"][0]) if rule.get("COUNT") else None
     except (KeyError, ValueError, TypeError, IndexError, OverflowError):
-        raise _Refused("a recurrence rule it cannot read") from None
+        name = str(part.get("SUMMARY") or part.name)[:40]
+        raise _Refused(f"a recurrence rule it cannot read ({name!r}: expected FREQ=DAILY, "
+                       f"WEEKLY, … and numbers for INTERVAL and COUNT)") from None
     steps = max(0.0, (end - start).total_seconds()) / step + 1
     for key in ("BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY", "BYYEARDAY"):
         steps *= max(1, len(rule.get(key, [])) if step >= BY_STEP_S[key] else 1)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from triagebook.config import Config
 from triagebook.config.oncall import Rotation, RouteConfig
+from triagebook.oncall import calendar
 from triagebook.oncall.calendar import LEVELS, entries
 from triagebook.oncall.records import Override, overrides
 
@@ -113,3 +114,21 @@ def on_call(cfg: Config, route: str, at: datetime) -> list[OnCall]:
 def primary(cfg: Config, route: str, at: datetime) -> OnCall | None:
     chain = on_call(cfg, route, at)
     return chain[0] if chain and chain[0].level == "primary" else None
+
+
+def vacancy(cfg: Config, route: str, at: datetime) -> str:
+    """Why ``on_call`` finds nobody for ``route`` at ``at``, in one line."""
+    rc = cfg.routes.get(route)
+    if rc is None:
+        return f"no route {route!r} in triagebook.routes"
+    if rc.calendar:
+        return calendar.vacancy(cfg, rc, at)
+    rot = rc.rotation
+    if not rot.people:
+        return "no calendar, and the rotation names nobody (rotation.people is empty)"
+    if _shift(rot, at)[0] < 0:
+        hh, mm = (int(x) for x in rot.handoff.split(":"))
+        first = datetime.combine(date.fromisoformat(rot.start), time(hh, mm),
+                                 tzinfo=ZoneInfo(rot.timezone))
+        return f"the rotation's first shift starts {first:%Y-%m-%d %H:%M} {rot.timezone}"
+    return "nobody found"

@@ -13,7 +13,7 @@ from triagebook.base.timeutil import to_zone
 from triagebook.config import Config
 from triagebook.oncall.quiet import quiet_window
 from triagebook.oncall.records import present
-from triagebook.oncall.schedule import OnCall, on_call
+from triagebook.oncall.schedule import OnCall, on_call, vacancy
 
 CLASSES = ("RED", "YELLOW", "GREEN")
 
@@ -24,13 +24,15 @@ class RouteView:
     chain: list[OnCall]
     channels: dict[str, tuple[str, ...]]  # class → channels
     problem: str = ""
+    vacancy: str = ""  # why nobody is on call, when nobody is
 
 
 def route_view(cfg: Config, route: str, at: datetime) -> RouteView:
     rc = cfg.routes[route]
     chans = {c: rc.channels.get(c) or cfg.policy.escalation(c).channels for c in CLASSES}
     try:
-        return RouteView(route, on_call(cfg, route, at), chans)
+        chain = on_call(cfg, route, at)
+        return RouteView(route, chain, chans, vacancy="" if chain else vacancy(cfg, route, at))
     except Exception as exc:  # noqa: BLE001 - said as one line, never a traceback
         why = str(exc) if isinstance(exc, TriagebookError) else f"{type(exc).__name__}: {exc}"
         return RouteView(route, [], chans, why)
@@ -45,10 +47,11 @@ def describe(cfg: Config, view: RouteView, at: datetime) -> list[str]:
 def _lines(cfg: Config, view: RouteView, at: datetime) -> list[str]:
     out = [f"{view.route}:"]
     if view.problem:
-        out.append(f"  schedule unreadable: {view.problem} (pages still go to the "
-                   f"route's channels, naming nobody)")
-    if not view.chain:
-        out.append("  nobody on call (no rotation people, no calendar entry, no override)")
+        out.append(f"  nobody on call: schedule unreadable: {view.problem} (pages still go "
+                   f"to the route's channels, naming nobody)")
+    elif not view.chain:
+        out.append(f"  nobody on call: {view.vacancy} (pages go to the route's channels, "
+                   f"naming nobody)")
     for oc in view.chain:
         person = cfg.people.get(oc.person)
         zone = person.timezone if person else cfg.policy.timezone

@@ -81,7 +81,7 @@ def routes(cfg: Config) -> list[Check]:
         if view.problem:
             mine.append(f"route {name}: schedule unreadable: {view.problem}")
         elif not view.chain:
-            mine.append(f"route {name}: nobody on call now")
+            mine.append(f"route {name}: nobody on call now: {view.vacancy}")
         if mine:
             out.append(Check(f"route {name}", "fail", "; ".join(m.split(": ", 1)[1]
                                                                 for m in mine),
