@@ -23,20 +23,18 @@ from triagebook.base.safetext import neutralise
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-_WARNED: set[str] = set()  # config warnings this process has printed
-
-
-def project() -> Config:
+def project(warned: set[str] | None = None) -> Config:
     """The project's configuration; what is wrong in invoke.yaml is one warning line each
-    on stderr (the defaults are used), so a typo never locks the runbooks.  A process
-    that reloads it (`escalation.watch` each tick, the intake server each alert) says
-    each warning once, not once per reload."""
+    on stderr (the defaults are used), so a typo never locks the runbooks.  A loop that
+    reloads it (`escalation.watch` each tick) passes the set of lines already said: each
+    warning is said once, not once per reload."""
     cfg = load_config()
     for p in cfg.problems:
         line = neutralise(str(p))
-        if line not in _WARNED:
-            _WARNED.add(line)
+        if warned is None or line not in warned:
             print(line, file=sys.stderr)
+        if warned is not None:
+            warned.add(line)
     return cfg
 
 

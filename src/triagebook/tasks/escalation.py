@@ -77,8 +77,9 @@ def watch(c, interval=60.0, count=0):
     from triagebook.base.timeutil import utc_now
 
     n = 0
+    warned: set[str] = set()
     while True:
-        cfg = project()
+        cfg = project(warned)
         reports = _run_tick(cfg)
         _print(reports)
         # one line per tick, even a quiet one: whoever watches knows it is alive
