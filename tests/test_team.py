@@ -355,6 +355,71 @@ def test_a_store_that_never_answers_costs_the_runner_one_short_timeout(tmp_path)
     assert [e["type"] for e in local_events(root, "INC-B")][-1] == "session.ended"
 
 
+class Silent:
+    """A TCP server that accepts connections and never says a word; counts them."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                self.accepted.append(self.sock.accept()[0])
+            except OSError:
+                return
+
+    def close(self) -> None:
+        for conn in self.accepted:
+            conn.close()
+        self.sock.close()
+
+
+def test_a_store_that_never_answers_is_waited_for_once_per_hold_not_per_call(tmp_path,
+                                                                             monkeypatch):
+    """Opening an incident and deciding its page open the store four times (the push, the
+    team lock, the overrides, the presence marks); against a store that lets the
+    connection time out, only the first waits — the others say so at once, until
+    HOLD_S has passed (counted in connection attempts, not in seconds)."""
+    from eschelp import open_incident, setup
+    from test_oncall import CHANNELS, routes
+
+    from triagebook.config import load_config
+    from triagebook.escalation.service import escalate
+    from triagebook.incident.store import pg_link
+
+    silent = Silent()
+    now = [1000.0]
+    monkeypatch.setattr(pg_link, "_clock", lambda: now[0])
+    monkeypatch.setattr(pg_link, "_held", {})
+    monkeypatch.setenv("PGPASSWORD", "x")
+    try:
+        root = tmp_path / "p"
+        (root / "runbooks").mkdir(parents=True)
+        setup(root, CHANNELS, top=routes() + f"  ledger:\n    store: postgresql://u@127.0.0.1:"
+                                             f"{silent.port}/db\n    timeout: 1\n")
+        real_connect = psycopg.connect
+
+        def connect(*args, **kwargs):  # the attempt runs into its timeout: 1 s passes
+            now[0] += 1.0
+            return real_connect(*args, **kwargs)
+
+        monkeypatch.setattr(psycopg, "connect", connect)
+        open_incident(root, "INC-S")
+        out = escalate(load_config(root), "INC-S", "RED")
+        assert out.decision.action == "send"
+        assert len(silent.accepted) == 1
+        now[0] += pg_link.HOLD_S
+        escalate(load_config(root), "INC-S", "RED")
+        assert len(silent.accepted) == 2  # tried again once the hold was over
+    finally:
+        silent.close()
+
+
 def test_follow_shows_another_responders_events_as_they_happen(store, tmp_path):
     alice, bob = laptop(tmp_path, "alice", store), laptop(tmp_path, "bob", store)
     assert walk(alice, "alice", "demo", "INC-F", "ack\nquit\n").returncode == 0

@@ -1,10 +1,18 @@
 """Connections to the PostgreSQL store, each bounded: connecting by `connect_timeout`,
 every statement by `statement_timeout`, a dead peer by `tcp_user_timeout`.  A broken
-connection is replaced once per call; errors never show the password."""
+connection is replaced once per call; errors never show the password.
+
+A store that let a connection attempt run into its timeout (a network that drops
+packets, a server that accepts and never answers) is not tried again by this process
+for HOLD_S: one escalation opens the store several times (the team-wide lock, the
+overrides, the presence marks, the push), and each would wait the whole timeout again
+while a page is being decided.  A quick refusal trips nothing: retrying it is free.
+"""
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -17,6 +25,11 @@ from triagebook.incident.store.base import StoreSchemaError, StoreUnavailable
 from triagebook.incident.store.schema import LATEST, SCHEMA
 
 T = TypeVar("T")
+
+HOLD_S = 30.0  # after a connection attempt timed out, this process waits before another
+SLOW_S = 0.25  # an attempt that failed quicker than this was refused, not lost
+_held: dict[str, tuple[float, str]] = {}  # url → (retry after, on the clock; why)
+_clock = time.monotonic
 
 
 def describe(url: str) -> str:
@@ -45,11 +58,23 @@ class PgLink:
 
     # ---- connections -------------------------------------------------------------------
     def _open(self) -> psycopg.Connection[Any]:
+        began = _clock()
+        held = _held.get(self.url)
+        if held is not None and began < held[0]:
+            raise StoreUnavailable(self.where, f"{held[1]} (not tried again for "
+                                               f"{held[0] - began:.0f} s)")
         ms = int(self.timeout * 1000)
-        return psycopg.connect(
-            self.url, autocommit=True, connect_timeout=max(1, math.ceil(self.timeout)),
-            tcp_user_timeout=ms, application_name="triagebook",
-            options=f"-c statement_timeout={ms} -c lock_timeout={ms}")
+        try:
+            conn = psycopg.connect(
+                self.url, autocommit=True, connect_timeout=max(1, math.ceil(self.timeout)),
+                tcp_user_timeout=ms, application_name="triagebook",
+                options=f"-c statement_timeout={ms} -c lock_timeout={ms}")
+        except psycopg.OperationalError as exc:
+            if _clock() - began > SLOW_S:
+                _held[self.url] = (_clock() + HOLD_S, self._clean(exc))
+            raise
+        _held.pop(self.url, None)
+        return conn
 
     def _checked(self) -> psycopg.Connection[Any]:
         """A connection to a store whose schema this version knows."""
