@@ -108,10 +108,8 @@ def test_a_listener_hears_of_its_incident_only(store, store_url):
         assert store.wait("INC-N", 0) is False  # subscribes
         other.put("INC-ELSE", [ev(1, "x1")])
         assert store.wait("INC-N", 0.5) is False
-        began = time.monotonic()
         threading.Timer(0.3, lambda: other.put("INC-N", [ev(2, "x2")])).start()
-        assert store.wait("INC-N", 10) is True
-        assert time.monotonic() - began < 5
+        assert store.wait("INC-N", 10) is True  # False had it waited the 10 s out
     finally:
         time.sleep(0.4)
         other.close()
