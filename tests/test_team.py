@@ -761,3 +761,47 @@ def test_a_tick_on_any_machine_serves_the_teams_incidents(store, tmp_path):
     assert len(sent) == 1
     assert sent[0]["data"]["deferred"] is True
     assert sent[0]["id"] in stored(store, "INC-TW")
+
+
+def test_two_receivers_of_one_alert_group_open_one_incident_and_page_once(store, tmp_path,
+                                                                          monkeypatch):
+    """An Alertmanager pair sends each notification to both receivers, on two machines:
+    four deliveries of a new group at once (two on each) make one incident in the team's
+    store and one page; each machine's copy names that incident."""
+    from test_alerts import am_payload
+
+    from triagebook.alerts.payload import parse
+    from triagebook.config import load_config
+    from triagebook.intake.alerts import handle
+
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    roots = [laptop(tmp_path, who, store, CHANS) for who in ("alice", "bob")]
+    body = json.dumps(am_payload("TeamBurst", labels={"runbook": "demo"})).encode()
+    start = threading.Barrier(4)
+    outs: list = []
+
+    def deliver(root: Path) -> None:
+        cfg = load_config(root)
+        start.wait()
+        outs.append(handle(cfg, body)[1])
+
+    threads = [threading.Thread(target=deliver, args=(root,)) for root in roots * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outs) == 4
+    assert len({o.incident for o in outs}) == 1
+    assert sum(o.opened for o in outs) == 1
+    (iid,) = {o.incident for o in outs}
+    opened = _store_rows(store, "SELECT count(*) FROM triagebook.events WHERE incident = %s "
+                                "AND type = 'incident.opened'", iid)
+    assert opened[0][0] == 1
+    assert _store_rows(store, "SELECT count(DISTINCT incident) FROM triagebook.events WHERE "
+                              "type = 'alert.fired' AND body LIKE %s",
+                       f"%{parse(body).digest}%")[0][0] == 1
+    sent = _store_rows(store, "SELECT count(*) FROM triagebook.events WHERE incident = %s AND "
+                              "type = 'escalation.sent'", iid)
+    assert sent[0][0] == 1
+    for root in roots:
+        assert [e["type"] for e in local_events(root, iid)][0] == "incident.opened"

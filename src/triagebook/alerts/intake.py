@@ -1,39 +1,34 @@
 """From an alert group to an incident: one incident per group, its runbook, its context,
 its severity — recorded durably before anyone is told it was taken.
 
-The group → incident mapping is a file per group (`incidents/.alert-groups/DIGEST`,
-holding the incident id), claimed under a lock before the ledger is written: two
-deliveries of a new group at once, or a retry after a crash, find the same incident.  A
-repeat delivery adds `alert.fired` only for alerts not seen before; `resolved` adds
-`alert.resolved` and never resolves the incident (a human decides).
+Which incident a group belongs to is claimed first (alerts/claim.py: on this machine,
+and with a team store for the whole team).  A repeat delivery adds `alert.fired` only
+for alerts not seen before; `resolved` adds `alert.resolved` and never resolves the
+incident (a human decides).
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from triagebook.alerts.choose import choose, context_from, severity_from
+from triagebook.alerts.claim import incident_for, team_claim
 from triagebook.alerts.payload import Alert, Group
 from triagebook.base.redaction import Redactor
 from triagebook.base.timeutil import Clock, iso, parse_iso, utc_now
 from triagebook.config import Config
 from triagebook.incident import events as E
-from triagebook.incident.durable import write_file
-from triagebook.incident.ledger import Ledger, new_id
+from triagebook.incident.ledger import Ledger
+from triagebook.incident.reading import NoSuchIncident
 from triagebook.incident.snapshot import keep_snapshot
 from triagebook.incident.state import IncidentState, fold
 from triagebook.incident.sync import attach
+from triagebook.incident.team import open_for_team
 from triagebook.runbook.catalog import Catalog, load_catalog, runbook_files
 from triagebook.runbook.model import Runbook
-
-INDEX = ".alert-groups"
 
 
 @dataclass
@@ -63,34 +58,6 @@ class Outcome:
             rb = f" on {self.runbook} ({self.confidence})" if self.opened else ""
             out.append(f"{self.incident}: {name} {a.status}: {what}{rb}")
         return out
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
-def incident_for(cfg: Config, group: Group, now: datetime) -> str:
-    """The incident of this group: the one already claimed, or a new id claimed now (the
-    claim is durable before the incident's first event is written)."""
-    index = cfg.incidents_dir / INDEX / group.digest
-    with _locked(index.with_suffix(".lock")):
-        try:
-            known = index.read_text(encoding="ascii").strip()
-        except (FileNotFoundError, UnicodeDecodeError):
-            known = ""
-        if known:
-            return known
-        iid = new_id(now)
-        write_file(index, (iid + "\n").encode("ascii"))
-        return iid
 
 
 def _seen(st: IncidentState) -> tuple[set[str], set[str]]:
@@ -170,15 +137,26 @@ class Catalogs:
 def receive(cfg: Config, group: Group, clock: Clock = utc_now,
             catalog: Callable[[], Catalog] | None = None) -> Outcome:
     """Record the delivery; returns what it changed.  Raises LedgerNotWritable when the
-    events cannot be made durable (the sender must retry)."""
+    events cannot be made durable (the sender must retry).  With a team store the group's
+    lock there is held until the events are pushed (alerts/claim.py)."""
     now = clock()
-    iid = incident_for(cfg, group, now)
-    out = Outcome(iid)
-    led = Ledger(cfg.incidents_dir, iid, f"{group.source}@alert.serve", Redactor(), clock,
-                 session=False).open()
-    attach(cfg, led, keep_open=False)  # the team's store gets the events too
+    with team_claim(cfg, group) as team:
+        iid, theirs = incident_for(cfg, group, now, team)
+        led = Ledger(cfg.incidents_dir, iid, f"{group.source}@alert.serve", Redactor(),
+                     clock, session=False)
+        try:  # another receiver's incident: its events first, so what is new lands after
+            led = open_for_team(cfg, led) if theirs else led.open()
+        except NoSuchIncident:  # claimed, but its events never reached the store
+            led = led.open()
+        attach(cfg, led, keep_open=False)  # the team's store gets the events too
+        return _record(cfg, group, led, now, catalog)
+
+
+def _record(cfg: Config, group: Group, led: Ledger, now: datetime,
+            catalog: Callable[[], Catalog] | None) -> Outcome:
+    out = Outcome(led.id)
     with led.locked():
-        st = fold(iid, led.events)
+        st = fold(led.id, led.events)
         seen_fired, seen_resolved = _seen(st)
         firing = [a for a in group.alerts if a.status == "firing" and a.key not in seen_fired]
         resolved = [a for a in group.alerts

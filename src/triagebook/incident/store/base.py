@@ -119,6 +119,11 @@ class EventStore(ABC):
         del kind
         return []
 
+    def record(self, rid: str) -> str | None:
+        """One record by id (JSON text, as first put), or None."""
+        del rid
+        return None
+
     def lock_incident(self, incident: str, wait_s: float) -> bool:
         """Take the team-wide lock on one incident's decisions (issue 22), waiting up to
         ``wait_s``; False when it could not be had in time.  A store without one: True."""

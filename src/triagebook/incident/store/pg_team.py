@@ -1,5 +1,6 @@
-"""The team-wide parts of the PostgreSQL store (issues 22, 26): on-call records, the
-decision lock on an incident, and how many of a list of event ids it holds."""
+"""The team-wide parts of the PostgreSQL store (issues 22, 26): team records (on-call
+overrides and presence, alert groups claimed by an incident), the decision lock on an
+incident, and how many of a list of event ids it holds."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ class PgTeam(PgLink):
                         ).format(sql.Identifier(SCHEMA))
         rows = self._call(lambda conn: conn.execute(query, (kind,)).fetchall())
         return [r[0] for r in rows]
+
+    def record(self, rid: str) -> str | None:
+        query = sql.SQL("SELECT body FROM {}.oncall WHERE id = %s").format(
+            sql.Identifier(SCHEMA))
+        row = self._call(lambda conn: conn.execute(query, (rid,)).fetchone())
+        return str(row[0]) if row else None
 
     def lock_incident(self, incident: str, wait_s: float) -> bool:
         """A session advisory lock keyed by the incident, polled (each try is one quick

@@ -1,0 +1,117 @@
+"""Which incident an alert group belongs to — for this machine, and with a team store for
+the whole team (the brief: every decision to page holds for the team, not one laptop).
+
+On one machine the mapping is a file per group (`incidents/.alert-groups/DIGEST`,
+holding the incident id), claimed under a file lock before the ledger is written: two
+deliveries of a new group at once, or a retry after a crash, find the same incident.
+
+With a store, two receivers (an Alertmanager pair sends each notification to every
+webhook it knows) may get the same new group at the same moment on two machines.  The
+group's lock in the store is then held across the whole delivery — the claim (a team
+record `alert-group:DIGEST` naming the incident), the ledger write and its push — so the
+second receiver finds the first's incident, fetches it, and adds only what is new.  A
+store that cannot be reached leaves the claim to this machine (said once), as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from triagebook.alerts.payload import Group
+from triagebook.base.errors import TriagebookError
+from triagebook.config import Config
+from triagebook.incident.durable import write_file
+from triagebook.incident.ledger import check_id, new_id
+from triagebook.incident.store import configured, open_store
+from triagebook.incident.store.base import EventStore
+from triagebook.incident.sync import Notify, warn
+
+INDEX = ".alert-groups"
+WAIT_S = 15.0  # how long a receiver waits for another's delivery of the same group
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def team_claim(cfg: Config, group: Group, notify: Notify = warn) -> Iterator[EventStore | None]:
+    """The store, holding the group's lock for the whole delivery; None without a store
+    (or with one that cannot be reached or locked in time: said, and this machine
+    decides alone)."""
+    store = None
+    if configured(cfg):
+        try:
+            store = open_store(cfg)
+            assert store is not None
+            if not store.lock_incident(f"alert-group:{group.digest}", WAIT_S):
+                raise TriagebookError(f"another receiver held alert group {group.digest[:12]}"
+                                      f" for {WAIT_S:g} s")
+        except TriagebookError as exc:
+            notify(f"{exc}; claiming the alert group on this machine only")
+            if store is not None:
+                store.close()
+            store = None
+    try:
+        yield store
+    finally:
+        if store is not None:
+            try:
+                store.unlock_incident(f"alert-group:{group.digest}")
+            except TriagebookError:
+                pass  # closing the connection gives it back
+            store.close()
+
+
+def incident_for(cfg: Config, group: Group, now: datetime,
+                 team: EventStore | None = None) -> tuple[str, bool]:
+    """(the incident of this group, whether another machine claimed it): the one already
+    claimed here or by the team, or a new id claimed now — durable before the
+    incident's first event is written."""
+    index = cfg.incidents_dir / INDEX / group.digest
+    with _locked(index.with_suffix(".lock")):
+        try:
+            known = index.read_text(encoding="ascii").strip()
+        except (FileNotFoundError, UnicodeDecodeError):
+            known = ""
+        if known:
+            if team is not None:  # claimed here while the store was away: the team learns it
+                team.put_record(_record_id(group), "alert-group",
+                                json.dumps({"incident": known, "group": group.digest}))
+            return known, False
+        theirs = _team_record(team, group) if team is not None else ""
+        iid = theirs or new_id(now)
+        if team is not None and not theirs:
+            team.put_record(_record_id(group), "alert-group",
+                            json.dumps({"incident": iid, "group": group.digest}))
+        write_file(index, (iid + "\n").encode("ascii"))
+        return iid, bool(theirs)
+
+
+def _record_id(group: Group) -> str:
+    return f"alert-group:{group.digest}"
+
+
+def _team_record(team: EventStore, group: Group) -> str:
+    """The incident the team's store names for the group ('' when none, or unreadable)."""
+    text = team.record(_record_id(group))
+    try:
+        iid = str(json.loads(text)["incident"]) if text else ""
+        check_id(iid)
+    except (ValueError, KeyError, TypeError, TriagebookError):
+        return ""  # a record that does not read: this machine claims anew
+    return iid
