@@ -30,8 +30,12 @@ DISCORD_KEY = Ed25519PrivateKey.generate()
 
 @pytest.fixture
 def server(tmp_path: Path, monkeypatch):
+    yield from serve(tmp_path, monkeypatch, "triagebook: {}\n")
+
+
+def serve(tmp_path: Path, monkeypatch, config: str):
     (tmp_path / "runbooks").mkdir()
-    (tmp_path / "invoke.yaml").write_text("triagebook: {}\n", encoding="utf-8")
+    (tmp_path / "invoke.yaml").write_text(config, encoding="utf-8")
     with Ledger(tmp_path / "incidents", IID, "alice", Redactor(), session=False) as led:
         led.append(E.IncidentOpened(severity="SEV2", title="Queue stuck",
                                     detected_at="2026-12-03T03:00:00Z"))
@@ -187,3 +191,52 @@ def test_health_and_metrics(server):
     conn.close()
     assert ready.status == 200
     assert "triagebook_intake_requests_total" in metrics
+
+
+@pytest.fixture
+def narrowed(tmp_path: Path, monkeypatch):
+    """replies.chat_users names who may act: mallory is in the workspace, not on the list."""
+    yield from serve(tmp_path, monkeypatch, "triagebook:\n  replies:\n"
+                                            "    chat_users: [slack:U0ALICE, discord:bob]\n")
+
+
+def slack_as(port: int, text: str, name: str, uid: str) -> tuple[int, bytes]:
+    body = urlencode({"text": text, "user_name": name, "user_id": uid}).encode()
+    return slack(port, "", body=body)
+
+
+def test_a_chat_ack_from_a_listed_user_is_taken(narrowed):
+    cfg, port = narrowed
+    status, body = slack_as(port, f"ack {IID}", "alice", "U0ALICE")
+    assert (status, json.loads(body)["text"]) == (200, f"{IID} acknowledged by slack:alice")
+    assert [e.actor for e in events(cfg, "milestone")] == ["slack:alice"]
+
+
+def test_a_chat_ack_from_someone_not_listed_is_refused_and_nothing_recorded(narrowed):
+    cfg, port = narrowed
+    for verb in ("ack", "note"):
+        status, body = slack_as(port, f"{verb} {IID} hello", "mallory", "U0MALLORY")
+        assert status == 200
+        assert json.loads(body)["text"] == (f"slack:mallory may not {verb} incidents: not in "
+                                            f"replies.chat_users (invoke.yaml); nothing "
+                                            f"recorded")
+    status, body = discord(port, {"type": 2, "member": {"user": {"username": "bob", "id": "1"}},
+                                  "data": {"options": [{"value": f"ack {IID}"}]}})
+    assert json.loads(body)["data"]["content"] == f"{IID} acknowledged by discord:bob"
+    assert [e.actor for e in events(cfg, "milestone")] == ["discord:bob"]
+    assert events(cfg, "note") == []
+
+
+def test_a_whole_workspace_can_be_allowed_and_status_is_open_to_it(narrowed):
+    from triagebook.escalation.chat import allowed
+
+    cfg, port = narrowed
+    status, body = slack_as(port, f"status {IID}", "mallory", "U0MALLORY")
+    assert json.loads(body)["text"] == f"{IID} SEV2 open: Queue stuck"
+    (cfg.root / "invoke.yaml").write_text("triagebook:\n  replies:\n    chat_users: [slack:*]\n",
+                                          encoding="utf-8")
+    wide = load_config(cfg.root)
+    assert allowed(wide, ("slack:U0ANY", "slack:anyone"))
+    assert not allowed(wide, ("discord:anyone",))
+    (cfg.root / "invoke.yaml").write_text("triagebook: {}\n", encoding="utf-8")
+    assert allowed(load_config(cfg.root), ("slack:anyone",))  # none listed: the workspace

@@ -103,12 +103,25 @@ def verify_discord(cfg: Config, headers: dict[str, str], body: bytes, now: float
         raise Refused("replayed request")
 
 
-def run(cfg: Config, text: str, actor: str, now: datetime) -> str:
+def allowed(cfg: Config, identities: tuple[str, ...]) -> bool:
+    """May this chat user acknowledge and note?  ``identities`` name the requester each
+    way the platform does (`slack:U024BE7LH`, `slack:alice`)."""
+    users = cfg.replies.chat_users
+    if not users:
+        return True
+    return any(i in users or f"{i.split(':', 1)[0]}:*" in users for i in identities)
+
+
+def run(cfg: Config, text: str, actor: str, now: datetime,
+        identities: tuple[str, ...] = ()) -> str:
     """Do what a chat command says; the answer is one short text for the channel."""
     m = COMMAND.match(text[:MAX_TEXT])
     if m is None:
         return "usage: ack INC-… · note INC-… TEXT · status INC-…"
     verb, incident, rest = m.group(1).lower(), m.group(2), m.group(3).strip()
+    if verb != "status" and not allowed(cfg, identities or (actor,)):
+        return (f"{actor} may not {verb} incidents: not in replies.chat_users "
+                f"(invoke.yaml); nothing recorded")
     try:
         if verb == "ack":
             from triagebook.escalation.service import ack

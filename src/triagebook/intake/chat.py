@@ -36,9 +36,11 @@ def routes(cfg: Config, clock: Clock = utc_now,
             return Response.text(401, f"refused: {exc}")
         form = parse_qs(req.body.decode("utf-8", "replace"), max_num_fields=50)
         text = (form.get("text") or [""])[0]
-        who = _actor("slack", (form.get("user_name") or form.get("user_id") or [""])[0])
+        name, uid = (form.get("user_name") or [""])[0], (form.get("user_id") or [""])[0]
+        who = _actor("slack", name or uid)
+        ids = tuple(_actor("slack", x) for x in (uid, name) if x)
         return Response.json(200, {"response_type": "ephemeral",
-                                   "text": run(cfg, text, who, clock())})
+                                   "text": run(cfg, text, who, clock(), ids)})
 
     def discord(req: Request) -> Response:
         try:
@@ -59,8 +61,9 @@ def routes(cfg: Config, clock: Clock = utc_now,
                         (options if isinstance(options, list) else []) if isinstance(o, dict))
         user = _obj(_obj(payload.get("member")).get("user") or payload.get("user"))
         who = _actor("discord", user.get("username"))
-        return Response.json(200, {"type": 4, "data": {"content": run(cfg, text, who, clock()),
-                                                       "flags": 64}})
+        ids = tuple(_actor("discord", user[k]) for k in ("id", "username") if user.get(k))
+        return Response.json(200, {"type": 4, "data": {
+            "content": run(cfg, text, who, clock(), ids), "flags": 64}})
 
     return [Route("POST", "/chat/slack", slack, signed=True),
             Route("POST", "/chat/discord", discord, signed=True)]
