@@ -41,6 +41,7 @@ CASES = [
     ("destructive-not-shell.md", "destructive-not-shell", 14, "warning"),
     ("destructive-norun.md", "destructive-norun", 14, "warning"),
     ("unknown-fence-word.md", "unknown-fence-word", 14, "warning"),
+    ("secret-in-single-quotes.md", "secret-in-single-quotes", 20, "warning"),
 ]
 
 
@@ -156,3 +157,25 @@ def test_yaml_merge_keys_and_anchors_are_read_as_yaml_means_them(tmp_path):
     cat = load_catalog(default_config(tmp_path), use_cache=False)
     zone = cat.runbooks["merge-keys"].var("zone")
     assert zone is not None and (zone.description, zone.example) == ("which zone", "eu-north-1")
+
+
+@pytest.mark.parametrize("block, warned", [
+    ("curl -H 'Authorization: Bearer {{ api_token }}' x", True),
+    ("curl -H \"Authorization: Bearer {{ api_token }}\" x", False),
+    ("echo don\\'t {{ api_token }}", False),  # an escaped quote opens nothing
+    ("cat <<'EOF'\nkey={{ api_token }}\nEOF", True),  # a quoted here-document
+    ("cat <<EOF\nit's {{ api_token }}\nEOF", False),  # expanded; its ' is text
+    ("# don't {{ api_token }}\necho ok", False),  # a comment runs nothing
+    ("echo \"it's {{ api_token }}\"", False),
+    ("echo '{{ namespace }}' {{ api_token }}", False),  # not a secret in the quotes
+])
+def test_a_secret_in_single_quotes_is_warned_where_the_shell_would_not_expand_it(
+        tmp_path, block, warned):
+    text = (FIXTURES / "lint" / "secret-in-single-quotes.md").read_text()
+    head = text[:text.index("```sh\n") + len("```sh\n")]
+    body = head.replace("    secret: true\n", "    secret: true\n  namespace: {}\n") \
+        + block + "\n```\n"
+    (tmp_path / "runbooks").mkdir()
+    (tmp_path / "runbooks" / "q.md").write_text(body)
+    problems = lint(load_catalog(default_config(tmp_path), use_cache=False), TODAY)
+    assert [p.code == "secret-in-single-quotes" for p in problems].count(True) == int(warned)

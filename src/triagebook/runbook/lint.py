@@ -16,6 +16,7 @@ from triagebook.runbook.catalog import Catalog
 from triagebook.runbook.model import RUNNABLE_LANGS, ContextVar, Runbook
 from triagebook.runbook.normalise import key
 from triagebook.runbook.patterns import browser_unsafe
+from triagebook.runbook.quoting import secrets_in_single_quotes
 
 FENCE_WORDS = ("norun", "destructive", "strict")  # what the runner reads after the language
 
@@ -44,6 +45,7 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
         problems.extend(asks.problems(rb))
         problems.extend(_markdown_budget(rb))
         problems.extend(_context(rb))
+        problems.extend(secrets_in_single_quotes(rb))
         if rb.last_reviewed is not None:
             age = (today - rb.last_reviewed).days
             if age > window:
