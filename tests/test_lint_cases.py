@@ -42,6 +42,7 @@ CASES = [
     ("destructive-norun.md", "destructive-norun", 14, "warning"),
     ("unknown-fence-word.md", "unknown-fence-word", 14, "warning"),
     ("secret-in-single-quotes.md", "secret-in-single-quotes", 20, "warning"),
+    ("list-step-indent.md", "list-step-indent", 20, "warning"),
 ]
 
 
@@ -179,3 +180,21 @@ def test_a_secret_in_single_quotes_is_warned_where_the_shell_would_not_expand_it
     (tmp_path / "runbooks" / "q.md").write_text(body)
     problems = lint(load_catalog(default_config(tmp_path), use_cache=False), TODAY)
     assert [p.code == "secret-in-single-quotes" for p in problems].count(True) == int(warned)
+
+
+def test_the_parse_cache_is_keyed_by_all_the_code_that_parses():
+    """A cached parse must never outlive the code that made it: every triagebook module
+    that parsing loads lies in a package whose code keys the cache (a fresh interpreter
+    imports the parser and lists them)."""
+    import subprocess
+    import sys
+
+    from triagebook.runbook.cache import SHAPERS
+
+    probe = ("import sys, triagebook.runbook.parse as p; "
+             "p.parse_text(open(sys.argv[1]).read(), 'x', 'x'); "
+             "print('\\n'.join(m for m in sys.modules if m.startswith('triagebook.')))")
+    loaded = subprocess.run([sys.executable, "-c", probe, str(FIXTURES / "lint" / "good.md")],
+                            capture_output=True, text=True, check=True).stdout.split()
+    assert loaded
+    assert sorted({m.split(".")[1] for m in loaded} - set(SHAPERS)) == []

@@ -24,19 +24,22 @@ PREFIXES = [
 
 
 def _cost(red: Redactor, text: str) -> float:
+    """CPU seconds, best of five: what the redaction costs, whatever else the machine
+    runs (wall-clock under a loaded suite swung the ratio past its bound)."""
     best = float("inf")
-    for _ in range(3):
-        t0 = time.perf_counter()
+    for _ in range(5):
+        t0 = time.process_time()
         red.text(text)
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, time.process_time() - t0)
     return best
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_repeated_prefix_costs_linear_time(prefix: str) -> None:
     red = Redactor({})
-    small = prefix * (4_000 // len(prefix) + 1)
-    large = prefix * (64_000 // len(prefix) + 1)
+    red.text(prefix)  # the vendor rules load on first need: not part of either cost
+    small = prefix * (8_000 // len(prefix) + 1)
+    large = prefix * (128_000 // len(prefix) + 1)
     ratio = _cost(red, large) / max(_cost(red, small), 1e-4)
     assert ratio < 64, f"{prefix!r}: 16× the text took {ratio:.0f}× the time"
 

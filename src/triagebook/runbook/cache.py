@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,21 +22,29 @@ from triagebook.runbook.model import CodeBlock, ContextVar, Runbook, Step
 from triagebook.runbook.parse import Parsed
 
 FORMAT = 2
-# Anything that shapes a parse result invalidates the cache when its code changes.
-_SHAPERS = ("runbook/parse.py", "runbook/schema.py", "runbook/templates.py", "runbook/model.py",
-            "runbook/frontmatter.py", "runbook/cache.py", "runbook/patterns.py",
-            "runbook/budget.py", "options/base.py", "options/types.py", "options/containers.py",
-            "errors.py")
+# Anything that shapes a parse result invalidates the cache when it changes: the code of
+# every package parsing imports (a test checks the list against what parse.py loads) and
+# the libraries that read the files or find credentials in them.
+SHAPERS = ("base", "options", "runbook")
+LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "PyYAML", "Jinja2", "detect-secrets",
+             "regex")
 
 
+@lru_cache(maxsize=1)
 def _code_digest() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     h = hashlib.blake2b(digest_size=8)
     here = Path(__file__).resolve().parent.parent
-    for name in _SHAPERS:
+    for package in SHAPERS:
+        for path in sorted((here / package).rglob("*.py")):
+            h.update(path.relative_to(here).as_posix().encode() + b"\0")
+            h.update(path.read_bytes())
+    for lib in LIBRARIES:
         try:
-            h.update((here / name).read_bytes())
-        except OSError:
-            h.update(name.encode())
+            h.update(f"{lib}=={version(lib)}".encode())
+        except PackageNotFoundError:
+            h.update(lib.encode())
     return h.hexdigest()
 
 
@@ -50,7 +59,8 @@ def _rb_to(rb: Runbook) -> dict[str, Any]:
         "context": [[v.name, v.description, v.required, v.pattern, v.example, v.secret,
                      v.default, v.line] for v in rb.context],
         "steps": [[s.number, s.title, s.line, s.body,
-                   [[c.lang, c.info, c.source, c.line] for c in s.code], s.body_line]
+                   [[c.lang, c.info, c.source, c.line] for c in s.code], s.body_line,
+                   s.shallow]
                   for s in rb.steps],
         "intro": rb.intro, "placeholders": rb.placeholders, "content_hash": rb.content_hash,
         "lines": rb.lines,
@@ -66,8 +76,8 @@ def _rb_from(d: dict[str, Any]) -> Runbook:
         last_reviewed=date.fromisoformat(d["last_reviewed"]) if d["last_reviewed"] else None,
         related=tuple(d["related"]),
         context=tuple(ContextVar(*v) for v in d["context"]),
-        steps=tuple(Step(n, t, ln, b, tuple(CodeBlock(*c) for c in code), bl)
-                    for n, t, ln, b, code, bl in d["steps"]),
+        steps=tuple(Step(n, t, ln, b, tuple(CodeBlock(*c) for c in code), bl, sh)
+                    for n, t, ln, b, code, bl, sh in d["steps"]),
         intro=d["intro"], placeholders=tuple(d["placeholders"]),
         content_hash=d["content_hash"], lines=dict(d["lines"]),
     )

@@ -46,6 +46,7 @@ def lint(cat: Catalog, today: date) -> list[Problem]:
         problems.extend(_markdown_budget(rb))
         problems.extend(_context(rb))
         problems.extend(secrets_in_single_quotes(rb))
+        problems.extend(_list_indent(rb))
         if rb.last_reviewed is not None:
             age = (today - rb.last_reviewed).days
             if age > window:
@@ -100,6 +101,16 @@ def _fence_words(rb: Runbook) -> list[Problem]:
                                    f"{where}: '{word}' means nothing to the runner (known: "
                                    f"{', '.join(FENCE_WORDS)}){extra}", "warning"))
     return out
+
+
+def _list_indent(rb: Runbook) -> list[Problem]:
+    """A list step whose code or paragraph is indented under 4 spaces: the runner reads it
+    (CommonMark), the site does not keep it in the step."""
+    return [Problem(rb.path, s.shallow, "list-step-indent",
+                    f"step {s.number}: indented less than 4 spaces: the runner keeps it in "
+                    f"the step, but the site's Markdown ends the list there (the block "
+                    f"shows outside the step and the next step is numbered 1 again); "
+                    f"indent it by 4", "warning") for s in rb.steps if s.shallow]
 
 
 def _context(rb: Runbook) -> list[Problem]:

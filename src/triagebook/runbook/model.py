@@ -50,6 +50,7 @@ class Step:
     body: str
     code: tuple[CodeBlock, ...] = ()
     body_line: int = 0  # file line of the body's first line (0: right after the title)
+    shallow: int = 0  # a list step: file line of a block indented under 4 spaces (0: none)
 
     @property
     def template(self) -> str:

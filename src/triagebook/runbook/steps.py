@@ -117,7 +117,26 @@ def _item_step(item: list[Token], number: int, lines: list[str]) -> Step:
         title = first_line
         rest, body_line = _trim(textwrap.dedent("\n".join(src[1:])).split("\n"), first + 2)
     return Step(number=number, title=plain(title), line=first + 1, body=rest,
-                code=_code(item, 1, len(item)), body_line=body_line)
+                code=_code(item, 1, len(item)), body_line=body_line,
+                shallow=_shallow(item, lines))
+
+
+def _shallow(item: list[Token], lines: list[str]) -> int:
+    """The file line of the item's first block (after its opening one) indented less
+    than four spaces past the marker: CommonMark keeps it in the item, the site's
+    Markdown (Python-Markdown) does not — it ends the list there.  0: none."""
+    head = item[0]
+    assert head.map is not None
+    marker = lines[head.map[0]].expandtabs(4)
+    need = len(marker) - len(marker.lstrip(" ")) + 4
+    children = [t for t in item[1:] if t.level == head.level + 1 and t.map
+                and (t.nesting == 1 or t.type in ("fence", "code_block", "html_block", "hr"))]
+    for tok in children[1:]:
+        assert tok.map is not None
+        line = lines[tok.map[0]].expandtabs(4)
+        if line.strip() and len(line) - len(line.lstrip(" ")) < need:
+            return tok.map[0] + 1
+    return 0
 
 
 def _trim(body: list[str], first_line: int) -> tuple[str, int]:
