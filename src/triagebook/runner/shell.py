@@ -1,14 +1,12 @@
 """Running one shell block: streamed, neutralised, redacted, bounded, stoppable.
 
-A `sh`, `bash` or `shell` block runs as one script under `bash -o pipefail -o errtrace`,
-with an ERR trap that reports each failing line on a pipe of its own (never mixed into
-the output).  A diagnostic block runs every line: a failing line does not hide the ones
-after it, and the block ends with the status of its first failure.  In a strict block
-(`strict` or `destructive`) the trap ends the script at the first failing line — or
-failing stage of a pipeline — with its status: errexit's rule, but the trap's own, so a
-pipeline whose reader had enough (`kubectl logs … | head`: the writer dies of SIGPIPE)
-is not a failure there either, which errexit cannot tell.  Without bash, `/bin/sh` runs
-it (`-e` when strict) and the line is not known.
+A `sh`, `bash` or `shell` block runs as one script.  A diagnostic block runs every line
+under `bash -o pipefail -o errtrace`: a failing line does not hide the ones after it,
+and the block ends with the status of its first failure.  A strict block (`strict` or
+`destructive`) runs under `bash -o errexit -o pipefail -o errtrace`: the first failing
+line — or failing stage of a pipeline — ends it.  An ERR trap reports each failing line
+on a pipe of its own (never mixed into the output).  Without bash, `/bin/sh` runs it
+(`-e` when strict) and the line is not known.
 
 The block runs in its own process group and session, with stdin closed, in the project
 folder, with the runner's environment plus the secrets' `TRIAGEBOOK_SECRET_*` variables.
@@ -35,8 +33,8 @@ from triagebook.runner.output import Output
 from triagebook.runner.signals import Leave, Signals
 
 GRACE = 2.0  # seconds a stopped command gets before the next, harder signal
-BASH_OPTIONS = ("-o", "pipefail", "-o", "errtrace")  # strict or not: the trap decides
-STRICT_MARK = " (strict)"  # after the interpreter in the ledger: the trap stops the block
+BASH_OPTIONS = ("-o", "errexit", "-o", "pipefail", "-o", "errtrace")
+EVERY_LINE_OPTIONS = ("-o", "pipefail", "-o", "errtrace")  # a diagnostic block: no errexit
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,38 +51,33 @@ class Result:
 
 
 def interpreter(strict: bool = True) -> list[str]:
-    """bash (its trap stops a strict block, see _trap); without bash, /bin/sh (-e when
-    strict)."""
+    """bash stopping at the first failing line (`strict`), or running every line; without
+    bash, /bin/sh (-e when strict)."""
     bash = shutil.which("bash") or ("/bin/bash" if os.path.exists("/bin/bash") else None)
     if bash:
-        return [bash, *BASH_OPTIONS]
+        return [bash, *(BASH_OPTIONS if strict else EVERY_LINE_OPTIONS)]
     return ["/bin/sh", "-e"] if strict else ["/bin/sh"]
 
 
-def describe(argv: list[str], strict: bool = False) -> str:
-    """`bash -o pipefail -o errtrace (strict)`: the interpreter as the ledger records it."""
-    shown = " ".join([os.path.basename(argv[0]), *argv[1:]])
-    return shown + STRICT_MARK if strict and argv[0] != "/bin/sh" else shown
+def describe(argv: list[str]) -> str:
+    """`bash -o errexit -o pipefail -o errtrace`: the interpreter as the ledger records it."""
+    return " ".join([os.path.basename(argv[0]), *argv[1:]])
 
 
-def _trap(fd: int, strict: bool) -> str:
-    # One line before the block, so the block's line N is the script's line N + 1.  A
-    # pipeline whose last stage succeeded and whose others only died of SIGPIPE (141:
-    # `yes | head -n 3`, the reader had enough) is reported as such ("p") and is not a
-    # failure.  Only the main shell reports ($BASH_SUBSHELL 0): a failure inside a
-    # subshell is not the line that ended the block.  `tb_first` keeps the first failing
-    # status, the exit status of a block that runs every line.  Strict: a failure ends
-    # the script — or the subshell it happened in, whose status then fails its line in
-    # the main shell (errexit's rule; inside `$(...)` too, as `inherit_errexit` has it).
-    stop = "exit $s" if strict else "return 0"
-    return ("tb_first=0; tb_err() { "
+def _trap(fd: int) -> str:
+    # One line before the block, so the block's line N is the script's line N + 1.  Only
+    # the main shell reports ($BASH_SUBSHELL 0): a failure inside $(...) that errexit
+    # lets pass is not the line that ended the block.  `tb_first` keeps the first failing
+    # status, the exit status of a block that runs every line.  A pipeline whose last
+    # stage succeeded and whose others only died of SIGPIPE (141: `yes | head -n 3`, the
+    # reader had enough) is reported as such ("p") and is not a failure.
+    return ("tb_first=0; tb_err() { [ \"$BASH_SUBSHELL\" = 0 ] || return 0; "
             "local s=$1 ps=($2) p=0 v; if [ ${#ps[@]} -gt 1 ] && "
             "[ \"${ps[${#ps[@]}-1]}\" = 0 ]; then p=1; for v in \"${ps[@]}\"; do "
             "case $v in 0|141) ;; *) p=0;; esac; done; fi; "
-            f"[ \"$BASH_SUBSHELL\" = 0 ] || {{ [ $p = 1 ] || {stop}; return 0; }}; "
             f"if [ $p = 1 ]; then printf \"%s %s p\\n\" \"$s\" \"$3\" >&{fd}; return 0; fi; "
             f"printf \"%s %s\\n\" \"$s\" \"$3\" >&{fd}; "
-            f"[ \"$tb_first\" != 0 ] || tb_first=$s; {stop}; }} 2>/dev/null; "
+            "[ \"$tb_first\" != 0 ] || tb_first=$s; } 2>/dev/null; "
             "trap 'tb_err $? \"${PIPESTATUS[*]}\" $LINENO || :' ERR\n")
 
 
@@ -102,7 +95,7 @@ def run_shell(command: str, lang: str, env: Mapping[str, str], cwd: str, timeout
     argv = interpreter(strict)
     bash = argv[0] != "/bin/sh"
     report_r, report_w = os.pipe() if bash else (-1, -1)
-    script = (_trap(report_w, strict) + command) if bash else command
+    script = (_trap(report_w) + command) if bash else command
     if bash and not strict:  # every line ran: the block fails with its first failure
         script += '\nexit "$tb_first"\n'
 
@@ -185,7 +178,7 @@ def run_shell(command: str, lang: str, env: Mapping[str, str], cwd: str, timeout
     else:
         first = failures[0] if failures and exit_code else None
     return Result(exit_code, round(time.monotonic() - start, 3), out.text(), timed_out,
-                  out.truncated, describe(argv, strict), first, stopped_by,
+                  out.truncated, describe(argv), first, stopped_by,
                   failures if not strict else ())
 
 

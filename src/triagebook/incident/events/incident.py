@@ -203,7 +203,7 @@ class Command(Payload):
     timed_out: bool = False
     output: str = ""  # control characters written out (\x1b), secrets redacted
     truncated: bool = False
-    shell: str = ""  # what ran it: "bash -o pipefail -o errtrace (strict)"
+    shell: str = ""  # what ran it: "bash -o errexit -o pipefail -o errtrace"
     failed_line: int | None = None  # 1-based line of the block that failed
     failed_command: str = ""  # that line's text
     interrupted: bool = False  # stopped before it finished, by…
@@ -229,6 +229,9 @@ class Command(Payload):
         if self.failed_line and self.exit_code:
             where = f" at line {self.failed_line}" + (f": {self.failed_command}"
                                                       if self.failed_command else "")
+        if self.exit_code == 141 and self.failed_line:  # 128 + SIGPIPE
+            where += (" (SIGPIPE: a reader such as `| head` stopped early; in a strict "
+                      "block end the line with `|| true`)")
         more = [n for n in self.failed_lines if n != self.failed_line]
         if more:
             where += f" (every line ran; also failed: line{'s' * (len(more) > 1)} " \
