@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from triagebook.base.detectors import find
 from triagebook.base.literals import LiteralSet
 
@@ -39,3 +41,25 @@ def test_every_run_gate_names_a_pattern_in_use():
     from triagebook.base.vendor_tokens import MIN_RUN, vendor_rules
 
     assert set(MIN_RUN) <= {rx.pattern for _, rx, _, _ in vendor_rules()}
+
+
+def test_a_bare_npm_token_is_found_without_an_authtoken_line():
+    token = "npm_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+    assert [k for *_, k in find(f"token {token}")] == ["npm-token"]
+
+
+@pytest.mark.parametrize("text, kind", [
+    # discord's \d takes an Arabic-Indic digit: no ASCII run is that long
+    ("log MTIzNDU2Nzg5M\u0661DEyMzQ1Njc4.AbCdEf.abcdefghijklm\u0661nopqrstuvwxyz",
+     "discord-token"),
+    # the long s folds to s under IGNORECASE, not under lower()
+    ('aw\u017f pw is "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"', "aws-key"),
+])
+def test_text_beyond_ascii_runs_the_rules_its_gates_cannot_judge(text, kind):
+    assert kind in [k for *_, k in find(text)]
+
+
+def test_every_text_gate_names_a_pattern_in_use():
+    from triagebook.base.vendor_tokens import GATES, vendor_rules
+
+    assert set(GATES) <= {rx.pattern for _, rx, _, _ in vendor_rules()}

@@ -379,18 +379,27 @@ def test_the_runners_severity_raise_pages_too(proj):
     assert sent.data["person"] == "alice"
 
 
-def test_a_calendar_url_is_read_and_its_last_copy_used_while_it_is_down(project):
-    """A calendar published on a (loopback) HTTP server; once the server is gone, the
-    copy kept from the last good read still names the person, and says so."""
+def test_a_calendar_url_is_read_and_its_last_copy_used_while_it_is_down(project, monkeypatch):
+    """A calendar published on a (loopback) HTTP server, fetched once a minute at most
+    (a tick asks for every incident); once the server is gone, the copy kept from the
+    last good read still names the person, and says so."""
     import functools
     import http.server
     import threading
 
+    from triagebook.oncall import calendar
+
+    now = [1000.0]
+    monkeypatch.setattr(calendar, "_now", lambda: now[0])
     (project / "pub").mkdir()
     (project / "pub" / "oncall.ics").write_text(CALENDAR)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(project / "pub"))
-    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    requests: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            requests.append(self.path)
+
+    handler = functools.partial(Handler, directory=str(project / "pub"))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/oncall.ics"
@@ -398,10 +407,14 @@ def test_a_calendar_url_is_read_and_its_last_copy_used_while_it_is_down(project)
     cfg = load_config(project)
     at = stockholm("2026-04-07 12:00")
     live = on_call(cfg, "demo-team", at)
+    again = on_call(cfg, "demo-team", at)
+    assert len(requests) == 1  # the second question within the minute: no second fetch
     server.shutdown()
     server.server_close()
     assert live[0].person == "carol"
+    assert again[0].person == "carol"
     assert live[0].why.startswith(f"calendar {url}: ")
+    now[0] += calendar.RECENT_S
     kept = on_call(cfg, "demo-team", at)
     assert kept[0].person == "carol"
     assert "unreachable" in kept[0].why

@@ -805,3 +805,34 @@ def test_two_receivers_of_one_alert_group_open_one_incident_and_page_once(store,
     assert sent[0][0] == 1
     for root in roots:
         assert [e["type"] for e in local_events(root, iid)][0] == "incident.opened"
+
+
+def test_a_slow_refusal_is_not_held_only_a_timeout_is(monkeypatch):
+    """A wrong password from a store far away fails in 0.3 s: it cost no wait, so the
+    next call tries again (and says the real reason); one that ran into its timeout is
+    held."""
+    from triagebook.incident.store import pg_link
+    from triagebook.incident.store.base import StoreUnavailable
+
+    now = [0.0]
+    calls: list[str] = []
+
+    def connect(*args, **kwargs):
+        calls.append("try")
+        now[0] += delay[0]
+        raise psycopg.OperationalError(reason[0])
+
+    delay, reason = [0.3], ["password authentication failed for user \"ops\""]
+    monkeypatch.setattr(pg_link, "_clock", lambda: now[0])
+    monkeypatch.setattr(pg_link, "_held", {})
+    monkeypatch.setattr(psycopg, "connect", connect)
+    link = pg_link.PgLink("postgresql://ops@db.far.example/ops", timeout=2.0)
+    for _ in range(2):
+        with pytest.raises(StoreUnavailable, match="password authentication failed"):
+            link._call(lambda conn: None)
+    assert len(calls) == 2
+    delay[0], reason[0] = 2.0, "connection timeout expired"
+    for _ in range(2):
+        with pytest.raises(StoreUnavailable, match="timeout expired"):
+            link._call(lambda conn: None)
+    assert len(calls) == 3  # the second was held

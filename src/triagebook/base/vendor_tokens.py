@@ -65,7 +65,9 @@ EXTRA = (
 # they start only at a token boundary; npm's `//.+/:_authToken` runs only where its
 # literal occurs.  (Found by timing every plugin on repeated prefixes, 16 KB each.)
 AT_TOKEN_START = frozenset({"jwt", "openai-key"})
-GATES = {"npm-token": "_authToken"}
+# keyed by the exact pattern (a kind may have several: npm's bare `npm_…` token is not
+# gated by `_authToken`)
+GATES = {r"\/\/.+\/:_authToken=\s*((npm_.+)|([A-Fa-f0-9-]{36})).*": "_authToken"}
 # Literals a match must contain, for the patterns whose regex cannot skip ahead by itself
 # (a class or a look-behind first): the pattern runs only when one is in the text.  Keyed
 # by the exact pattern, so a pattern upstream changes runs ungated (slower, never blind).
@@ -95,8 +97,9 @@ MIN_RUN: dict[str, int] = {
     r"\d{8,10}:[0-9A-Za-z_-]{35}": 35,
 }
 
-# Every vendor token holds a run of 16+ of these with a letter beyond hex in it; a text
-# without one (prose, UUIDs, hashes, timestamps) skips the vendor pass — and the import.
+# Every vendor token holds a run of 16+ of these with a letter beyond hex in it; an ASCII
+# text without one (prose, UUIDs, hashes, timestamps) skips the vendor pass — and the
+# import.  (Identifiers made of hex alone, such as Twilio's AC… account SIDs, are left.)
 _TOKENISH = re.compile(r"[0-9A-Za-z_+/=-]{16,}")
 _NOT_HEX = re.compile(r"[g-zG-Z_+/=]")
 _BLANK = re.compile(r"\s")
@@ -205,18 +208,23 @@ def _candidates(text: str) -> list[Rule]:
         longest = max(longest, m.end() - m.start())
         if tokenish and longest >= cap:
             break
-    if not tokenish:
+    # Beyond ASCII, `\d` and ignored case reach further than an ASCII run or `lower()`
+    # (Arabic-Indic digits, the Kelvin sign, the long s): those rules then run ungated.
+    wide = not text.isascii()
+    if not tokenish and not wide:
         return []
     chosen = set(g.always)
-    chosen.update(i for i, need in g.by_run if longest >= need)
+    chosen.update(i for i, need in g.by_run if wide or longest >= need)
     for lit in g.exact.present(text):
         chosen.update(g.by_exact[lit])
-    if g.folded.literals:
+    if wide:
+        chosen.update(i for ids in g.by_folded.values() for i in ids)
+    elif g.folded.literals:
         for lit in g.folded.present(text.lower()):
             chosen.update(g.by_folded[lit])
     rules = vendor_rules()
     return [rules[i] for i in sorted(chosen)
-            if rules[i][0] not in GATES or GATES[rules[i][0]] in text]
+            if rules[i][1].pattern not in GATES or GATES[rules[i][1].pattern] in text]
 
 
 def vendor_spans(text: str) -> Iterator[Span]:

@@ -121,15 +121,32 @@ class RouteConfig:
 
 
 class _Named(DictOfItems):
-    """Names a runbook's `route:`, a schedule or a message shows: one printable line."""
+    """Names a runbook's `route:`, a schedule or a message shows: one printable line.
+    Spaces around a name (a pasted non-breaking one among them) are dropped, not the
+    name: a route refused for an invisible space would send its pages elsewhere."""
 
     def check_name(self, name: object, run: Run, key: Key) -> bool:
-        if isinstance(name, str) and 0 < len(name) <= 64 and name.isprintable() \
-                and name == name.strip():
+        if isinstance(name, str) and 0 < len(name) <= 64 and name.isprintable():
             return True
-        run.invalid(key, name, Invalid("a name of 1-64 printable characters, without "
-                                       "spaces around it", kind="value"))
+        run.invalid(key, name, Invalid("a name of 1-64 printable characters", kind="value"))
         return False
+
+    def prepare_names(self, value: Any, run: Run, key: Key) -> Any:
+        if not isinstance(value, dict):
+            return value
+        out: dict[Any, Any] = {}
+        for name, spec in value.items():
+            clean = name.strip() if isinstance(name, str) else name
+            if clean in out:
+                run.invalid(key + (name,), name, Invalid(
+                    f"a name of its own ({clean!r} is given twice, spaces aside)",
+                    kind="value"))
+                continue
+            out[clean] = spec
+        return out
+
+    def validate(self, value: Any, run: Run, key: Key) -> Any:
+        return super().validate(self.prepare_names(value, run, key), run, key)
 
 
 def routes_option() -> Any:

@@ -29,6 +29,7 @@ MAX_CALENDAR = 2 << 20  # an on-call calendar is a few KB; a larger file is refu
 MAX_COMPONENTS = 5000  # events, time zones, alarms: a rotation needs dozens
 MAX_OCCURRENCES = 100_000  # estimated steps to expand every rule up to the moment asked
 FETCH_S = 5.0  # the whole fetch of a URL, however slowly it trickles
+RECENT_S = 60.0  # a URL's copy (or its kept copy, when down) serves this long in-process
 LEVELS = ("primary", "secondary", "manager")
 # the finest step a rule can take: its FREQ, or a BY-part finer than it
 STEP_S = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400,
@@ -39,6 +40,10 @@ BY_STEP_S = {"BYSECOND": 1, "BYMINUTE": 60, "BYHOUR": 3600, "BYDAY": 86400,
 
 
 T = TypeVar("T")
+# url → (when, bytes, how shown): one fetch serves a tick's every incident and the reason
+# a page names nobody — a calendar server that hangs costs FETCH_S once, not per question
+_recent: dict[str, tuple[float, bytes, str]] = {}
+_now = clock.monotonic
 
 
 class CalendarProblem(PlaceError):
@@ -136,7 +141,9 @@ def _at(raw: bytes, at: datetime) -> tuple[list[Entry], list[str]]:
         found = recurring_ical_events.of(cal).between(at, at + timedelta(seconds=1))
     out, skipped = [], []
     for ev in found:
-        summary = str(ev.get("SUMMARY", "")).strip()
+        if str(ev.get("STATUS", "")).upper() == "CANCELLED":
+            continue  # a cancelled shift puts nobody on call
+        summary = str(_first(ev.get("SUMMARY", ""))).strip()
         level, _, name = summary.partition(":") if ":" in summary else ("primary", "", summary)
         level, name = level.strip().lower(), name.strip()
         if level not in LEVELS or not _a_name(name):
@@ -145,6 +152,11 @@ def _at(raw: bytes, at: datetime) -> tuple[list[Entry], list[str]]:
         end = ev.decoded("DTEND") if ev.get("DTEND") is not None else None
         out.append(Entry(level, name, summary, end if isinstance(end, datetime) else None))
     return out, skipped
+
+
+def _first(value: Any) -> Any:
+    """A property given twice arrives as a list: the first one counts."""
+    return value[0] if isinstance(value, list) and value else value
 
 
 def _a_name(name: str) -> bool:
@@ -222,10 +234,20 @@ def _fetch(cfg: Config, route: RouteConfig) -> tuple[bytes, str]:
     byte a second is cut off); each good copy is kept in `oncall_dir/calendars/` and used
     — said so — while the URL does not answer: a calendar server down at 03:00 must not
     leave a page with nobody named."""
-    import urllib.request
 
     cache = cfg.oncall_dir / "calendars" / f"{route.name}.ics"
     shown = _shown(route.calendar)
+    recent = _recent.get(route.calendar)
+    if recent is not None and _now() - recent[0] < RECENT_S:
+        return recent[1], recent[2]
+    raw, said = _download(route, cache, shown)
+    _recent[route.calendar] = (_now(), raw, said)
+    return raw, said
+
+
+def _download(route: RouteConfig, cache: Path, shown: str) -> tuple[bytes, str]:
+    import urllib.request
+
     deadline = clock.monotonic() + FETCH_S
     try:
         with urllib.request.urlopen(route.calendar, timeout=FETCH_S) as resp:

@@ -83,7 +83,8 @@ def routes(cfg: Config) -> list[Check]:
         elif not view.chain:
             mine.append(f"route {name}: nobody on call now: {view.vacancy}")
         if mine:
-            out.append(Check(f"route {name}", "fail", "; ".join(m.split(": ", 1)[1]
+            prefix = f"route {name}: "
+            out.append(Check(f"route {name}", "fail", "; ".join(m.removeprefix(prefix)
                                                                 for m in mine),
                              "see inv oncall.who and the on-call guide"))
         else:

@@ -6,7 +6,8 @@ A store that let a connection attempt run into its timeout (a network that drops
 packets, a server that accepts and never answers) is not tried again by this process
 for HOLD_S: one escalation opens the store several times (the team-wide lock, the
 overrides, the presence marks, the push), and each would wait the whole timeout again
-while a page is being decided.  A quick refusal trips nothing: retrying it is free.
+while a page is being decided.  A failure that came sooner — a refusal, a wrong
+password, however far away the store — trips nothing: it cost no wait.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from triagebook.incident.store.schema import LATEST, SCHEMA
 T = TypeVar("T")
 
 HOLD_S = 30.0  # after a connection attempt timed out, this process waits before another
-SLOW_S = 0.25  # an attempt that failed quicker than this was refused, not lost
+RAN_OUT = 0.8  # an attempt that failed after this share of its timeout ran into it
 _held: dict[str, tuple[float, str]] = {}  # url → (retry after, on the clock; why)
 _clock = time.monotonic
 
@@ -64,13 +65,14 @@ class PgLink:
             raise StoreUnavailable(self.where, f"{held[1]} (not tried again for "
                                                f"{held[0] - began:.0f} s)")
         ms = int(self.timeout * 1000)
+        limit = max(1, math.ceil(self.timeout))
         try:
             conn = psycopg.connect(
-                self.url, autocommit=True, connect_timeout=max(1, math.ceil(self.timeout)),
+                self.url, autocommit=True, connect_timeout=limit,
                 tcp_user_timeout=ms, application_name="triagebook",
                 options=f"-c statement_timeout={ms} -c lock_timeout={ms}")
         except psycopg.OperationalError as exc:
-            if _clock() - began > SLOW_S:
+            if _clock() - began >= RAN_OUT * limit:
                 _held[self.url] = (_clock() + HOLD_S, self._clean(exc))
             raise
         _held.pop(self.url, None)
