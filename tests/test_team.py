@@ -650,6 +650,23 @@ def test_doctor_compares_this_clock_with_the_store(store, tmp_path):
     clock = [ln for ln in res.stdout.splitlines() if ln.split()[1:2] == ["clock:"]]
     assert len(clock) == 1
     assert clock[0].startswith("ok    clock: within ")
+    reached = [ln for ln in res.stdout.splitlines() if ln.split()[1:2] == ["store:"]]
+    assert reached == [f"ok    store: {store.split('://')[0]}://triagebook@"
+                       f"{store.split('@')[1]} reachable"]
+
+
+def test_doctor_says_the_store_is_down_and_that_runners_carry_on(tmp_path):
+    silent = Silent()
+    try:
+        root = laptop(tmp_path, "dana", f"postgresql://ops@127.0.0.1:{silent.port}/ops",
+                      extra="    timeout: 1\n")
+        res = inv(root, "doctor", env=env_of("dana"))
+    finally:
+        silent.close()
+    lines = [ln for ln in res.stdout.splitlines() if ln.split()[1:2] == ["store:"]]
+    assert len(lines) == 1
+    assert lines[0].startswith("warn  store: ledger store postgresql://ops@127.0.0.1:")
+    assert "unreachable: connection timeout expired: runners work locally" in lines[0]
 
 
 # ---- team-wide paging decisions (issue 22 item 7) ---------------------------------------

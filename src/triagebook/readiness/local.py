@@ -167,10 +167,11 @@ def offline_site(cfg: Config) -> Check:
 
 
 def clock(cfg: Config) -> list[Check]:
-    """This machine's clock against the team store's: a skewed responder records times
-    that put an ack before the detection (negative durations in the post-mortem)."""
+    """The team store (reachable, a schema this version knows) and this machine's clock
+    against the store's: a skewed responder records times that put an ack before the
+    detection (negative durations in the post-mortem)."""
     from triagebook.incident.store import configured, open_store
-    from triagebook.incident.store.base import SKEW_S, clock_skew
+    from triagebook.incident.store.base import SKEW_S, StoreSchemaError, clock_skew
 
     if not configured(cfg):
         return []
@@ -179,13 +180,18 @@ def clock(cfg: Config) -> list[Check]:
         assert store is not None
         with store:
             skew = clock_skew(store, utc_now)
+    except StoreSchemaError as exc:
+        return [Check("store", "fail", str(exc), "run inv store.init (see the teams guide)")]
     except TriagebookError as exc:
-        return [Check("clock", "warn", f"not compared with the store: {exc}")]
+        return [Check("store", "warn", f"{exc}: runners work locally and send their "
+                      f"events when it is back", "see the teams guide"),
+                Check("clock", "warn", "not compared with the store")]
+    reached = Check("store", "ok", f"{store.where} reachable")
     if skew is None:
-        return []
+        return [reached]
     if abs(skew) > SKEW_S:
-        return [Check("clock", "fail", f"this machine's clock is {abs(skew):.0f} s "
+        return [reached, Check("clock", "fail", f"this machine's clock is {abs(skew):.0f} s "
                       f"{'ahead of' if skew > 0 else 'behind'} the team store's",
                       "sync the clock (NTP): times recorded here would disagree with the "
                       "team's, down to an ack before its detection")]
-    return [Check("clock", "ok", f"within {abs(skew):.1f} s of the team store's")]
+    return [reached, Check("clock", "ok", f"within {abs(skew):.1f} s of the team store's")]
