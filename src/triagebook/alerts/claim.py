@@ -28,9 +28,9 @@ from triagebook.base.errors import TriagebookError
 from triagebook.config import Config
 from triagebook.incident.durable import write_file
 from triagebook.incident.ledger import check_id, new_id
-from triagebook.incident.store import configured, open_store
 from triagebook.incident.store.base import EventStore
 from triagebook.incident.sync import Notify, warn
+from triagebook.incident.team import team_lock
 
 INDEX = ".alert-groups"
 WAIT_S = 15.0  # how long a receiver waits for another's delivery of the same group
@@ -48,33 +48,14 @@ def _locked(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-@contextlib.contextmanager
-def team_claim(cfg: Config, group: Group, notify: Notify = warn) -> Iterator[EventStore | None]:
+def team_claim(cfg: Config, group: Group,
+               notify: Notify = warn) -> contextlib.AbstractContextManager[EventStore | None]:
     """The store, holding the group's lock for the whole delivery; None without a store
     (or with one that cannot be reached or locked in time: said, and this machine
     decides alone)."""
-    store = None
-    if configured(cfg):
-        try:
-            store = open_store(cfg)
-            assert store is not None
-            if not store.lock_incident(f"alert-group:{group.digest}", WAIT_S):
-                raise TriagebookError(f"another receiver held alert group {group.digest[:12]}"
-                                      f" for {WAIT_S:g} s")
-        except TriagebookError as exc:
-            notify(f"{exc}; claiming the alert group on this machine only")
-            if store is not None:
-                store.close()
-            store = None
-    try:
-        yield store
-    finally:
-        if store is not None:
-            try:
-                store.unlock_incident(f"alert-group:{group.digest}")
-            except TriagebookError:
-                pass  # closing the connection gives it back
-            store.close()
+    return team_lock(cfg, f"alert-group:{group.digest}", WAIT_S,
+                     f"alert group {group.digest[:12]}",
+                     "claiming the alert group on this machine only", notify)
 
 
 def incident_for(cfg: Config, group: Group, now: datetime,

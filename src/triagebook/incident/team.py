@@ -18,10 +18,39 @@ from triagebook.config import Config
 from triagebook.incident import ledger as L
 from triagebook.incident.claim import Claim
 from triagebook.incident.store import configured, open_store
-from triagebook.incident.store.base import merge_events
+from triagebook.incident.store.base import EventStore, merge_events
 from triagebook.incident.sync import Notify, Syncer, attach, push, warn
 
 DECIDE_WAIT_S = 15.0  # how long a decision waits for a teammate's to finish
+
+
+@contextmanager
+def team_lock(cfg: Config, key: str, wait_s: float, held: str, alone: str,
+              notify: Notify = warn) -> Iterator[EventStore | None]:
+    """The store, holding the team-wide lock ``key`` (every machine takes the same one),
+    or None: no store, or one that cannot be reached or locked within ``wait_s`` — said
+    once (``held`` names what was held, ``alone`` what this machine does instead)."""
+    store = None
+    if configured(cfg):
+        try:
+            store = open_store(cfg)
+            assert store is not None
+            if not store.lock_incident(key, wait_s):
+                raise TriagebookError(f"{held} was held for {wait_s:g} s")
+        except TriagebookError as exc:
+            notify(f"{exc}; {alone}")
+            if store is not None:
+                store.close()
+            store = None
+    try:
+        yield store
+    finally:
+        if store is not None:
+            try:
+                store.unlock_incident(key)
+            except TriagebookError:
+                pass  # the connection's end gives it back
+            store.close()
 
 
 @contextmanager
@@ -32,36 +61,22 @@ def shared_decision(cfg: Config, led: L.Ledger,
     to decide on — an ack or a page recorded on another machine counts — and, before the
     lock is given back, what was decided here pushed to the store, so the next machine
     to decide sees it.  Call inside ``led.locked()``.  Without a store, or with the store
-    unreachable (said once), the local ledger alone decides, as before."""
-    store = None
-    if configured(cfg) and led.dir.parent == cfg.incidents_dir:  # drills stay local
-        try:
-            store = open_store(cfg)
-            assert store is not None
-            if not store.lock_incident(led.id, DECIDE_WAIT_S):
-                raise TriagebookError(f"the team lock on {led.id} was held for "
-                                      f"{DECIDE_WAIT_S:g} s")
-        except TriagebookError as exc:
-            notify(f"{exc}; deciding on this machine's events only")
-            if store is not None:
-                store.close()
-            store = None
-    if store is None:
+    unreachable (said once), the local ledger alone decides, as before.  Drills (a
+    ledger outside the incidents folder) stay local."""
+    if led.dir.parent != cfg.incidents_dir:
         yield lambda: list(led.events)
         return
-    try:
+    with team_lock(cfg, led.id, DECIDE_WAIT_S, f"the team lock on {led.id}",
+                   "deciding on this machine's events only", notify) as store:
+        if store is None:
+            yield lambda: list(led.events)
+            return
         team = store
         yield lambda: merge_events(led.events, team.events(led.id))
         try:
             push(store, led.dir, led.id, lambda: led.events)
         except TriagebookError as exc:  # recorded here: sent by the next sync
             notify(f"{exc}; this decision is queued for the store")
-    finally:
-        try:
-            store.unlock_incident(led.id)
-        except TriagebookError:
-            pass  # the connection's end gives it back
-        store.close()
 
 
 def load_merged(cfg: Config, incident_id: str, notify: Notify = warn) -> L.Events:
