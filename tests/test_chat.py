@@ -197,7 +197,7 @@ def test_health_and_metrics(server):
 def narrowed(tmp_path: Path, monkeypatch):
     """replies.chat_users names who may act: mallory is in the workspace, not on the list."""
     yield from serve(tmp_path, monkeypatch, "triagebook:\n  replies:\n"
-                                            "    chat_users: [slack:U0ALICE, discord:bob]\n")
+                                            "    chat_users: [slack:U0ALICE, discord:112233]\n")
 
 
 def slack_as(port: int, text: str, name: str, uid: str) -> tuple[int, bytes]:
@@ -220,7 +220,15 @@ def test_a_chat_ack_from_someone_not_listed_is_refused_and_nothing_recorded(narr
         assert json.loads(body)["text"] == (f"slack:mallory may not {verb} incidents: not in "
                                             f"replies.chat_users (invoke.yaml); nothing "
                                             f"recorded")
-    status, body = discord(port, {"type": 2, "member": {"user": {"username": "bob", "id": "1"}},
+    # a display name set to a listed id is still not that user
+    status, body = slack_as(port, f"ack {IID}", "U0ALICE", "U0MALLORY")
+    assert "may not ack" in json.loads(body)["text"]
+    status, body = discord(port, {"type": 2, "member": {"user": {"username": "112233",
+                                                                 "id": "999"}},
+                                  "data": {"options": [{"value": f"ack {IID}"}]}})
+    assert "may not ack" in json.loads(body)["data"]["content"]
+    status, body = discord(port, {"type": 2, "member": {"user": {"username": "bob",
+                                                                 "id": "112233"}},
                                   "data": {"options": [{"value": f"ack {IID}"}]}})
     assert json.loads(body)["data"]["content"] == f"{IID} acknowledged by discord:bob"
     assert [e.actor for e in events(cfg, "milestone")] == ["discord:bob"]

@@ -72,10 +72,11 @@ class RepliesConfig:
         Str(), "Addresses (or `@domain`) allowed to acknowledge by mail, besides the smtp "
         "channels' recipients.", expected="a list of addresses"), ())
     chat_users: tuple[str, ...] = setting(ListOfItems(
-        Str(), "Chat users allowed to acknowledge and note (`slack:USER_ID`, `slack:name`, "
-        "`discord:USER_ID`, `discord:name`; `slack:*` for the whole signed workspace). "
-        "Empty: anyone in the workspace — a signature proves the workspace, not the "
-        "person.", expected="a list of platform:user"), ())
+        Str(), "Chat users allowed to acknowledge and note, by user id (`slack:U024BE7LH`, "
+        "`discord:112233445566778899`; a display name can be changed to anyone's, so "
+        "names are not matched; `slack:*` for the whole signed workspace). Empty: anyone "
+        "in the workspace — a signature proves the workspace, not the person.",
+        expected="a list of platform:USER_ID"), ())
     idle_seconds: int = setting(Int("IMAP IDLE is renewed (or the mailbox polled) this often.",
                                     low=5, high=1740, expected="seconds from 5 to 1740"), 300)
     slack_secret_env: str = setting(Str("The environment variable holding Slack's signing "

@@ -104,8 +104,9 @@ def verify_discord(cfg: Config, headers: dict[str, str], body: bytes, now: float
 
 
 def allowed(cfg: Config, identities: tuple[str, ...]) -> bool:
-    """May this chat user acknowledge and note?  ``identities`` name the requester each
-    way the platform does (`slack:U024BE7LH`, `slack:alice`)."""
+    """May this chat user acknowledge and note?  ``identities``: the requester's user id
+    as the platform signs it (`slack:U024BE7LH`, `discord:112233445566778899`) — never a
+    display name, which its owner can change to anyone's id."""
     users = cfg.replies.chat_users
     if not users:
         return True
@@ -119,7 +120,7 @@ def run(cfg: Config, text: str, actor: str, now: datetime,
     if m is None:
         return "usage: ack INC-… · note INC-… TEXT · status INC-…"
     verb, incident, rest = m.group(1).lower(), m.group(2), m.group(3).strip()
-    if verb != "status" and not allowed(cfg, identities or (actor,)):
+    if verb != "status" and not allowed(cfg, identities):
         return (f"{actor} may not {verb} incidents: not in replies.chat_users "
                 f"(invoke.yaml); nothing recorded")
     try:

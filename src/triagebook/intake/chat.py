@@ -38,7 +38,7 @@ def routes(cfg: Config, clock: Clock = utc_now,
         text = (form.get("text") or [""])[0]
         name, uid = (form.get("user_name") or [""])[0], (form.get("user_id") or [""])[0]
         who = _actor("slack", name or uid)
-        ids = tuple(_actor("slack", x) for x in (uid, name) if x)
+        ids = (_actor("slack", uid),) if uid else ()  # the user id: a name can be changed
         return Response.json(200, {"response_type": "ephemeral",
                                    "text": run(cfg, text, who, clock(), ids)})
 
@@ -61,7 +61,7 @@ def routes(cfg: Config, clock: Clock = utc_now,
                         (options if isinstance(options, list) else []) if isinstance(o, dict))
         user = _obj(_obj(payload.get("member")).get("user") or payload.get("user"))
         who = _actor("discord", user.get("username"))
-        ids = tuple(_actor("discord", user[k]) for k in ("id", "username") if user.get(k))
+        ids = (_actor("discord", user["id"]),) if user.get("id") else ()
         return Response.json(200, {"type": 4, "data": {
             "content": run(cfg, text, who, clock(), ids), "flags": 64}})
 
