@@ -853,3 +853,74 @@ def test_a_slow_refusal_is_not_held_only_a_timeout_is(monkeypatch):
         with pytest.raises(StoreUnavailable, match="timeout expired"):
             link._call(lambda conn: None)
     assert len(calls) == 3  # the second was held
+
+
+@pytest.mark.parametrize("body", ["garbage", '{"incident": "../../etc"}',
+                                  '{"incident": null}', '{"incident": 7}'])
+def test_an_unreadable_group_claim_in_the_store_is_replaced_not_split(store, tmp_path,
+                                                                       monkeypatch, body):
+    """A team record that does not name an incident is replaced by the first receiver's
+    claim, so the second receiver finds it: one incident, never one per machine."""
+    from test_alerts import am_payload
+
+    from triagebook.alerts.payload import parse
+    from triagebook.config import load_config
+    from triagebook.intake.alerts import handle
+
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    alice, bob = (laptop(tmp_path, who, store, CHANS) for who in ("alice", "bob"))
+    raw = json.dumps(am_payload("Broken", labels={"runbook": "demo"})).encode()
+    _store_rows(store, "INSERT INTO triagebook.oncall (id, kind, body) VALUES (%s, %s, %s) "
+                       "RETURNING id", f"alert-group:{parse(raw).digest}", "alert-group", body)
+    first = handle(load_config(alice), raw)[1]
+    second = handle(load_config(bob), raw)[1]
+    assert first.incident == second.incident
+    assert first.incident.startswith("INC-")
+    assert (first.opened, second.opened) == (True, False)
+
+
+def test_the_teams_claim_wins_over_a_machines_own_and_a_bad_local_one_is_none(store, tmp_path,
+                                                                             monkeypatch):
+    """Alice claimed the group while the store was away (her index names INC-…-zzzz);
+    bob's claim is the team's: alice's next delivery joins bob's incident.  A local
+    index that names no incident (`../../etc`) is no claim at all."""
+    from test_alerts import am_payload
+
+    from triagebook.alerts.claim import INDEX
+    from triagebook.alerts.payload import parse
+    from triagebook.config import load_config
+    from triagebook.intake.alerts import handle
+
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    alice, bob = (laptop(tmp_path, who, store, CHANS) for who in ("alice", "bob"))
+    raw = json.dumps(am_payload("Split", labels={"runbook": "demo"})).encode()
+    digest = parse(raw).digest
+    theirs = handle(load_config(bob), raw)[1].incident
+    (alice / "incidents" / INDEX).mkdir(parents=True)
+    (alice / "incidents" / INDEX / digest).write_text("INC-20261204-0000-zzzz\n")
+    assert handle(load_config(alice), raw)[1].incident == theirs
+    (alice / "incidents" / INDEX / digest).write_text("../../etc\n")
+    assert handle(load_config(alice), raw)[1].incident == theirs
+
+
+def test_a_store_that_fails_inside_the_claim_leaves_it_to_the_machine(tmp_path, monkeypatch,
+                                                                       capsys):
+    """The group's lock was taken, then the store stopped answering: the delivery is
+    claimed on this machine (said once), never a traceback or a dropped connection."""
+    from test_alerts import am_payload
+
+    from triagebook.config import load_config
+    from triagebook.incident.store.base import StoreUnavailable
+    from triagebook.incident.store.pg_team import PgTeam
+    from triagebook.intake.alerts import handle
+
+    def down(self, *args):
+        raise StoreUnavailable(self.where, "server closed the connection unexpectedly")
+
+    monkeypatch.setattr(PgTeam, "lock_incident", lambda self, key, wait: True)
+    monkeypatch.setattr(PgTeam, "unlock_incident", lambda self, key: None)
+    monkeypatch.setattr(PgTeam, "record", down)
+    root = laptop(tmp_path, "alice", "postgresql://ops@127.0.0.1:9/ops", CHANS)
+    out = handle(load_config(root), json.dumps(am_payload("Down")).encode())[1]
+    assert out.opened
+    assert "claiming the alert group on this machine only" in capsys.readouterr().err

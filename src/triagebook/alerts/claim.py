@@ -9,8 +9,12 @@ With a store, two receivers (an Alertmanager pair sends each notification to eve
 webhook it knows) may get the same new group at the same moment on two machines.  The
 group's lock in the store is then held across the whole delivery — the claim (a team
 record `alert-group:DIGEST` naming the incident), the ledger write and its push — so the
-second receiver finds the first's incident, fetches it, and adds only what is new.  A
-store that cannot be reached leaves the claim to this machine (said once), as before.
+second receiver finds the first's incident, fetches it, and adds only what is new.  The
+team's record wins over a machine's own (claimed while the store was away), and one that
+does not read is replaced: the next delivery converges on one incident.  A store that
+cannot be reached leaves the claim to this machine (said once), as before.  (If the
+first receiver's events never reached the store, the second records its own opening in
+the same incident and pages: a second page is the safer failure at 03:00.)
 """
 
 from __future__ import annotations
@@ -59,40 +63,50 @@ def team_claim(cfg: Config, group: Group,
 
 
 def incident_for(cfg: Config, group: Group, now: datetime,
-                 team: EventStore | None = None) -> tuple[str, bool]:
-    """(the incident of this group, whether another machine claimed it): the one already
-    claimed here or by the team, or a new id claimed now — durable before the
-    incident's first event is written."""
+                 team: EventStore | None = None, notify: Notify = warn) -> str:
+    """The incident of this group — the team's when a store holds the group's lock
+    (its record wins over this machine's, which it then replaces), else this machine's,
+    else a new id claimed now: durable before the incident's first event is written."""
     index = cfg.incidents_dir / INDEX / group.digest
     with _locked(index.with_suffix(".lock")):
         try:
-            known = index.read_text(encoding="ascii").strip()
-        except (FileNotFoundError, UnicodeDecodeError):
-            known = ""
-        if known:
-            if team is not None:  # claimed here while the store was away: the team learns it
-                team.put_record(_record_id(group), "alert-group",
-                                json.dumps({"incident": known, "group": group.digest}))
-            return known, False
-        theirs = _team_record(team, group) if team is not None else ""
-        iid = theirs or new_id(now)
-        if team is not None and not theirs:
-            team.put_record(_record_id(group), "alert-group",
-                            json.dumps({"incident": iid, "group": group.digest}))
-        write_file(index, (iid + "\n").encode("ascii"))
-        return iid, bool(theirs)
+            mine = _an_id(index.read_text(encoding="ascii").strip())
+        except (OSError, UnicodeDecodeError):
+            mine = ""
+        iid = ""
+        if team is not None:
+            try:
+                iid = _team_record(team, group)
+                if not iid:  # none, or one that does not read: ours replaces it
+                    iid = mine or new_id(now)
+                    team.set_record(_record_id(group), "alert-group",
+                                    json.dumps({"incident": iid, "group": group.digest}))
+            except TriagebookError as exc:
+                notify(f"{exc}; claiming the alert group on this machine only")
+                iid = ""
+        iid = iid or mine or new_id(now)
+        if iid != mine:
+            write_file(index, (iid + "\n").encode("ascii"))
+        return iid
 
 
 def _record_id(group: Group) -> str:
     return f"alert-group:{group.digest}"
 
 
+def _an_id(text: str) -> str:
+    """``text`` if it is an incident id, else '' (a claim that does not read is none)."""
+    try:
+        return check_id(text) if text else ""
+    except TriagebookError:
+        return ""
+
+
 def _team_record(team: EventStore, group: Group) -> str:
     """The incident the team's store names for the group ('' when none, or unreadable)."""
     text = team.record(_record_id(group))
     try:
-        iid = str(json.loads(text)["incident"]) if text else ""
-        check_id(iid)
-    except (ValueError, KeyError, TypeError, TriagebookError):
-        return ""  # a record that does not read: this machine claims anew
-    return iid
+        iid = json.loads(text)["incident"] if text else ""
+    except (ValueError, KeyError, TypeError):
+        return ""
+    return _an_id(iid) if isinstance(iid, str) else ""

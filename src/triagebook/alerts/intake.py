@@ -141,12 +141,13 @@ def receive(cfg: Config, group: Group, clock: Clock = utc_now,
     lock there is held until the events are pushed (alerts/claim.py)."""
     now = clock()
     with team_claim(cfg, group) as team:
-        iid, theirs = incident_for(cfg, group, now, team)
+        iid = incident_for(cfg, group, now, team)
         led = Ledger(cfg.incidents_dir, iid, f"{group.source}@alert.serve", Redactor(),
                      clock, session=False)
         try:  # another receiver's incident: its events first, so what is new lands after
-            led = open_for_team(cfg, led) if theirs else led.open()
-        except NoSuchIncident:  # claimed, but its events never reached the store
+            led = open_for_team(cfg, led) if team is not None and not led.exists \
+                else led.open()
+        except NoSuchIncident:  # new, or claimed but its events never reached the store
             led = led.open()
         attach(cfg, led, keep_open=False)  # the team's store gets the events too
         return _record(cfg, group, led, now, catalog)

@@ -85,6 +85,9 @@ def routes(cfg: Config, metrics: Metrics) -> list[Route]:
             return Response.text(503, f"not recorded, retry: {exc}")
         except OSError as exc:
             return Response.text(503, f"not recorded, retry: {exc.strerror or exc}")
+        except TriagebookError as exc:  # said in one line; the sender retries
+            print(f"alert.serve: not recorded: {exc}", file=sys.stderr)
+            return Response.text(503, f"not recorded, retry: {exc}")
         return Response.json(200, {"incident": out.incident, "opened": out.opened,
                                    "fired": len(out.fired), "resolved": len(out.resolved),
                                    "runbook": out.runbook, "confidence": out.confidence})

@@ -119,6 +119,10 @@ class EventStore(ABC):
         del kind
         return []
 
+    def set_record(self, rid: str, kind: str, body: str) -> None:
+        """Keep one record, replacing what the id held (a claim taken under a team lock)."""
+        del rid, kind, body
+
     def record(self, rid: str) -> str | None:
         """One record by id (JSON text, as first put), or None."""
         del rid

@@ -26,6 +26,12 @@ class PgTeam(PgLink):
         rows = self._call(lambda conn: conn.execute(query, (kind,)).fetchall())
         return [r[0] for r in rows]
 
+    def set_record(self, rid: str, kind: str, body: str) -> None:
+        query = sql.SQL("INSERT INTO {}.oncall (id, kind, body) VALUES (%s, %s, %s) "
+                        "ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, "
+                        "body = EXCLUDED.body").format(sql.Identifier(SCHEMA))
+        self._call(lambda conn: conn.execute(query, (rid, kind, body)))
+
     def record(self, rid: str) -> str | None:
         query = sql.SQL("SELECT body FROM {}.oncall WHERE id = %s").format(
             sql.Identifier(SCHEMA))
