@@ -169,6 +169,14 @@ def test_yaml_merge_keys_and_anchors_are_read_as_yaml_means_them(tmp_path):
     ("# don't {{ api_token }}\necho ok", False),  # a comment runs nothing
     ("echo \"it's {{ api_token }}\"", False),
     ("echo '{{ namespace }}' {{ api_token }}", False),  # not a secret in the quotes
+    ("cat <<< 'x'\necho \"{{ api_token }}\"", False),  # a here-string is no here-document
+    ("cat <<< '{{ api_token }}'", True),
+    ("echo \"$(echo '{{ api_token }}')\"", True),  # quotes inside "$( … )" are quotes
+    ("echo \"`echo '{{ api_token }}'`\"", True),
+    ("echo $((1<<2))\necho '{{ api_token }}'", True),  # a shift, not a here-document
+    ("cat <<E'OF'\n{{ api_token }}\nEOF", True),  # a partly quoted delimiter
+    ("echo $'it\\'s' {{ api_token }}", False),  # $'…' ends where bash ends it
+    ("echo '{% raw %}{{ api_token }}{% endraw %}'", False),  # raw: no placeholder
 ])
 def test_a_secret_in_single_quotes_is_warned_where_the_shell_would_not_expand_it(
         tmp_path, block, warned):
@@ -198,3 +206,49 @@ def test_the_parse_cache_is_keyed_by_all_the_code_that_parses():
                             capture_output=True, text=True, check=True).stdout.split()
     assert loaded
     assert sorted({m.split(".")[1] for m in loaded} - set(SHAPERS)) == []
+
+
+def test_the_quote_scan_is_linear():
+    """A generated block of thousands of quoted secret placeholders: 16x the lines cost
+    about 16x, not 256x (each placeholder was checked against every quoted span)."""
+    import time
+
+    from triagebook.runbook.parse import parse_text
+    from triagebook.runbook.quoting import secrets_in_single_quotes
+
+    text = (FIXTURES / "lint" / "secret-in-single-quotes.md").read_text()
+    head = text[:text.index("```sh\n") + len("```sh\n")]
+
+    def cost(n: int) -> float:
+        rb = parse_text(head + "echo 'a' '{{ api_token }}'\n" * n + "```\n", "q.md", "q").runbook
+        assert rb is not None
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.process_time()
+            found = secrets_in_single_quotes(rb)
+            best = min(best, time.process_time() - t0)
+        assert len(found) == n
+        return best
+
+    assert cost(4000) / max(cost(250), 1e-4) < 64
+
+
+@pytest.mark.parametrize("steps, line", [
+    ("1. **A.** x\n\n    ```sh\n    ls\n    ```\n\n2. **B.** y\n", 0),
+    ("1. **A.** x\n   ```sh\n   ls\n   ```\n2. **B.** y\n", 0),  # right under its line
+    (" 1. **A.** x\n\n    ```sh\n    ls\n    ```\n\n 2. **B.** y\n", 0),  # marker at 1
+    ("10. **A.** x\n\n    ```sh\n    ls\n    ```\n\n11. **B.** y\n", 0),
+    ("1. **A.** x\n\n   ```sh\n   ls\n   ```\n\n2. **B.** y\n", 14),
+    ("1. **A.** x\n\n    ```sh\n    ls\n   ```\n\n2. **B.** y\n", 16),  # its closing line
+    ("1. ```sh\n   ls\n   ```\n2. **B.** y\n", 12),  # a fence on the marker's line
+    ("1. **A.** x\n   - one\n   - two\n2. **B.** y\n", 13),  # bullets become steps
+    ("1. **A.** x\n\n    para\n\n   para\n\n2. **B.** y\n", 16),
+])
+def test_list_step_indent_follows_what_the_site_renders(tmp_path, steps, line):
+    """Each case checked against Python-Markdown with the site's extensions."""
+    head = (FIXTURES / "lint" / "list-step-indent.md").read_text()
+    text = head[:head.index("## Steps\n") + len("## Steps\n\n")] + steps
+    (tmp_path / "runbooks").mkdir()
+    (tmp_path / "runbooks" / "l.md").write_text(text)
+    problems = lint(load_catalog(default_config(tmp_path), use_cache=False), TODAY)
+    assert [p.line for p in problems if p.code == "list-step-indent"] == ([line] if line else [])

@@ -107,10 +107,11 @@ def _list_indent(rb: Runbook) -> list[Problem]:
     """A list step whose code or paragraph is indented under 4 spaces: the runner reads it
     (CommonMark), the site does not keep it in the step."""
     return [Problem(rb.path, s.shallow, "list-step-indent",
-                    f"step {s.number}: indented less than 4 spaces: the runner keeps it in "
-                    f"the step, but the site's Markdown ends the list there (the block "
-                    f"shows outside the step and the next step is numbered 1 again); "
-                    f"indent it by 4", "warning") for s in rb.steps if s.shallow]
+                    f"step {s.number}: the runner keeps this line in the step, but the "
+                    f"site's Markdown does not (it shows it outside the list, or as steps "
+                    f"of its own): after a blank line, indent a step's blocks by 4 spaces, "
+                    f"and open a fence on a line of its own", "warning")
+            for s in rb.steps if s.shallow]
 
 
 def _context(rb: Runbook) -> list[Problem]:

@@ -122,20 +122,28 @@ def _item_step(item: list[Token], number: int, lines: list[str]) -> Step:
 
 
 def _shallow(item: list[Token], lines: list[str]) -> int:
-    """The file line of the item's first block (after its opening one) indented less
-    than four spaces past the marker: CommonMark keeps it in the item, the site's
-    Markdown (Python-Markdown) does not — it ends the list there.  0: none."""
+    """The file line of the item's first block the site's Markdown (Python-Markdown)
+    would not keep in the item, though CommonMark does: one indented under four spaces
+    (a fence or paragraph only after a blank line — right under a line they stay; a
+    fence: any of its lines), or a fence opened on the marker's own line (shown as
+    inline code).  0: none."""
     head = item[0]
     assert head.map is not None
-    marker = lines[head.map[0]].expandtabs(4)
-    need = len(marker) - len(marker.lstrip(" ")) + 4
     children = [t for t in item[1:] if t.level == head.level + 1 and t.map
                 and (t.nesting == 1 or t.type in ("fence", "code_block", "html_block", "hr"))]
+    if children and children[0].type == "fence" and children[0].map \
+            and children[0].map[0] == head.map[0]:
+        return head.map[0] + 1
     for tok in children[1:]:
         assert tok.map is not None
-        line = lines[tok.map[0]].expandtabs(4)
-        if line.strip() and len(line) - len(line.lstrip(" ")) < need:
-            return tok.map[0] + 1
+        first, last = tok.map
+        if tok.type in ("fence", "paragraph_open") and lines[first - 1].strip():
+            continue  # right after the line above: the site keeps it with that line
+        shown = range(first, last) if tok.type == "fence" else range(first, first + 1)
+        for n in shown:
+            line = lines[n].expandtabs(4)
+            if line.strip() and len(line) - len(line.lstrip(" ")) < 4:
+                return n + 1
     return 0
 
 
