@@ -126,8 +126,9 @@ def test_slack_stale_timestamp_refused(server):
 def test_slack_replay_refused(server):
     cfg, port = server
     body = urlencode({"text": f"note {IID} once", "user_name": "alice"}).encode()
-    first = slack(port, "", body=body, ts=int(time.time()))
-    again = slack(port, "", body=body, ts=int(time.time()))
+    ts = int(time.time())  # one timestamp: the same signature, whatever the clock does
+    first = slack(port, "", body=body, ts=ts)
+    again = slack(port, "", body=body, ts=ts)
     assert (first[0], again[0]) == (200, 401)
     assert [e.data["text"] for e in events(cfg, "note")] == ["once"]
 
@@ -248,3 +249,16 @@ def test_a_whole_workspace_can_be_allowed_and_status_is_open_to_it(narrowed):
     assert not allowed(wide, ("discord:anyone",))
     (cfg.root / "invoke.yaml").write_text("triagebook: {}\n", encoding="utf-8")
     assert allowed(load_config(cfg.root), ("slack:anyone",))  # none listed: the workspace
+
+
+def test_doctor_warns_of_chat_users_that_match_nobody(tmp_path):
+    """A display name in chat_users matches no signed id: the list still closes chat acks
+    to everyone else, so doctor says so."""
+    from triagebook.readiness.paging import chat_users
+
+    (tmp_path / "invoke.yaml").write_text(
+        "triagebook:\n  replies:\n    chat_users: [alice, slack:U0ALICE, 'discord:*']\n",
+        encoding="utf-8")
+    (check,) = chat_users(load_config(tmp_path))
+    assert (check.status, check.detail) == ("warn", "replies.chat_users: 'alice' matches "
+                                                    "nobody")

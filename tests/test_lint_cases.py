@@ -177,6 +177,8 @@ def test_yaml_merge_keys_and_anchors_are_read_as_yaml_means_them(tmp_path):
     ("cat <<E'OF'\n{{ api_token }}\nEOF", True),  # a partly quoted delimiter
     ("echo $'it\\'s' {{ api_token }}", False),  # $'…' ends where bash ends it
     ("echo '{% raw %}{{ api_token }}{% endraw %}'", False),  # raw: no placeholder
+    ("(( x = 1<<2 ))\necho '{{ api_token }}'", True),  # a shift in (( )), no here-doc
+    ("echo \"{{ api_token | replace('\"', '') }}\" '{{ api_token }}'", True),
 ])
 def test_a_secret_in_single_quotes_is_warned_where_the_shell_would_not_expand_it(
         tmp_path, block, warned):

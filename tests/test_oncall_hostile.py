@@ -352,10 +352,55 @@ def test_spaces_around_a_route_name_are_dropped_not_the_route(project):
     route is still demo-team (refusing it would send its pages to the global channels)."""
     setup(project, CHANNELS, top="  people:\n    ' alice ': {timezone: UTC}\n"
                                  "  routes:\n    \"demo-team\\u00a0\":\n"
-                                 "      rotation: {people: [alice]}\n"
+                                 "      rotation: {people: [' alice']}\n"
                                  "    ' demo-team':\n      rotation: {people: [alice]}\n")
     cfg = load_config(project)
     assert list(cfg.routes) == ["demo-team"]
     assert list(cfg.people) == ["alice"]
+    assert cfg.routes["demo-team"].rotation.people == ("alice",)
     said = [str(p) for p in cfg.problems]
     assert len([p for p in said if "given twice, spaces aside" in p]) == 1
+
+
+def test_a_calendar_naming_only_a_secondary_says_there_is_no_primary(project):
+    with_calendar(project, HEAD + EVENT.format(extra="DTEND:20260401T090000Z\n",
+                                               summary="secondary: bob") + "END:VCALENDAR\n")
+    open_incident(project, "INC-NP")
+    out = escalate(load_config(project), "INC-NP", "RED",
+                   clock=lambda: datetime(2026, 3, 10, 12, tzinfo=UTC))
+    assert out.decision.action == "send"
+    assert "route demo-team: no primary on call (secondary bob)" in out.decision.reason
+
+
+def test_a_calendar_url_that_fails_is_not_asked_again_within_the_minute(project, monkeypatch):
+    """Down and no copy kept: every question of a tick would wait for it again."""
+    asked: list[str] = []
+
+    class Broken(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_error(500)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Broken)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    now = [5000.0]
+    monkeypatch.setattr(C, "_now", lambda: now[0])
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/oncall.ics"
+        setup(project, CHANNELS, top=PEOPLE + f"  routes:\n    demo-team:\n"
+                                              f"      calendar: {url}\n")
+        cfg = load_config(project)
+        for _ in range(3):
+            with pytest.raises(C.CalendarProblem, match="no copy kept yet"):
+                on_call(cfg, "demo-team", datetime(2026, 3, 10, 12, tzinfo=UTC))
+        assert len(asked) == 1
+        now[0] += C.RECENT_S
+        with pytest.raises(C.CalendarProblem):
+            on_call(cfg, "demo-team", datetime(2026, 3, 10, 12, tzinfo=UTC))
+        assert len(asked) == 2
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -118,10 +118,3 @@ def test_a_strict_block_still_stops_where_errexit_stops(command: str, code: int,
     assert res.output == output
     assert res.exit_code == code
     assert res.failed_line == line
-
-
-def test_a_strict_block_is_recorded_as_strict() -> None:
-    strict = run_shell("true", "sh", {}, ".", 30, Redactor({}), lambda line: None, strict=True)
-    every = run_shell("true", "sh", {}, ".", 30, Redactor({}), lambda line: None, strict=False)
-    assert strict.shell == "bash -o errexit -o pipefail -o errtrace"
-    assert every.shell == "bash -o pipefail -o errtrace"

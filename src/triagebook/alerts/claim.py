@@ -38,6 +38,7 @@ from triagebook.incident.team import team_lock
 
 INDEX = ".alert-groups"
 WAIT_S = 15.0  # how long a receiver waits for another's delivery of the same group
+ALONE = "claiming the alert group on this machine only"
 
 
 @contextlib.contextmanager
@@ -52,21 +53,25 @@ def _locked(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def _record_id(group: Group) -> str:
+    return f"alert-group:{group.digest}"
+
+
 def team_claim(cfg: Config, group: Group,
                notify: Notify = warn) -> contextlib.AbstractContextManager[EventStore | None]:
     """The store, holding the group's lock for the whole delivery; None without a store
     (or with one that cannot be reached or locked in time: said, and this machine
     decides alone)."""
-    return team_lock(cfg, f"alert-group:{group.digest}", WAIT_S,
-                     f"alert group {group.digest[:12]}",
-                     "claiming the alert group on this machine only", notify)
+    return team_lock(cfg, _record_id(group), WAIT_S, f"alert group {group.digest[:12]}",
+                     ALONE, notify)
 
 
-def incident_for(cfg: Config, group: Group, now: datetime,
-                 team: EventStore | None = None, notify: Notify = warn) -> str:
+def incident_for(cfg: Config, group: Group, now: datetime, team: EventStore | None = None,
+                 notify: Notify = warn) -> tuple[str, EventStore | None]:
     """The incident of this group — the team's when a store holds the group's lock
     (its record wins over this machine's, which it then replaces), else this machine's,
-    else a new id claimed now: durable before the incident's first event is written."""
+    else a new id claimed now: durable before the incident's first event is written.
+    Also the store, or None when it failed here (said once: not asked again)."""
     index = cfg.incidents_dir / INDEX / group.digest
     with _locked(index.with_suffix(".lock")):
         try:
@@ -82,16 +87,12 @@ def incident_for(cfg: Config, group: Group, now: datetime,
                     team.set_record(_record_id(group), "alert-group",
                                     json.dumps({"incident": iid, "group": group.digest}))
             except TriagebookError as exc:
-                notify(f"{exc}; claiming the alert group on this machine only")
-                iid = ""
+                notify(f"{exc}; {ALONE}")
+                iid, team = "", None
         iid = iid or mine or new_id(now)
         if iid != mine:
             write_file(index, (iid + "\n").encode("ascii"))
-        return iid
-
-
-def _record_id(group: Group) -> str:
-    return f"alert-group:{group.digest}"
+        return iid, team
 
 
 def _an_id(text: str) -> str:

@@ -141,7 +141,7 @@ def receive(cfg: Config, group: Group, clock: Clock = utc_now,
     lock there is held until the events are pushed (alerts/claim.py)."""
     now = clock()
     with team_claim(cfg, group) as team:
-        iid = incident_for(cfg, group, now, team)
+        iid, team = incident_for(cfg, group, now, team)
         led = Ledger(cfg.incidents_dir, iid, f"{group.source}@alert.serve", Redactor(),
                      clock, session=False)
         try:  # another receiver's incident: its events first, so what is new lands after
@@ -149,7 +149,8 @@ def receive(cfg: Config, group: Group, clock: Clock = utc_now,
                 else led.open()
         except NoSuchIncident:  # new, or claimed but its events never reached the store
             led = led.open()
-        attach(cfg, led, keep_open=False)  # the team's store gets the events too
+        if team is not None:  # a store that failed in the claim is not asked again
+            attach(cfg, led, keep_open=False)  # the team's store gets the events too
         return _record(cfg, group, led, now, catalog)
 
 

@@ -70,7 +70,7 @@ class Rotation:
 
     people: tuple[str, ...] = setting(ListOfItems(
         Str(), "People in rotation order (names from `people`).",
-        expected="a list of names"), ())
+        expected="a list of names"), (), convert=lambda v: tuple(str(p).strip() for p in v))
     start: str = setting(Str("The day the first person's first shift starts "
                              "(YYYY-MM-DD)."), "2026-01-05")
     handoff: str = setting(Str("Handoff time of day (HH:MM) in the rotation's zone."),
@@ -110,7 +110,7 @@ class RouteConfig:
         "Minutes without an ack before the secondary is paged too (0: never).", low=0,
         high=1440, expected="minutes from 0 to 1440"), 15)
     manager: str = setting(Str("Paged after the secondary, another interval later "
-                               "(empty: nobody).", blank=True), "")
+                               "(empty: nobody).", blank=True), "", convert=str.strip)
 
     @staticmethod
     def check_settings(v: dict[str, Any], run: Run, key: Key) -> None:

@@ -25,6 +25,7 @@ from triagebook.config import Config
 
 WINDOW_S = 300
 MAX_TEXT = 1000
+CHAT_USER = re.compile(r"^(slack|discord):(\*|[A-Za-z0-9_-]{1,64})$")  # a chat_users entry
 COMMAND = re.compile(r"^\s*(ack|note|status)\s+([A-Za-z0-9][A-Za-z0-9_-]{0,63})\s*(.*)$",
                      re.IGNORECASE | re.DOTALL)
 

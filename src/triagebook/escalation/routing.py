@@ -18,7 +18,7 @@ from triagebook.escalation.history import records
 from triagebook.escalation.policy import Recipient, quiet_window
 from triagebook.incident.state import IncidentState
 from triagebook.oncall.records import present
-from triagebook.oncall.schedule import on_call, primary, vacancy
+from triagebook.oncall.schedule import OnCall, on_call, vacancy
 from triagebook.runbook.model import Runbook
 
 
@@ -38,22 +38,30 @@ def route_for(cfg: Config, rb: Runbook | None, cls: str,
         return (), None
     chans = cfg.routes[rb.route].channels.get(cls, ())
     try:
-        oc = primary(cfg, rb.route, now)
+        chain = on_call(cfg, rb.route, now)
     except Exception as exc:  # noqa: BLE001 - no schedule, however broken, stops a page
         why = exc if isinstance(exc, TriagebookError) else f"{type(exc).__name__}: {exc}"
         return chans, Recipient("", cfg.policy.timezone,
                                 f"route {rb.route}: schedule unreadable: {why}")
+    oc = chain[0] if chain and chain[0].level == "primary" else None
     if oc is None or not oc.person:
-        try:
-            why = vacancy(cfg, rb.route, now)
-        except Exception as exc:  # noqa: BLE001 - the reason only; the page goes on
-            why = f"{type(exc).__name__}: {exc}"
         return chans, Recipient("", cfg.policy.timezone,
-                                f"route {rb.route}: nobody on call: {why}")
+                                f"route {rb.route}: {_nobody(cfg, rb.route, chain, now)}")
     person = cfg.people.get(oc.person)
     zone = person.timezone if person is not None else cfg.policy.timezone
     marked = present(cfg, oc.person, now) is not None
     return chans, Recipient(oc.person, zone, f"primary on {rb.route}: {oc.why}", marked)
+
+
+def _nobody(cfg: Config, route: str, chain: list[OnCall], now: datetime) -> str:
+    """Why no primary is named: the schedule's own reason, or who it does name."""
+    if chain:
+        return "no primary on call (" + ", ".join(f"{oc.level} {oc.person}"
+                                                  for oc in chain) + ")"
+    try:
+        return f"nobody on call: {vacancy(cfg, route, now)}"
+    except Exception as exc:  # noqa: BLE001 - the reason only; the page goes on
+        return f"nobody on call: {type(exc).__name__}: {exc}"
 
 
 @dataclass(frozen=True, slots=True)

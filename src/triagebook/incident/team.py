@@ -72,7 +72,15 @@ def shared_decision(cfg: Config, led: L.Ledger,
             yield lambda: list(led.events)
             return
         team = store
-        yield lambda: merge_events(led.events, team.events(led.id))
+
+        def team_events() -> list[L.Event]:
+            try:
+                return merge_events(led.events, team.events(led.id))
+            except TriagebookError as exc:  # locked, then lost: this machine decides
+                notify(f"{exc}; deciding on this machine's events only")
+                return list(led.events)
+
+        yield team_events
         try:
             push(store, led.dir, led.id, lambda: led.events)
         except TriagebookError as exc:  # recorded here: sent by the next sync

@@ -42,7 +42,7 @@ BY_STEP_S = {"BYSECOND": 1, "BYMINUTE": 60, "BYHOUR": 3600, "BYDAY": 86400,
 T = TypeVar("T")
 # url → (when, bytes, how shown): one fetch serves a tick's every incident and the reason
 # a page names nobody — a calendar server that hangs costs FETCH_S once, not per question
-_recent: dict[str, tuple[float, bytes, str]] = {}
+_recent: dict[str, tuple[float, bytes | CalendarProblem, str]] = {}
 _now = clock.monotonic
 
 
@@ -239,8 +239,14 @@ def _fetch(cfg: Config, route: RouteConfig) -> tuple[bytes, str]:
     shown = _shown(route.calendar)
     recent = _recent.get(route.calendar)
     if recent is not None and _now() - recent[0] < RECENT_S:
+        if isinstance(recent[1], CalendarProblem):
+            raise recent[1]
         return recent[1], recent[2]
-    raw, said = _download(route, cache, shown)
+    try:
+        raw, said = _download(route, cache, shown)
+    except CalendarProblem as exc:  # down, and no copy kept: said again, not waited again
+        _recent[route.calendar] = (_now(), exc, "")
+        raise
     _recent[route.calendar] = (_now(), raw, said)
     return raw, said
 

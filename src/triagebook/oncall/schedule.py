@@ -128,7 +128,8 @@ def vacancy(cfg: Config, route: str, at: datetime) -> str:
         return "no calendar, and the rotation names nobody (rotation.people is empty)"
     if _shift(rot, at)[0] < 0:
         hh, mm = (int(x) for x in rot.handoff.split(":"))
-        first = datetime.combine(date.fromisoformat(rot.start), time(hh, mm),
-                                 tzinfo=ZoneInfo(rot.timezone))
+        zone = ZoneInfo(rot.timezone)
+        wall = datetime.combine(date.fromisoformat(rot.start), time(hh, mm), tzinfo=zone)
+        first = wall.astimezone(UTC).astimezone(zone)  # a real instant (as _shift says it)
         return f"the rotation's first shift starts {first:%Y-%m-%d %H:%M} {rot.timezone}"
     return "nobody found"

@@ -138,3 +138,17 @@ def go_live(cfg: Config) -> list[Check]:
                   f"(go_live_after {cfg.channels[name].go_live_after}); live pages through "
                   f"it are recorded, not delivered", "run inv escalation.drill")
             for name, left in sorted(remaining(cfg).items())]
+
+
+def chat_users(cfg: Config) -> list[Check]:
+    """`replies.chat_users` entries that can match no signed user id: the list still
+    closes chat acks to everyone else, so a typo there locks a responder out."""
+    from triagebook.escalation.chat import CHAT_USER
+
+    bad = [u for u in cfg.replies.chat_users if not CHAT_USER.match(u)]
+    if not bad:
+        return []
+    verb = "match" if len(bad) > 1 else "matches"
+    return [Check("chat acks", "warn", f"replies.chat_users: {', '.join(map(repr, bad))} "
+                  f"{verb} nobody", "write platform:USER_ID (slack:U024BE7LH, "
+                  "discord:112233445566778899) or slack:* — ids, not display names")]

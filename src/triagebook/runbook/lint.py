@@ -109,8 +109,9 @@ def _list_indent(rb: Runbook) -> list[Problem]:
     return [Problem(rb.path, s.shallow, "list-step-indent",
                     f"step {s.number}: the runner keeps this line in the step, but the "
                     f"site's Markdown does not (it shows it outside the list, or as steps "
-                    f"of its own): after a blank line, indent a step's blocks by 4 spaces, "
-                    f"and open a fence on a line of its own", "warning")
+                    f"of its own): indent a step's blocks by 4 spaces (a nested list, and "
+                    f"any block after a blank line), and open a fence on a line of its "
+                    f"own", "warning")
             for s in rb.steps if s.shallow]
 
 

@@ -23,6 +23,7 @@ CODE = "secret-in-single-quotes"
 _HEREDOC = re.compile(r"<<-?[ \t]*(?P<word>[A-Za-z_'\"\\][\w.'\"\\-]*)")
 _RAW = re.compile(r"\{%-?\s*raw\s*-?%\}.*?(?:\{%-?\s*endraw\s*-?%\}|\Z)", re.S)
 _WORD_START = " \t\n;|&()"
+_PLACEHOLDER = re.compile(r"\{\{.*?\}\}", re.S)
 
 
 @dataclass(slots=True)
@@ -118,6 +119,9 @@ class _Scan:
             self.stack.pop()
         elif self._substitution():
             pass
+        elif src.startswith("((", i) and (i == 0 or src[i - 1] in _WORD_START):
+            self.stack.append(_Ctx("arith", 1))  # `(( a << b ))`: arithmetic, no quotes
+            self.i += 1
         elif top.kind == "cmd" and c in "()":
             top.n += 1 if c == "(" else -1
             if top.n == 0:
@@ -139,8 +143,14 @@ class _Scan:
 def literal_spans(src: str) -> list[tuple[int, int]]:
     """Where ``src`` is text the shell takes literally (no `$` expansion): inside single
     quotes (also within `"$( … )"`), and the bodies of here-documents whose delimiter is
-    quoted.  Sorted by start."""
-    return sorted(_Scan(src).run())
+    quoted.  Sorted by start.  A `{{ … }}` is read as the one word it renders to: quotes
+    in a filter's arguments (`{{ t | replace('"', '') }}`) are the template's, not the
+    shell's."""
+    return sorted(_Scan(_PLACEHOLDER.sub(_blank, src)).run())
+
+
+def _blank(m: re.Match[str]) -> str:
+    return "{{" + "x" * (len(m.group()) - 4) + "}}"
 
 
 def _line_end(src: str, i: int) -> int:
