@@ -98,13 +98,14 @@ class Smtp:
         self.controller.stop()
 
 
-class SilentSmtp:
-    """Accepts connections and never says a word (a hung mail server)."""
+class Silent:
+    """Accepts connections and never says a word (a hung mail server, a store that never
+    answers); ``conns`` holds each one accepted."""
 
     def __init__(self) -> None:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
+        self.sock.listen(64)
         self.port = self.sock.getsockname()[1]
         self.conns: list[socket.socket] = []
         self.accepted = threading.Event()

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from conftest import assert_no_traceback, inv
 from eschelp import of_type, open_incident, read, setup
-from loopback import SilentSmtp, Smtp, Webhook, wait_for
+from loopback import Silent, Smtp, Webhook, wait_for
 
 from triagebook.base.timeutil import parse_iso, utc_now
 from triagebook.config import load_config
@@ -131,7 +131,7 @@ def test_a_failed_page_is_never_retried_after_the_ack(project, hook, monkeypatch
 
 @pytest.fixture
 def mail():
-    silent, smtp = SilentSmtp(), Smtp()
+    silent, smtp = Silent(), Smtp()
     yield silent, smtp
     silent.close()
     smtp.close()

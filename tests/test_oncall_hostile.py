@@ -102,14 +102,20 @@ def test_a_calendar_url_that_trickles_is_cut_off(project, monkeypatch):
         server.server_close()
 
 
+def primary_with_record(project: Path, at: datetime, line: str):
+    """Who is primary on demo-team at ``at`` with one hand-written override record."""
+    (project / "oncall").mkdir()
+    (project / "oncall" / "overrides.jsonl").write_text(line + "\n")
+    return primary(load_config(project), "demo-team", at)
+
+
 def test_a_record_without_a_zone_is_skipped_not_fatal(project):
     setup(project, CHANNELS, top=PEOPLE + "  routes:\n    demo-team:\n"
                                           "      rotation: {people: [alice]}\n")
-    (project / "oncall").mkdir()
-    (project / "oncall" / "overrides.jsonl").write_text(
-        '{"route":"demo-team","person":"bob","from":"2026-12-01T00:00",'
-        '"until":"2026-12-31T00:00","by":"x","at":"2026-12-04T00:00:00Z","id":"n1"}\n')
-    oc = primary(load_config(project), "demo-team", datetime(2026, 12, 10, tzinfo=UTC))
+    oc = primary_with_record(project, datetime(2026, 12, 10, tzinfo=UTC),
+                             '{"route":"demo-team","person":"bob","from":"2026-12-01T00:00",'
+                             '"until":"2026-12-31T00:00","by":"x","at":"2026-12-04T00:00:00Z",'
+                             '"id":"n1"}')
     assert oc is not None
     assert oc.person == "alice"
 
@@ -295,11 +301,10 @@ def test_a_calendar_urls_credentials_are_never_shown(project):
 
 def test_a_record_with_control_characters_is_no_record(project):
     rotation(project, "      rotation: {people: [alice]}\n")
-    (project / "oncall").mkdir()
-    (project / "oncall" / "overrides.jsonl").write_text(
-        '{"route":"demo-team","person":"mallory\\u001b[2J","from":"2026-01-01T00:00:00Z",'
-        '"until":"2099-01-01T00:00:00Z","by":"x","at":"2026-01-01T00:00:00Z","id":"c1"}\n')
-    oc = primary(load_config(project), "demo-team", datetime(2026, 12, 4, tzinfo=UTC))
+    oc = primary_with_record(project, datetime(2026, 12, 4, tzinfo=UTC),
+                             '{"route":"demo-team","person":"mallory\\u001b[2J",'
+                             '"from":"2026-01-01T00:00:00Z","until":"2099-01-01T00:00:00Z",'
+                             '"by":"x","at":"2026-01-01T00:00:00Z","id":"c1"}')
     assert oc is not None
     assert oc.person == "alice"
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import FIXTURES, REPO, assert_no_traceback, inv
+from loopback import Silent
 from pgserver import PASSWORD
 
 HOST = socket.gethostname().split(".")[0]
@@ -334,30 +335,6 @@ def test_store_url_from_the_environment(store, tmp_path):
     assert PASSWORD not in res.stdout + res.stderr + missing.stdout + missing.stderr
 
 
-class Silent:
-    """A TCP server that accepts connections and never says a word; counts them."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.accepted: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                self.accepted.append(self.sock.accept()[0])
-            except OSError:
-                return
-
-    def close(self) -> None:
-        for conn in self.accepted:
-            conn.close()
-        self.sock.close()
-
-
 def test_a_store_that_never_answers_costs_the_runner_one_short_timeout(tmp_path):
     """Joining and seven appends against a store that accepts and never answers: one
     connection attempt waits its timeout, and everything after it stays local without
@@ -368,7 +345,7 @@ def test_a_store_that_never_answers_costs_the_runner_one_short_timeout(tmp_path)
                       extra="    timeout: 1\n")
         res = walk(root, "dana", "comms", "INC-B", "done\nnote one\nnote two\nnote three\n"
                                                    "done\nquit\n")
-        attempts = len(silent.accepted)
+        attempts = len(silent.conns)
     finally:
         silent.close()
     assert res.returncode == 0, res.stderr
@@ -411,10 +388,10 @@ def test_a_store_that_never_answers_is_waited_for_once_per_hold_not_per_call(tmp
         open_incident(root, "INC-S")
         out = escalate(load_config(root), "INC-S", "RED")
         assert out.decision.action == "send"
-        assert len(silent.accepted) == 1
+        assert len(silent.conns) == 1
         now[0] += pg_link.HOLD_S
         escalate(load_config(root), "INC-S", "RED")
-        assert len(silent.accepted) == 2  # tried again once the hold was over
+        assert len(silent.conns) == 2  # tried again once the hold was over
     finally:
         silent.close()
 

@@ -17,14 +17,15 @@ from datetime import datetime
 from triagebook.alerts.choose import choose, context_from, severity_from
 from triagebook.alerts.claim import incident_for, team_claim
 from triagebook.alerts.payload import Alert, Group
+from triagebook.base.errors import TriagebookError
 from triagebook.base.redaction import Redactor
 from triagebook.base.timeutil import Clock, iso, parse_iso, utc_now
 from triagebook.config import Config
 from triagebook.incident import events as E
-from triagebook.incident.ledger import Ledger
-from triagebook.incident.reading import NoSuchIncident
+from triagebook.incident.ledger import Event, Ledger
 from triagebook.incident.snapshot import keep_snapshot
 from triagebook.incident.state import IncidentState, fold
+from triagebook.incident.store.base import EventStore, merge_events
 from triagebook.incident.sync import attach
 from triagebook.incident.team import open_for_team
 from triagebook.runbook.catalog import Catalog, load_catalog, runbook_files
@@ -144,14 +145,20 @@ def receive(cfg: Config, group: Group, clock: Clock = utc_now,
         iid, team = incident_for(cfg, group, now, team)
         led = Ledger(cfg.incidents_dir, iid, f"{group.source}@alert.serve", Redactor(),
                      clock, session=False)
-        try:  # another receiver's incident: its events first, so what is new lands after
-            led = open_for_team(cfg, led) if team is not None and not led.exists \
-                else led.open()
-        except NoSuchIncident:  # new, or claimed but its events never reached the store
-            led = led.open()
+        # another receiver's incident: its events first (on the claim's own connection),
+        # so what is new lands after; none (new, or never pushed): opened afresh
+        led = open_for_team(cfg, led, known=_theirs(team, iid)) if team is not None \
+            and not led.exists else led.open()
         if team is not None:  # a store that failed in the claim is not asked again
             attach(cfg, led, keep_open=False)  # the team's store gets the events too
         return _record(cfg, group, led, now, catalog)
+
+
+def _theirs(team: EventStore, iid: str) -> list[Event]:
+    try:
+        return merge_events(team.events(iid))  # in time order, as load_merged gives them
+    except TriagebookError:  # the store went away: this machine's delivery stands alone
+        return []
 
 
 def _record(cfg: Config, group: Group, led: Ledger, now: datetime,

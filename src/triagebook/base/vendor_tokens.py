@@ -179,6 +179,7 @@ class _Gates:
     by_folded: dict[str, tuple[int, ...]]
     by_run: tuple[tuple[int, int], ...]  # (rule, run length it needs)
     always: tuple[int, ...]
+    cap: int  # the longest run any rule needs: a scan for runs stops there
 
 
 @lru_cache(maxsize=1)
@@ -195,18 +196,17 @@ def _gates() -> _Gates:
             always.append(i)
     exact, folded = ({k: tuple(v) for k, v in d.items()} for d in by)
     return _Gates(LiteralSet(exact), LiteralSet(folded), exact, folded, tuple(by_run),
-                  tuple(always))
+                  tuple(always), max((n for _, n in by_run), default=0))
 
 
 def _candidates(text: str) -> list[Rule]:
     """The rules that may match ``text``, in their order (empty: no token-like run)."""
     g = _gates()
-    cap = max((n for _, n in g.by_run), default=0)
     longest, tokenish = 0, False
     for m in _TOKENISH.finditer(text):
         tokenish = tokenish or _NOT_HEX.search(m.group()) is not None
         longest = max(longest, m.end() - m.start())
-        if tokenish and longest >= cap:
+        if tokenish and longest >= g.cap:
             break
     # Beyond ASCII, `\d` and ignored case reach further than an ASCII run or `lower()`
     # (Arabic-Indic digits, the Kelvin sign, the long s): those rules then run ungated.
