@@ -635,11 +635,13 @@ def test_doctor_compares_this_clock_with_the_store(store, tmp_path):
 def test_doctor_says_the_store_is_down_and_that_runners_carry_on(tmp_path):
     silent = Silent()
     try:
-        root = laptop(tmp_path, "dana", f"postgresql://ops@127.0.0.1:{silent.port}/ops",
-                      extra="    timeout: 1\n")
-        res = inv(root, "doctor", env=env_of("dana"))
+        root = laptop(tmp_path, "dana", "''", extra="    store_url_env: TEAM_URL\n"
+                                                    "    timeout: 1\n")
+        url = f"postgresql://ops:s3cret-pw-42@127.0.0.1:{silent.port}/ops"  # from the env
+        res = inv(root, "doctor", env={**env_of("dana"), "TEAM_URL": url})
     finally:
         silent.close()
+    assert "s3cret-pw-42" not in res.stdout + res.stderr  # the store's password, never shown
     lines = [ln for ln in res.stdout.splitlines() if ln.split()[1:2] == ["store:"]]
     assert len(lines) == 1
     assert lines[0].startswith("warn  store: ledger store postgresql://ops@127.0.0.1:")
